@@ -1,0 +1,101 @@
+"""Schema extensions: error shaping and per-operation metrics.
+
+Both hook only ``on_operation`` (never ``resolve``), so fields stay
+synchronous where their resolvers are. The depth and alias rules are built
+once here, at import, and added with ``AddValidationRules``: building them per
+request gives new rule classes each time, and the validation cache, keyed on
+the rules, would never hit (strawberry issue 4635).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+
+from graphql import GraphQLError, ValidationRule
+from pymongo.errors import PyMongoError
+from strawberry.extensions import SchemaExtension
+from strawberry.extensions.max_aliases import create_validator as alias_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
+
+from service.errors import DomainError
+from service.telemetry import Metrics, get_logger
+
+MAX_DEPTH = 12
+MAX_ALIASES = 50
+MAX_TOKENS = 5000
+
+VALIDATION_RULES: list[type[ValidationRule]] = [
+    depth_rule(MAX_DEPTH, None),
+    alias_rule(MAX_ALIASES),
+]
+
+log = get_logger("service.graphql")
+
+
+def _reshape(error: GraphQLError, production: bool) -> GraphQLError:
+    original = error.original_error
+    if original is None or isinstance(original, GraphQLError):
+        return error
+    if isinstance(original, PyMongoError):
+        code, message = "SERVICE_UNAVAILABLE", "the database is unavailable; retry shortly"
+    elif isinstance(original, DomainError):
+        code, message = original.code.value, str(original)
+    else:
+        log.error(
+            "unexpected error",
+            error_type=type(original).__name__,
+            error=str(original),
+            path=error.path,
+            exc_info=original,
+        )
+        code = "INTERNAL_SERVER_ERROR"
+        message = "unexpected error" if production else str(original)
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=None,
+        extensions={**(error.extensions or {}), "code": code},
+    )
+
+
+def error_shaping(production: bool) -> Callable[[], SchemaExtension]:
+    class ErrorShaping(SchemaExtension):
+        """Gives every error an ``extensions.code``; masks unexpected ones in production."""
+
+        def on_operation(self) -> Iterator[None]:
+            yield
+            result = self.execution_context.result
+            errors = getattr(result, "errors", None)
+            if result is not None and errors:
+                result.errors = [_reshape(error, production) for error in errors]
+
+    return ErrorShaping
+
+
+def operation_metrics(metrics: Metrics) -> Callable[[], SchemaExtension]:
+    class OperationMetrics(SchemaExtension):
+        def on_operation(self) -> Iterator[None]:
+            started = time.perf_counter()
+            yield
+            context = self.execution_context
+            name = (context.operation_name or "anonymous")[:64]
+            result = context.result
+            errors = getattr(result, "errors", None) or []
+            if any(
+                (e.extensions or {}).get("code") == "SERVICE_UNAVAILABLE"
+                or isinstance(e.original_error, PyMongoError)
+                for e in errors
+            ):
+                outcome = "unavailable"
+            elif errors or context.pre_execution_errors:
+                outcome = "error"
+            else:
+                outcome = "ok"
+            metrics.operations.labels(operation=name, outcome=outcome).inc()
+            metrics.latency.labels(operation=name).observe(time.perf_counter() - started)
+
+    return OperationMetrics

@@ -1,0 +1,52 @@
+"""Opaque global ids (``Node.id``) and keyset cursors.
+
+A global id is ``base64url("<Type>:<ObjectId hex>")``. Anything that does not
+decode to the expected type reads as missing, never as an error that tells a
+caller whether an id exists.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from bson import ObjectId
+from bson.errors import InvalidId
+
+
+def encode_id(type_name: str, object_id: ObjectId) -> str:
+    return base64.urlsafe_b64encode(f"{type_name}:{object_id}".encode()).decode().rstrip("=")
+
+
+def decode_any(global_id: str) -> tuple[str, ObjectId] | None:
+    if not global_id or len(global_id) > 128:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(global_id + "=" * (-len(global_id) % 4)).decode()
+        type_name, _, hex_id = raw.partition(":")
+        return type_name, ObjectId(hex_id)
+    except (binascii.Error, UnicodeDecodeError, InvalidId, ValueError, TypeError):
+        return None
+
+
+def decode_id(type_name: str, global_id: str) -> ObjectId | None:
+    decoded = decode_any(global_id)
+    if decoded is None or decoded[0] != type_name:
+        return None
+    return decoded[1]
+
+
+def encode_cursor(*values: Any) -> str:
+    parts = [str(v) if isinstance(v, ObjectId) else v for v in values]
+    return base64.urlsafe_b64encode(json.dumps(parts).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> list[Any] | None:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values = json.loads(raw)
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return None
+    return values if isinstance(values, list) else None

@@ -1,0 +1,1 @@
+"""Mutations: one module per mutation, named ``<entity>_<verb>.py``."""

@@ -1,0 +1,70 @@
+"""Root query fields of organisations and nodes."""
+
+from __future__ import annotations
+
+import strawberry
+from bson import ObjectId
+from bson.errors import InvalidId
+
+from service.api.context import Context
+from service.api.ids import decode_any, decode_cursor, decode_id, encode_cursor
+from service.api.pagination import PageInfo, page_size
+from service.api.types.node import Node
+from service.api.types.organization import (
+    TYPE_NAME as ORGANIZATION,
+)
+from service.api.types.organization import (
+    OrganizationConnection,
+    OrganizationEdge,
+    OrganizationType,
+)
+from service.errors import InvalidInput
+
+Info = strawberry.Info[Context, None]
+
+
+def _organization_cursor(raw: str | None) -> tuple[str, ObjectId] | None:
+    if raw is None:
+        return None
+    values = decode_cursor(raw)
+    try:
+        if values is None or len(values) != 2 or not isinstance(values[0], str):
+            raise InvalidId
+        return values[0], ObjectId(values[1])
+    except (InvalidId, TypeError):
+        raise InvalidInput("after is not a cursor of this list", ("after",)) from None
+
+
+async def organizations(
+    info: Info, first: int | None = None, after: str | None = None
+) -> OrganizationConnection:
+    page = await info.context.organizations.page(page_size(first), _organization_cursor(after))
+    edges = [
+        OrganizationEdge(cursor=encode_cursor(org.name, org.id), node=OrganizationType.of(org))
+        for org in page.items
+    ]
+    return OrganizationConnection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
+        ),
+    )
+
+
+async def organization(info: Info, id: strawberry.ID) -> OrganizationType | None:  # noqa: A002
+    object_id = decode_id(ORGANIZATION, id)
+    if object_id is None:
+        return None
+    record = await info.context.organization_loader.load(object_id)
+    return OrganizationType.of(record) if record else None
+
+
+async def node(info: Info, id: strawberry.ID) -> Node | None:  # noqa: A002
+    decoded = decode_any(id)
+    if decoded is None:
+        return None
+    type_name, object_id = decoded
+    if type_name == ORGANIZATION:
+        record = await info.context.organization_loader.load(object_id)
+        return OrganizationType.of(record) if record else None
+    return None

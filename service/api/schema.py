@@ -1,0 +1,76 @@
+"""The Strawberry schema, built once per process.
+
+Parser and validation caches are always on; extensions are passed as classes
+or factories, never shared instances.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+import strawberry
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxTokensLimiter,
+    ParserCache,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+
+from service.api import queries
+from service.api.extensions import MAX_TOKENS, VALIDATION_RULES, error_shaping, operation_metrics
+from service.api.mutations import organization_create
+from service.api.types.node import Node
+from service.api.types.organization import OrganizationConnection, OrganizationType
+from service.telemetry import Metrics
+
+
+@strawberry.type
+class Query:
+    organizations: OrganizationConnection = strawberry.field(
+        resolver=queries.organizations,
+        description="Organisations the caller belongs to, ordered by name.",
+    )
+    organization: OrganizationType | None = strawberry.field(resolver=queries.organization)
+    node: Node | None = strawberry.field(resolver=queries.node)
+
+
+@strawberry.type
+class Mutation:
+    create_organization: organization_create.CreateOrganizationPayload = strawberry.mutation(
+        resolver=organization_create.resolve,
+        description="Create an organisation; the caller becomes its OWNER.",
+    )
+
+
+def build_schema(production: bool = False, metrics: Metrics | None = None) -> strawberry.Schema:
+    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
+        lambda: AddValidationRules(VALIDATION_RULES),
+        lambda: MaxTokensLimiter(MAX_TOKENS),
+        ParserCache,
+        ValidationCache,
+        error_shaping(production),
+    ]
+    if metrics is not None:
+        extensions.append(operation_metrics(metrics))
+    if production:
+        from strawberry.extensions import DisableIntrospection  # noqa: PLC0415
+
+        extensions.append(DisableIntrospection)
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        types=[OrganizationType],
+        extensions=extensions,
+        config=StrawberryConfig(auto_camel_case=True),
+        scalar_overrides={},
+    )
+
+
+def export_sdl() -> str:
+    return build_schema().as_str() + "\n"
+
+
+__all__ = ["build_schema", "date", "export_sdl"]

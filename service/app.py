@@ -1,0 +1,120 @@
+"""The ASGI application factory: Starlette + Strawberry, middleware and lifespan.
+
+``create_app`` builds everything from one ``Settings`` object; nothing is
+created at import time. The lifespan connects to MongoDB (starting the
+embedded server when no ``MONGODB_URI`` is set and none was started by the
+CLI), ensures indexes, and loads the frameworks shipped in ``frameworks/``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route, WebSocketRoute
+
+from service.api.schema import build_schema
+from service.api.view import GraphQLView
+from service.auth.authenticator import Authenticator
+from service.auth.middleware import AuthenticationMiddleware
+from service.catalog.loader import load_directory
+from service.settings import Settings
+from service.storage.database import Database
+from service.storage.embedded import EmbeddedServer
+from service.telemetry import Metrics, RequestContextMiddleware, configure_logging, get_logger
+
+log = get_logger("service.app")
+
+
+@dataclass
+class Services:
+    """Long-lived collaborators of one app instance, shared by all requests."""
+
+    settings: Settings
+    metrics: Metrics
+    authenticator: Authenticator
+    database: Database | None = None
+    embedded: EmbeddedServer | None = None
+    catalog_loaded: bool = False
+    extras: dict[str, object] = field(default_factory=dict)
+
+
+async def start_services(services: Services) -> None:
+    settings = services.settings
+    uri = settings.mongodb_uri.get_secret_value() if settings.mongodb_uri else None
+    if uri is None:
+        services.embedded = EmbeddedServer(settings.data_dir)
+        services.embedded.start()
+        uri = services.embedded.uri
+    services.database = Database(uri, settings.mongodb_db, settings.mongodb_timeout_ms)
+    await services.database.connect()
+    report = await load_directory(settings.frameworks_dir)
+    services.catalog_loaded = True
+    log.info("catalog loaded", published=report.published, unchanged=report.unchanged)
+
+
+async def stop_services(services: Services) -> None:
+    if services.database is not None:
+        await services.database.close()
+    if services.embedded is not None:
+        services.embedded.close()
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings()
+    configure_logging(settings.log_level)
+    metrics = Metrics()
+    services = Services(settings=settings, metrics=metrics, authenticator=Authenticator(settings))
+    schema = build_schema(production=settings.is_production, metrics=metrics)
+    graphql = GraphQLView(
+        services,
+        schema=schema,
+        graphql_ide=None if settings.is_production else "graphiql",
+        allow_queries_via_get=False,
+    )
+
+    async def healthz(_request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_request: Request) -> Response:
+        database_ok = services.database is not None and await services.database.ping()
+        ready = database_ok and services.catalog_loaded
+        return JSONResponse(
+            {"status": "ready" if ready else "unavailable", "database": database_ok,
+             "catalog": services.catalog_loaded},
+            status_code=200 if ready else 503,
+        )
+
+    async def prometheus(_request: Request) -> Response:
+        return PlainTextResponse(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        await start_services(services)
+        log.info("started", environment=settings.environment)
+        try:
+            yield
+        finally:
+            await stop_services(services)
+            log.info("stopped")
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", prometheus),
+        ],
+        lifespan=lifespan,
+    )
+    app.add_middleware(AuthenticationMiddleware, authenticator=services.authenticator,
+                       allow_ide=not settings.is_production)
+    app.add_middleware(RequestContextMiddleware, metrics=metrics)
+    app.state.services = services
+    return app

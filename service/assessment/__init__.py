@@ -1,0 +1,1 @@
+"""Organisations and their assessments: answers, scope and lifecycle."""

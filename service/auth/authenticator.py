@@ -1,0 +1,60 @@
+"""Turning a bearer token into a ``Principal``.
+
+API keys (``rk_...``) are checked against their stored hash; verified keys
+are cached for a few seconds so that a burst of requests costs one lookup,
+while a revoked key stops working within that short interval.
+"""
+
+from __future__ import annotations
+
+import time
+
+from service.auth import api_keys
+from service.auth.principal import Principal, PrincipalKind
+from service.settings import Settings
+from service.storage.documents import ApiKey
+from service.storage.repositories import ApiKeyRepository
+
+
+class Authenticator:
+    CACHE_SECONDS = 10.0
+    CACHE_SIZE = 4096
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.keys = ApiKeyRepository()
+        self._cache: dict[str, tuple[float, Principal]] = {}
+
+    async def authenticate(self, token: str) -> Principal | None:
+        if api_keys.looks_like_key(token):
+            return await self._api_key(token)
+        return None
+
+    async def _api_key(self, secret: str) -> Principal | None:
+        digest = api_keys.digest_of(secret)
+        cached = self._cache.get(digest)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        record = await self.keys.find_active(secret)
+        if record is None:
+            self._cache.pop(digest, None)
+            return None
+        await self.keys.touch(record)
+        principal = self.principal_of(record)
+        if len(self._cache) >= self.CACHE_SIZE:
+            self._cache.clear()
+        self._cache[digest] = (time.monotonic() + self.CACHE_SECONDS, principal)
+        return principal
+
+    def principal_of(self, record: ApiKey) -> Principal:
+        return Principal(
+            subject=record.subject,
+            kind=PrincipalKind.API_KEY,
+            platform_admin=record.platform_admin or record.subject in self.settings.platform_admins,
+            organization_id=record.organization_id,
+            role=record.role,
+            key_id=record.id,
+        )
+
+    def forget(self) -> None:
+        self._cache.clear()

@@ -1,0 +1,90 @@
+"""ASGI middleware that authenticates every API request once.
+
+It reads ``Authorization: Bearer <token>``, resolves a ``Principal`` and puts
+it in ``scope["state"]["principal"]``. A request to a protected path without
+a valid token is refused here, before GraphQL runs, with the one error shape
+every authentication failure shares.
+"""
+
+from __future__ import annotations
+
+import json
+
+from pymongo.errors import PyMongoError
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from service.auth.authenticator import Authenticator
+
+PROTECTED_PREFIXES = ("/graphql", "/reports")
+
+
+def error_body(code: str, message: str) -> bytes:
+    return json.dumps({"data": None, "errors": [{"message": message, "extensions": {"code": code}}]}).encode()
+
+
+async def send_json_error(send: Send, status: int, code: str, message: str, headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    body = error_body(code, message)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                *(headers or []),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def bearer_token(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", []):
+        if name == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            if scheme.lower() == "bearer" and token.strip():
+                return token.strip()
+            return None
+    return None
+
+
+class AuthenticationMiddleware:
+    def __init__(self, app: ASGIApp, authenticator: Authenticator, allow_ide: bool) -> None:
+        self.app = app
+        self.authenticator = authenticator
+        self.allow_ide = allow_ide
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(PROTECTED_PREFIXES):
+            await self.app(scope, receive, send)
+            return
+        token = bearer_token(scope)
+        principal = None
+        if token is not None:
+            try:
+                principal = await self.authenticator.authenticate(token)
+            except PyMongoError:
+                await send_json_error(
+                    send, 503, "SERVICE_UNAVAILABLE", "the database is unavailable; retry shortly"
+                )
+                return
+        if principal is None and not self._is_ide_page(scope):
+            await send_json_error(
+                send,
+                401,
+                "UNAUTHENTICATED",
+                "authentication required",
+                [(b"www-authenticate", b'Bearer realm="readiness"')],
+            )
+            return
+        scope.setdefault("state", {})["principal"] = principal
+        await self.app(scope, receive, send)
+
+    def _is_ide_page(self, scope: Scope) -> bool:
+        """GraphiQL's HTML page (a GET without a query) is served without a token."""
+        return (
+            self.allow_ide
+            and scope["method"] == "GET"
+            and scope["path"].rstrip("/") == "/graphql"
+            and b"query=" not in scope.get("query_string", b"")
+        )

@@ -1,0 +1,1 @@
+"""The control catalog: frameworks, control libraries and questionnaires as versioned data."""

@@ -1,0 +1,59 @@
+"""Loading catalog documents from ``frameworks/`` into MongoDB, idempotently.
+
+Each sub-directory of ``frameworks/`` is one framework: ``framework.yaml``
+(criteria), optionally ``controls.yaml`` (its control library, merged in),
+and any ``questionnaire*.yaml``. A content hash over the parsed document
+decides whether it changed: an unchanged document is left alone, a changed
+one is published as the next version. Published versions are never edited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from service.catalog.publishing import publish_framework, publish_questionnaire
+
+
+@dataclass
+class LoadReport:
+    published: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(loaded, dict):
+        raise ValueError(f"{path}: a catalog document must be a mapping")
+    return loaded
+
+
+def read_bundle(directory: Path) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    framework: dict[str, Any] | None = None
+    framework_file = directory / "framework.yaml"
+    if framework_file.exists():
+        framework = read_yaml(framework_file)
+        controls_file = directory / "controls.yaml"
+        if controls_file.exists():
+            framework.update(read_yaml(controls_file))
+    questionnaires = [read_yaml(path) for path in sorted(directory.glob("questionnaire*.yaml"))]
+    return framework, questionnaires
+
+
+async def load_directory(root: Path) -> LoadReport:
+    report = LoadReport()
+    if not root.is_dir():
+        return report
+    for directory in sorted(p for p in root.iterdir() if p.is_dir() and p.name != "schema"):
+        framework, questionnaires = read_bundle(directory)
+        if framework is not None:
+            outcome = await publish_framework(framework)
+            (report.published if outcome.new else report.unchanged).append(outcome.label)
+        for questionnaire in questionnaires:
+            outcome = await publish_questionnaire(questionnaire)
+            (report.published if outcome.new else report.unchanged).append(outcome.label)
+    return report

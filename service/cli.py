@@ -1,0 +1,177 @@
+"""The ``readiness`` command: serve, load-frameworks, export-schema."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+
+from service.settings import Settings
+
+EXIT_CONFIG = 2
+
+
+def _fail(message: str) -> int:
+    print(f"readiness: error: {message}", file=sys.stderr)
+    return EXIT_CONFIG
+
+
+def _describe_uri(settings: Settings) -> str:
+    if settings.mongodb_uri is None:
+        return "the embedded database"
+    # Never print credentials: keep scheme and hosts only.
+    uri = settings.mongodb_uri.get_secret_value()
+    scheme, _, rest = uri.partition("://")
+    hosts = rest.rpartition("@")[2].split("/")[0]
+    return f"MONGODB_URI ({scheme}://{hosts})"
+
+
+async def _prepare(settings: Settings, uri: str, print_key: bool) -> None:
+    """Connect once before serving: fail fast with a clear line, and mint the dev key."""
+    from service.catalog.loader import load_directory  # noqa: PLC0415
+    from service.storage.database import Database  # noqa: PLC0415
+    from service.storage.repositories import ApiKeyRepository  # noqa: PLC0415
+
+    database = Database(uri, settings.mongodb_db, settings.mongodb_timeout_ms)
+    try:
+        await database.connect()
+        await load_directory(settings.frameworks_dir)
+        if print_key:
+            keys = ApiKeyRepository()
+            await keys.revoke_local_admin_keys()
+            _record, secret = await keys.create(
+                name="local admin (development)",
+                subject="local-admin",
+                created_by="readiness serve",
+                platform_admin=True,
+                local_admin=True,
+            )
+            print(f"Local admin API key (development only): {secret}", flush=True)
+    finally:
+        await database.close()
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn  # noqa: PLC0415
+
+    from service.app import create_app  # noqa: PLC0415
+    from service.storage.database import DatabaseUnavailable  # noqa: PLC0415
+    from service.storage.embedded import EmbeddedServer, EmbeddedServerError  # noqa: PLC0415
+
+    settings = Settings()
+    embedded: EmbeddedServer | None = None
+    try:
+        if settings.mongodb_uri is None:
+            embedded = EmbeddedServer(settings.data_dir)
+            try:
+                embedded.start()
+            except EmbeddedServerError as error:
+                return _fail(str(error))
+            # Workers (and this process) reach the embedded server through its URI.
+            os.environ["MONGODB_URI"] = embedded.uri
+            settings = Settings()
+        uri = settings.mongodb_uri.get_secret_value() if settings.mongodb_uri else ""
+        print_key = not settings.is_production and not settings.oidc_enabled
+        try:
+            asyncio.run(_prepare(settings, uri, print_key))
+        except DatabaseUnavailable as error:
+            return _fail(f"cannot reach MongoDB at {_describe_uri(settings)}: {error}")
+        host = args.host
+        print(f"GraphQL endpoint: http://{host}:{args.port}/graphql", flush=True)
+        if not settings.is_production:
+            print(f"GraphiQL: http://{host}:{args.port}/graphql", flush=True)
+        workers = args.workers or settings.web_concurrency
+        if workers > 1:
+            uvicorn.run(
+                "service.app:create_app",
+                factory=True,
+                host=host,
+                port=args.port,
+                workers=workers,
+                log_level="warning",
+                timeout_graceful_shutdown=20,
+            )
+        else:
+            uvicorn.run(
+                create_app(settings),
+                host=host,
+                port=args.port,
+                log_level="warning",
+                timeout_graceful_shutdown=20,
+            )
+        return 0
+    finally:
+        if embedded is not None:
+            embedded.close()
+
+
+def load_frameworks(_args: argparse.Namespace) -> int:
+    from service.catalog.loader import load_directory  # noqa: PLC0415
+    from service.storage.database import Database, DatabaseUnavailable  # noqa: PLC0415
+    from service.storage.embedded import EmbeddedServer, EmbeddedServerError  # noqa: PLC0415
+
+    settings = Settings()
+
+    async def run(uri: str) -> list[str]:
+        database = Database(uri, settings.mongodb_db, settings.mongodb_timeout_ms)
+        try:
+            await database.connect()
+            report = await load_directory(settings.frameworks_dir)
+        finally:
+            await database.close()
+        return [f"published {label}" for label in report.published] + [
+            f"unchanged {label}" for label in report.unchanged
+        ]
+
+    embedded: EmbeddedServer | None = None
+    try:
+        if settings.mongodb_uri is None:
+            embedded = EmbeddedServer(settings.data_dir)
+            embedded.start()
+            uri = embedded.uri
+        else:
+            uri = settings.mongodb_uri.get_secret_value()
+        for line in asyncio.run(run(uri)):
+            print(line)
+    except EmbeddedServerError as error:
+        return _fail(str(error))
+    except DatabaseUnavailable as error:
+        return _fail(f"cannot reach MongoDB at {_describe_uri(settings)}: {error}")
+    finally:
+        if embedded is not None:
+            embedded.close()
+    return 0
+
+
+def export_schema(_args: argparse.Namespace) -> int:
+    from service.api.schema import export_sdl  # noqa: PLC0415
+
+    sys.stdout.write(export_sdl())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="readiness", description="SOC 2 readiness service")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve_parser = commands.add_parser("serve", help="run the GraphQL API")
+    serve_parser.add_argument("--host", default="127.0.0.1")
+    serve_parser.add_argument("--port", type=int, default=8000)
+    serve_parser.add_argument("--workers", type=int, default=None)
+    serve_parser.set_defaults(handler=serve)
+    load_parser = commands.add_parser("load-frameworks", help="load frameworks/ into the database")
+    load_parser.set_defaults(handler=load_frameworks)
+    schema_parser = commands.add_parser("export-schema", help="print the GraphQL SDL")
+    schema_parser.set_defaults(handler=export_schema)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    code: int = args.handler(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""Runtime configuration: one settings object, built once at start-up.
+
+Every knob is an environment variable (see API.md). Nothing else in the
+package reads ``os.environ``; the object is passed down explicitly.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+
+class Settings(BaseSettings):
+    """All configuration of the service."""
+
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    environment: Literal["development", "production"] = "development"
+    mongodb_uri: SecretStr | None = None
+    mongodb_db: str = "readiness"
+    data_dir: Path = Path("./.data")
+    # How long a request waits for the database before failing with
+    # SERVICE_UNAVAILABLE; short, so an outage shows quickly instead of hanging.
+    mongodb_timeout_ms: int = Field(default=3000, ge=100, le=60000)
+
+    oidc_issuer: str | None = None
+    oidc_audience: str | None = None
+    oidc_jwks_url: str | None = None
+    oidc_jwks_path: Path | None = None
+    platform_admins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    openai_model: str | None = None
+
+    frameworks_dir: Path = Path(__file__).resolve().parent.parent / "frameworks"
+    log_level: str = "INFO"
+    web_concurrency: int = Field(default=1, ge=1, le=64)
+
+    @field_validator("platform_admins", mode="before")
+    @classmethod
+    def _split_subjects(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_audience)

@@ -1,0 +1,50 @@
+"""The MongoDB connection: PyMongo's async client with Beanie initialised on it."""
+
+from __future__ import annotations
+
+from beanie import init_beanie
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import PyMongoError
+
+from service.storage.documents import DOCUMENT_MODELS
+
+UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (PyMongoError,)
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database could not be reached."""
+
+
+class Database:
+    """One client per process; Beanie documents bound to the configured database."""
+
+    def __init__(self, uri: str, name: str, timeout_ms: int = 3000) -> None:
+        self.uri = uri
+        self.name = name
+        self.client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(
+            uri,
+            tz_aware=True,
+            serverSelectionTimeoutMS=timeout_ms,
+            connectTimeoutMS=timeout_ms,
+            appname="readiness",
+        )
+        self.db: AsyncDatabase[dict[str, object]] = self.client[name]
+
+    async def connect(self) -> None:
+        """Check the server answers, then bind the documents and ensure their indexes."""
+        try:
+            await self.client.admin.command("ping")
+        except PyMongoError as exc:
+            raise DatabaseUnavailable(str(exc).split(",")[0]) from exc
+        await init_beanie(database=self.db, document_models=DOCUMENT_MODELS)
+
+    async def ping(self) -> bool:
+        try:
+            await self.client.admin.command("ping")
+        except PyMongoError:
+            return False
+        return True
+
+    async def close(self) -> None:
+        await self.client.close()

@@ -1,0 +1,127 @@
+"""Beanie documents: the shape of every MongoDB collection and its indexes.
+
+Relations are plain ids (never Beanie ``Link``): the embedded server has no
+``$lookup`` over DBRefs, and the API batches relations with DataLoaders.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pymongo
+from beanie import Document, PydanticObjectId
+from pydantic import Field
+from pymongo import IndexModel
+
+from service.auth.principal import Role
+
+
+class Organization(Document):
+    name: str
+    created_at: datetime
+    created_by: str
+
+    class Settings:
+        name = "organizations"
+        indexes = [IndexModel([("name", pymongo.ASCENDING), ("_id", pymongo.ASCENDING)])]
+
+
+class Membership(Document):
+    organization_id: PydanticObjectId
+    subject: str
+    role: Role
+    created_at: datetime
+
+    class Settings:
+        name = "members"
+        indexes = [
+            IndexModel(
+                [("subject", pymongo.ASCENDING), ("organization_id", pymongo.ASCENDING)],
+                unique=True,
+            ),
+            IndexModel([("organization_id", pymongo.ASCENDING), ("role", pymongo.ASCENDING)]),
+        ]
+
+
+class ApiKey(Document):
+    name: str
+    lookup: str
+    digest: str
+    subject: str
+    organization_id: PydanticObjectId | None = None
+    role: Role | None = None
+    platform_admin: bool = False
+    created_at: datetime
+    created_by: str
+    revoked_at: datetime | None = None
+    last_used_at: datetime | None = None
+    local_admin: bool = False
+
+    class Settings:
+        name = "api_keys"
+        indexes = [
+            IndexModel([("lookup", pymongo.ASCENDING)], unique=True),
+            IndexModel([("organization_id", pymongo.ASCENDING), ("_id", pymongo.ASCENDING)]),
+        ]
+
+
+class FrameworkRecord(Document):
+    """A published version of a control framework (criteria plus control library)."""
+
+    key: str
+    version: str
+    seq: int
+    name: str
+    content_hash: str
+    organization_id: PydanticObjectId | None = None
+    published_at: datetime
+    body: dict[str, object] = Field(default_factory=dict)
+
+    class Settings:
+        name = "frameworks"
+        indexes = [
+            IndexModel(
+                [
+                    ("organization_id", pymongo.ASCENDING),
+                    ("key", pymongo.ASCENDING),
+                    ("seq", pymongo.DESCENDING),
+                ],
+                unique=True,
+            ),
+        ]
+
+
+class QuestionnaireRecord(Document):
+    """A published version of a readiness questionnaire."""
+
+    key: str
+    version: str
+    seq: int
+    name: str
+    framework_key: str
+    content_hash: str
+    organization_id: PydanticObjectId | None = None
+    published_at: datetime
+    body: dict[str, object] = Field(default_factory=dict)
+
+    class Settings:
+        name = "questionnaires"
+        indexes = [
+            IndexModel(
+                [
+                    ("organization_id", pymongo.ASCENDING),
+                    ("key", pymongo.ASCENDING),
+                    ("seq", pymongo.DESCENDING),
+                ],
+                unique=True,
+            ),
+        ]
+
+
+DOCUMENT_MODELS: list[type[Document]] = [
+    Organization,
+    Membership,
+    ApiKey,
+    FrameworkRecord,
+    QuestionnaireRecord,
+]
