@@ -85,8 +85,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         database_ok = services.database is not None and await services.database.ping()
         ready = database_ok and services.catalog_loaded
         return JSONResponse(
-            {"status": "ready" if ready else "unavailable", "database": database_ok,
-             "catalog": services.catalog_loaded},
+            {
+                "status": "ready" if ready else "unavailable",
+                "database": database_ok,
+                "catalog": services.catalog_loaded,
+            },
             status_code=200 if ready else 503,
         )
 
@@ -113,8 +116,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ],
         lifespan=lifespan,
     )
-    app.add_middleware(AuthenticationMiddleware, authenticator=services.authenticator,
-                       allow_ide=not settings.is_production)
+    app.add_middleware(
+        AuthenticationMiddleware,
+        authenticator=services.authenticator,
+        allow_ide=not settings.is_production,
+    )
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     app.state.services = services
     return app

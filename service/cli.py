@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -53,6 +54,10 @@ async def _prepare(settings: Settings, uri: str, print_key: bool) -> None:
         await database.close()
 
 
+def _exit_cleanly(_signum: int, _frame: object) -> None:
+    raise SystemExit(0)
+
+
 def serve(args: argparse.Namespace) -> int:
     import uvicorn  # noqa: PLC0415
 
@@ -83,6 +88,11 @@ def serve(args: argparse.Namespace) -> int:
         if not settings.is_production:
             print(f"GraphiQL: http://{host}:{args.port}/graphql", flush=True)
         workers = args.workers or settings.web_concurrency
+        # uvicorn re-raises SIGTERM/SIGINT once it has shut down gracefully; with
+        # the default handler that would kill this process before the embedded
+        # database is stopped. Exiting normally runs the ``finally`` below.
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, _exit_cleanly)
         if workers > 1:
             uvicorn.run(
                 "service.app:create_app",

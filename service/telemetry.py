@@ -121,7 +121,7 @@ class RequestContextMiddleware:
 def _incoming_request_id(scope: Scope) -> str | None:
     for name, value in scope.get("headers", []):
         if name == b"x-request-id":
-            candidate = value.decode("latin-1")
+            candidate: str = value.decode("latin-1")
             if 0 < len(candidate) <= 64 and candidate.replace("-", "").isalnum():
                 return candidate
     return None

@@ -35,7 +35,9 @@ async def create(client: GraphQLClient, name: str) -> dict:
 async def test_create_then_read_back(alice: GraphQLClient) -> None:
     created = await create(alice, "  Acme   Cloud ")
     assert created["name"] == "Acme Cloud"
-    body = await alice("query($id: ID!) { organization(id: $id) { id name } }", {"id": created["id"]})
+    body = await alice(
+        "query($id: ID!) { organization(id: $id) { id name } }", {"id": created["id"]}
+    )
     assert body["data"]["organization"] == created
     body = await alice(
         "query($id: ID!) { node(id: $id) { id ... on Organization { name } } }",
@@ -54,7 +56,9 @@ async def test_bad_name_is_a_payload_error_and_saves_nothing(
     body = await alice(CREATE, {"name": name})
     payload = body["data"]["createOrganization"]
     assert payload["organization"] is None
-    assert payload["errors"] == [{"code": "INVALID", "field": ["input", "name"], "message": message}]
+    assert payload["errors"] == [
+        {"code": "INVALID", "field": ["input", "name"], "message": message}
+    ]
     listed = await alice(LIST)
     assert listed["data"]["organizations"]["edges"] == []
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import strawberry
-from graphql import GraphQLError
 
-from service.errors import DomainError
-from service.errors import ErrorCode as DomainErrorCode
+from service.errors import DomainError, ErrorCode
 
-ErrorCode = strawberry.enum(DomainErrorCode, name="ErrorCode")
+# Registers the domain enum as the GraphQL enum `ErrorCode` (same class, same values).
+strawberry.enum(ErrorCode, name="ErrorCode")
 
 
 @strawberry.type(description="An expected failure of a mutation, with the input path it concerns.")
@@ -29,11 +28,3 @@ def user_errors(error: DomainError) -> list[UserError]:
         )
         for problem in error.problems
     ]
-
-
-class ServiceUnavailable(GraphQLError):
-    def __init__(self) -> None:
-        super().__init__(
-            "the database is unavailable; retry shortly",
-            extensions={"code": "SERVICE_UNAVAILABLE"},
-        )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 
-from graphql import GraphQLError, ValidationRule
+from graphql import ASTValidationRule, GraphQLError
 from pymongo.errors import PyMongoError
 from strawberry.extensions import SchemaExtension
 from strawberry.extensions.max_aliases import create_validator as alias_rule
@@ -25,7 +25,7 @@ MAX_DEPTH = 12
 MAX_ALIASES = 50
 MAX_TOKENS = 5000
 
-VALIDATION_RULES: list[type[ValidationRule]] = [
+VALIDATION_RULES: list[type[ASTValidationRule]] = [
     depth_rule(MAX_DEPTH, None),
     alias_rule(MAX_ALIASES),
 ]

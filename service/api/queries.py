@@ -27,12 +27,12 @@ def _organization_cursor(raw: str | None) -> tuple[str, ObjectId] | None:
     if raw is None:
         return None
     values = decode_cursor(raw)
-    try:
-        if values is None or len(values) != 2 or not isinstance(values[0], str):
-            raise InvalidId
-        return values[0], ObjectId(values[1])
-    except (InvalidId, TypeError):
-        raise InvalidInput("after is not a cursor of this list", ("after",)) from None
+    if values is not None and len(values) == 2 and isinstance(values[0], str):
+        try:
+            return values[0], ObjectId(values[1])
+        except (InvalidId, TypeError):
+            pass
+    raise InvalidInput("after is not a cursor of this list", ("after",))
 
 
 async def organizations(
@@ -51,7 +51,7 @@ async def organizations(
     )
 
 
-async def organization(info: Info, id: strawberry.ID) -> OrganizationType | None:  # noqa: A002
+async def organization(info: Info, id: strawberry.ID) -> OrganizationType | None:
     object_id = decode_id(ORGANIZATION, id)
     if object_id is None:
         return None
@@ -59,7 +59,7 @@ async def organization(info: Info, id: strawberry.ID) -> OrganizationType | None
     return OrganizationType.of(record) if record else None
 
 
-async def node(info: Info, id: strawberry.ID) -> Node | None:  # noqa: A002
+async def node(info: Info, id: strawberry.ID) -> Node | None:
     decoded = decode_any(id)
     if decoded is None:
         return None

@@ -26,6 +26,10 @@ class GraphQLView(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
             return
         request = Request(scope=scope, receive=receive)
+        if self.graphql_ide and scope.get("state", {}).get("principal") is None:
+            # The middleware lets only GraphiQL's page through without a principal.
+            await (await self.render_graphql_ide(request))(scope, receive, send)
+            return
         try:
             response = await self.run(request)
         except HTTPException as error:
@@ -44,8 +48,6 @@ class GraphQLView(GraphQL[Context, None]):
     ) -> Context:
         principal = request.scope.get("state", {}).get("principal")
         if principal is None:
-            # The middleware lets only GraphiQL's page through without a principal,
-            # and that never executes an operation.
             raise HTTPException(401, "authentication required")
         access = Access(principal)
         return Context(

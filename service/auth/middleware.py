@@ -19,10 +19,18 @@ PROTECTED_PREFIXES = ("/graphql", "/reports")
 
 
 def error_body(code: str, message: str) -> bytes:
-    return json.dumps({"data": None, "errors": [{"message": message, "extensions": {"code": code}}]}).encode()
+    return json.dumps(
+        {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]}
+    ).encode()
 
 
-async def send_json_error(send: Send, status: int, code: str, message: str, headers: list[tuple[bytes, bytes]] | None = None) -> None:
+async def send_json_error(
+    send: Send,
+    status: int,
+    code: str,
+    message: str,
+    headers: list[tuple[bytes, bytes]] | None = None,
+) -> None:
     body = error_body(code, message)
     await send(
         {
@@ -41,7 +49,8 @@ async def send_json_error(send: Send, status: int, code: str, message: str, head
 def bearer_token(scope: Scope) -> str | None:
     for name, value in scope.get("headers", []):
         if name == b"authorization":
-            scheme, _, token = value.decode("latin-1").partition(" ")
+            header: str = value.decode("latin-1")
+            scheme, _, token = header.partition(" ")
             if scheme.lower() == "bearer" and token.strip():
                 return token.strip()
             return None

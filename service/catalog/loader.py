@@ -9,6 +9,7 @@ one is published as the next version. Published versions are never edited.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,11 +25,10 @@ class LoadReport:
     unchanged: list[str] = field(default_factory=list)
 
 
-
 def read_yaml(path: Path) -> dict[str, Any]:
     loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
     if not isinstance(loaded, dict):
-        raise ValueError(f"{path}: a catalog document must be a mapping")
+        raise TypeError(f"{path}: a catalog document must be a mapping")
     return loaded
 
 
@@ -44,12 +44,19 @@ def read_bundle(directory: Path) -> tuple[dict[str, Any] | None, list[dict[str, 
     return framework, questionnaires
 
 
+def read_catalog(root: Path) -> list[tuple[dict[str, Any] | None, list[dict[str, Any]]]]:
+    if not root.is_dir():
+        return []
+    return [
+        read_bundle(directory)
+        for directory in sorted(p for p in root.iterdir() if p.is_dir() and p.name != "schema")
+    ]
+
+
 async def load_directory(root: Path) -> LoadReport:
     report = LoadReport()
-    if not root.is_dir():
-        return report
-    for directory in sorted(p for p in root.iterdir() if p.is_dir() and p.name != "schema"):
-        framework, questionnaires = read_bundle(directory)
+    # Parsing YAML is blocking work: keep it off the event loop.
+    for framework, questionnaires in await asyncio.to_thread(read_catalog, root):
         if framework is not None:
             outcome = await publish_framework(framework)
             (report.published if outcome.new else report.unchanged).append(outcome.label)

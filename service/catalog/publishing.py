@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from beanie import SortDirection
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
@@ -37,7 +38,7 @@ async def _publish(
     digest = content_hash(document)
     latest = (
         await record_type.find({"organization_id": organization_id, "key": key})
-        .sort([("seq", -1)])
+        .sort([("seq", SortDirection.DESCENDING)])
         .first_or_none()
     )
     if latest is not None and latest.content_hash == digest:

@@ -11,6 +11,8 @@ directory fail with a clear message before WiredTiger is ever opened.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import fcntl
 import os
 import signal
@@ -21,8 +23,16 @@ import time
 from pathlib import Path
 from typing import IO, Self
 
+_PR_SET_PDEATHSIG = 1
 _LOCK_NAME = "readiness-embedded.lock"
 _STORE_DIR = "mongo"
+
+
+def _die_with_parent() -> None:
+    # Linux: the database gets SIGTERM if the service dies without stopping it.
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 class EmbeddedServerError(RuntimeError):
@@ -100,6 +110,7 @@ class EmbeddedServer:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
+                preexec_fn=_die_with_parent if sys.platform == "linux" else None,  # noqa: PLW1509
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -108,8 +119,9 @@ class EmbeddedServer:
                 raise EmbeddedServerError(
                     f"embedded database exited at start: {self._last_log_line()}"
                 )
-            with contextlib.suppress(OSError), socket.create_connection(
-                ("127.0.0.1", self.port), timeout=0.5
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5),
             ):
                 return
             time.sleep(0.05)

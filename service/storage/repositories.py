@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
 from datetime import UTC, datetime, timedelta
+from typing import Generic, TypeVar
 
+from beanie import SortDirection
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
@@ -70,7 +71,7 @@ class OrganizationRepository:
         wanted = [i for i in ids if i in roles]
         if not wanted:
             return [None for _ in ids]
-        found = {
+        found: dict[ObjectId | None, Organization] = {
             org.id: org for org in await Organization.find({"_id": {"$in": wanted}}).to_list()
         }
         return [found.get(i) for i in ids]
@@ -88,14 +89,15 @@ class OrganizationRepository:
                 ]
             }
         items = (
-            await Organization.find(query).sort([("name", 1), ("_id", 1)]).limit(first + 1).to_list()
+            await Organization.find(query)
+            .sort([("name", SortDirection.ASCENDING), ("_id", SortDirection.ASCENDING)])
+            .limit(first + 1)
+            .to_list()
         )
         return Page(items=items[:first], has_next=len(items) > first)
 
     async def rename(self, scope: TenantScope, name: str) -> Organization | None:
-        await Organization.find_one({"_id": scope.organization_id}).update(
-            {"$set": {"name": name}}
-        )
+        await Organization.find_one({"_id": scope.organization_id}).update({"$set": {"name": name}})
         return await Organization.get(scope.organization_id)
 
 
@@ -139,7 +141,8 @@ class ApiKeyRepository:
 
     async def find_active(self, secret: str) -> ApiKey | None:
         record = await ApiKey.find_one(
-            ApiKey.lookup == api_keys.lookup_of(secret), ApiKey.revoked_at == None  # noqa: E711
+            ApiKey.lookup == api_keys.lookup_of(secret),
+            ApiKey.revoked_at == None,  # noqa: E711
         )
         if record is None or not api_keys.matches(secret, record.digest):
             return None
@@ -148,15 +151,11 @@ class ApiKeyRepository:
     async def touch(self, record: ApiKey) -> None:
         moment = now()
         if record.last_used_at is None or moment - record.last_used_at > self.TOUCH_INTERVAL:
-            await ApiKey.find_one(ApiKey.id == record.id).update(
-                {"$set": {"last_used_at": moment}}
-            )
+            await ApiKey.find_one(ApiKey.id == record.id).update({"$set": {"last_used_at": moment}})
             record.last_used_at = moment
 
     async def revoke_local_admin_keys(self) -> None:
         await ApiKey.find(
             ApiKey.local_admin == True,  # noqa: E712
             ApiKey.revoked_at == None,  # noqa: E711
-        ).update(
-            {"$set": {"revoked_at": now()}}
-        )
+        ).update({"$set": {"revoked_at": now()}})

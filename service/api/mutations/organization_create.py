@@ -23,7 +23,8 @@ class CreateOrganizationPayload:
 
 
 async def resolve(
-    info: strawberry.Info[Context, None], input: CreateOrganizationInput  # noqa: A002
+    info: strawberry.Info[Context, None],
+    input: CreateOrganizationInput,
 ) -> CreateOrganizationPayload:
     try:
         record = await create_organization(info.context.organizations, input.name)

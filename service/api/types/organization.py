@@ -22,7 +22,11 @@ class OrganizationType(Node):
     @classmethod
     def of(cls, record: OrganizationRecord) -> OrganizationType:
         assert record.id is not None  # noqa: S101 - saved documents always have ids
-        return cls(id=strawberry.ID(encode_id(TYPE_NAME, record.id)), name=record.name, created_at=record.created_at)
+        return cls(
+            id=strawberry.ID(encode_id(TYPE_NAME, record.id)),
+            name=record.name,
+            created_at=record.created_at,
+        )
 
 
 @strawberry.type
