@@ -18,8 +18,8 @@ run: $(STAMP)
 	$(BIN)/readiness serve
 
 lint: $(STAMP)
-	$(BIN)/ruff check service tests bench
-	$(BIN)/ruff format --check service tests bench
+	$(BIN)/ruff check $(wildcard service tests bench)
+	$(BIN)/ruff format --check $(wildcard service tests bench)
 
 types: $(STAMP)
 	$(BIN)/mypy
