@@ -22,7 +22,9 @@ from service.api.schema import build_schema
 from service.api.view import GraphQLView
 from service.auth.authenticator import Authenticator
 from service.auth.middleware import AuthenticationMiddleware
+from service.catalog.catalog import Catalog
 from service.catalog.loader import load_directory
+from service.catalog.repository import CatalogRepository
 from service.settings import Settings
 from service.storage.database import Database
 from service.storage.embedded import EmbeddedServer
@@ -40,6 +42,7 @@ class Services:
     authenticator: Authenticator
     database: Database | None = None
     embedded: EmbeddedServer | None = None
+    catalog: Catalog = field(default_factory=Catalog)
     catalog_loaded: bool = False
     extras: dict[str, object] = field(default_factory=dict)
 
@@ -53,7 +56,7 @@ async def start_services(services: Services) -> None:
         uri = services.embedded.uri
     services.database = Database(uri, settings.mongodb_db, settings.mongodb_timeout_ms)
     await services.database.connect()
-    report = await load_directory(settings.frameworks_dir)
+    report = await load_directory(settings.frameworks_dir, CatalogRepository(services.catalog))
     services.catalog_loaded = True
     log.info("catalog loaded", published=report.published, unchanged=report.unchanged)
 

@@ -9,6 +9,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from service.catalog.validation import CatalogError
 from service.settings import Settings
 
 EXIT_CONFIG = 2
@@ -54,6 +55,10 @@ async def _prepare(settings: Settings, uri: str, print_key: bool) -> None:
         await database.close()
 
 
+def _catalog_problems(error: CatalogError) -> str:
+    return "the catalog in FRAMEWORKS_DIR was refused:\n  " + "\n  ".join(error.problems)
+
+
 def _exit_cleanly(_signum: int, _frame: object) -> None:
     raise SystemExit(0)
 
@@ -83,6 +88,8 @@ def serve(args: argparse.Namespace) -> int:
             asyncio.run(_prepare(settings, uri, print_key))
         except DatabaseUnavailable as error:
             return _fail(f"cannot reach MongoDB at {_describe_uri(settings)}: {error}")
+        except CatalogError as error:
+            return _fail(_catalog_problems(error))
         host = args.host
         print(f"GraphQL endpoint: http://{host}:{args.port}/graphql", flush=True)
         if not settings.is_production:
@@ -149,6 +156,8 @@ def load_frameworks(_args: argparse.Namespace) -> int:
         return _fail(str(error))
     except DatabaseUnavailable as error:
         return _fail(f"cannot reach MongoDB at {_describe_uri(settings)}: {error}")
+    except CatalogError as error:
+        return _fail(_catalog_problems(error))
     finally:
         if embedded is not None:
             embedded.close()

@@ -16,6 +16,7 @@ from starlette.websockets import WebSocket
 from strawberry.dataloader import DataLoader
 
 from service.auth.principal import Principal
+from service.catalog.repository import CatalogRepository
 from service.errors import NotFound
 from service.settings import Settings
 from service.storage.documents import Organization
@@ -35,6 +36,7 @@ class Context:
     principal: Principal
     access: Access
     organizations: OrganizationRepository
+    catalog: CatalogRepository
     organization_loader: DataLoader[ObjectId, Organization | None] = field(init=False)
 
     def __post_init__(self) -> None:

@@ -9,6 +9,7 @@ from bson.errors import InvalidId
 from service.api.context import Context
 from service.api.ids import decode_any, decode_cursor, decode_id, encode_cursor
 from service.api.pagination import PageInfo, page_size
+from service.api.types.catalog import Framework, Questionnaire
 from service.api.types.node import Node
 from service.api.types.organization import (
     TYPE_NAME as ORGANIZATION,
@@ -68,3 +69,40 @@ async def node(info: Info, id: strawberry.ID) -> Node | None:
         record = await info.context.organization_loader.load(object_id)
         return OrganizationType.of(record) if record else None
     return None
+
+
+async def _catalog_owner(info: Info, organization_id: strawberry.ID | None) -> ObjectId | None:
+    """The organisation whose own catalog documents are visible too, if the caller is in it."""
+    if organization_id is None:
+        return None
+    object_id = decode_id(ORGANIZATION, organization_id)
+    if object_id is None or await info.context.access.readable_scope(object_id) is None:
+        return None
+    return object_id
+
+
+async def frameworks(info: Info, organization_id: strawberry.ID | None = None) -> list[Framework]:
+    owner = await _catalog_owner(info, organization_id)
+    return [Framework(version_record=v) for v in await info.context.catalog.frameworks(owner)]
+
+
+async def framework(
+    info: Info, key: str, version: str | None = None, organization_id: strawberry.ID | None = None
+) -> Framework | None:
+    owner = await _catalog_owner(info, organization_id)
+    found = await info.context.catalog.framework(key, version, owner)
+    return Framework(version_record=found) if found else None
+
+
+async def questionnaire(
+    info: Info, key: str, version: str | None = None, organization_id: strawberry.ID | None = None
+) -> Questionnaire | None:
+    owner = await _catalog_owner(info, organization_id)
+    catalog = info.context.catalog
+    found = await catalog.questionnaire(key, version, owner)
+    if found is None:
+        return None
+    framework_version = await catalog.framework_by_id(found.framework_id)
+    if framework_version is None:
+        return None
+    return Questionnaire(version_record=found, framework_record=framework_version)

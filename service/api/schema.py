@@ -21,7 +21,8 @@ from strawberry.schema.config import StrawberryConfig
 
 from service.api import queries
 from service.api.extensions import MAX_TOKENS, VALIDATION_RULES, error_shaping, operation_metrics
-from service.api.mutations import organization_create
+from service.api.mutations import catalog_import, organization_create
+from service.api.types.catalog import Framework, Questionnaire
 from service.api.types.node import Node
 from service.api.types.organization import OrganizationConnection, OrganizationType
 from service.telemetry import Metrics
@@ -35,6 +36,12 @@ class Query:
     )
     organization: OrganizationType | None = strawberry.field(resolver=queries.organization)
     node: Node | None = strawberry.field(resolver=queries.node)
+    frameworks: list[Framework] = strawberry.field(
+        resolver=queries.frameworks,
+        description="Latest version of every global framework, plus the organisation's own.",
+    )
+    framework: Framework | None = strawberry.field(resolver=queries.framework)
+    questionnaire: Questionnaire | None = strawberry.field(resolver=queries.questionnaire)
 
 
 @strawberry.type
@@ -42,6 +49,14 @@ class Mutation:
     create_organization: organization_create.CreateOrganizationPayload = strawberry.mutation(
         resolver=organization_create.resolve,
         description="Create an organisation; the caller becomes its OWNER.",
+    )
+    import_framework: catalog_import.ImportFrameworkPayload = strawberry.mutation(
+        resolver=catalog_import.import_framework,
+        description="Publish a framework (criteria and controls) from YAML or JSON.",
+    )
+    import_questionnaire: catalog_import.ImportQuestionnairePayload = strawberry.mutation(
+        resolver=catalog_import.import_questionnaire,
+        description="Publish a questionnaire for a framework from YAML or JSON.",
     )
 
 

@@ -12,6 +12,7 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
 from service.api.context import Context
+from service.catalog.repository import CatalogRepository
 from service.storage.repositories import OrganizationRepository
 from service.storage.tenancy import Access
 
@@ -58,4 +59,5 @@ class GraphQLView(GraphQL[Context, None]):
             principal=principal,
             access=access,
             organizations=OrganizationRepository(access),
+            catalog=CatalogRepository(self.services.catalog),
         )

@@ -16,7 +16,9 @@ from typing import Any
 
 import yaml
 
+from service.catalog.catalog import Catalog
 from service.catalog.publishing import publish_framework, publish_questionnaire
+from service.catalog.repository import CatalogRepository
 
 
 @dataclass
@@ -53,7 +55,8 @@ def read_catalog(root: Path) -> list[tuple[dict[str, Any] | None, list[dict[str,
     ]
 
 
-async def load_directory(root: Path) -> LoadReport:
+async def load_directory(root: Path, repository: CatalogRepository | None = None) -> LoadReport:
+    repository = repository or CatalogRepository(Catalog())
     report = LoadReport()
     # Parsing YAML is blocking work: keep it off the event loop.
     for framework, questionnaires in await asyncio.to_thread(read_catalog, root):
@@ -61,6 +64,6 @@ async def load_directory(root: Path) -> LoadReport:
             outcome = await publish_framework(framework)
             (report.published if outcome.new else report.unchanged).append(outcome.label)
         for questionnaire in questionnaires:
-            outcome = await publish_questionnaire(questionnaire)
+            outcome = await publish_questionnaire(questionnaire, repository)
             (report.published if outcome.new else report.unchanged).append(outcome.label)
     return report

@@ -1,4 +1,10 @@
-"""Publishing catalog documents as immutable versions."""
+"""Publishing catalog documents as immutable versions.
+
+A document is validated first (every problem listed, nothing written on
+failure), then stored in its canonical form. Its content hash decides
+whether it is new: an unchanged document is left as it is, a changed one
+becomes the next version. Published versions are never updated.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,8 @@ from beanie import SortDirection
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
+from service.catalog.repository import CatalogRepository
+from service.catalog.validation import CatalogError, parse_framework, parse_questionnaire
 from service.storage.documents import FrameworkRecord, QuestionnaireRecord
 
 
@@ -63,19 +71,33 @@ async def _publish(
     return PublishOutcome(f"{kind} {key}@{seq}", str(seq), new=True)
 
 
-async def publish_framework(
-    document: dict[str, Any], organization_id: ObjectId | None = None
-) -> PublishOutcome:
-    return await _publish(FrameworkRecord, "framework", document, organization_id)
+async def publish_framework(raw: object, organization_id: ObjectId | None = None) -> PublishOutcome:
+    """Validate and publish a framework; raises ``CatalogError`` listing every problem."""
+    framework = parse_framework(raw)
+    return await _publish(
+        FrameworkRecord, "framework", framework.model_dump(mode="json"), organization_id
+    )
 
 
 async def publish_questionnaire(
-    document: dict[str, Any], organization_id: ObjectId | None = None
+    raw: object, repository: CatalogRepository, organization_id: ObjectId | None = None
 ) -> PublishOutcome:
+    """Validate a questionnaire against the latest version of its framework, then publish it."""
+    framework_key = raw.get("framework") if isinstance(raw, dict) else None
+    framework = (
+        await repository.framework(framework_key, organization_id=organization_id)
+        if isinstance(framework_key, str)
+        else None
+    )
+    if framework is None:
+        raise CatalogError([f"framework: unknown framework {framework_key!r}"])
+    questionnaire = parse_questionnaire(raw, framework.model)
     return await _publish(
         QuestionnaireRecord,
         "questionnaire",
-        document,
+        questionnaire.model_dump(mode="json"),
         organization_id,
-        framework_key=str(document.get("framework", "")),
+        framework_key=framework.key,
+        framework_version=framework.version,
+        framework_id=framework.record_id,
     )

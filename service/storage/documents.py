@@ -99,6 +99,8 @@ class QuestionnaireRecord(Document):
     seq: int
     name: str
     framework_key: str
+    framework_version: str = ""
+    framework_id: PydanticObjectId | None = None
     content_hash: str
     organization_id: PydanticObjectId | None = None
     published_at: datetime

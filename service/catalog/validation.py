@@ -1,0 +1,215 @@
+"""Validating catalog documents: every problem, each with its path in the document.
+
+A bad document is refused whole. ``CatalogError.problems`` lists every
+problem found (structure first, then cross-references), each as
+``controls[12].criteria[0]: unknown criterion CC10.1``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from pydantic import ValidationError
+
+from service.catalog.conditions import ConditionError, parse, referenced_keys
+from service.catalog.models import Framework, Question, QuestionKind, Questionnaire
+
+MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
+MAX_PROBLEMS = 200
+KINDS_WITH_OPTIONS = {QuestionKind.CHOICE, QuestionKind.MULTI_CHOICE}
+KINDS_WITHOUT_OPTIONS = {QuestionKind.MONTHS, QuestionKind.DATE, QuestionKind.TEXT}
+
+
+class CatalogError(ValueError):
+    """A catalog document was refused; ``problems`` says everything that is wrong."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems[:MAX_PROBLEMS])
+        more = len(problems) - len(self.problems)
+        summary = "; ".join(self.problems[:5]) + (f" (+{more} more)" if more > 0 else "")
+        super().__init__(f"{len(problems)} problem(s): {summary}")
+
+
+def format_path(location: Iterable[str | int]) -> str:
+    path = ""
+    for part in location:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path or "(document)"
+
+
+def _structure(model: type[Framework] | type[Questionnaire], raw: object) -> Any:
+    if not isinstance(raw, dict):
+        raise CatalogError(["(document): must be a mapping of fields"])
+    try:
+        size = len(json.dumps(raw, default=str))
+    except (TypeError, ValueError) as error:
+        raise CatalogError([f"(document): not serialisable: {error}"]) from None
+    if size > MAX_DOCUMENT_BYTES:
+        raise CatalogError([f"(document): {size} bytes is over the {MAX_DOCUMENT_BYTES} limit"])
+    try:
+        return model.model_validate(raw)
+    except ValidationError as error:
+        raise CatalogError(
+            [
+                f"{format_path(e['loc'])}: {e['msg'].removeprefix('Value error, ')}"
+                for e in error.errors(include_url=False)
+            ]
+        ) from None
+
+
+def _duplicates(keys: Iterable[str]) -> set[str]:
+    return {key for key, count in Counter(keys).items() if count > 1}
+
+
+def parse_framework(raw: object) -> Framework:
+    framework: Framework = _structure(Framework, raw)
+    problems: list[str] = []
+    categories = {c.key for c in framework.categories}
+    for key in _duplicates(c.key.value for c in framework.categories):
+        problems.append(f"categories: duplicate category {key}")
+    series = {s.key: s for s in framework.series}
+    for key in _duplicates(s.key for s in framework.series):
+        problems.append(f"series: duplicate series key {key}")
+    for i, s in enumerate(framework.series):
+        if s.category not in categories:
+            problems.append(f"series[{i}].category: {s.category.value} is not a declared category")
+    refs = {c.ref for c in framework.criteria}
+    for ref in _duplicates(c.ref for c in framework.criteria):
+        problems.append(f"criteria: duplicate criterion {ref}")
+    for i, criterion in enumerate(framework.criteria):
+        if criterion.series not in series:
+            problems.append(f"criteria[{i}].series: unknown series {criterion.series}")
+        elif series[criterion.series].category != criterion.category:
+            problems.append(
+                f"criteria[{i}].category: {criterion.category.value} differs from its series' "
+                f"category {series[criterion.series].category.value}"
+            )
+    families = {f.key for f in framework.policy_families}
+    for key in _duplicates(f.key for f in framework.policy_families):
+        problems.append(f"policy_families: duplicate policy family {key}")
+    for key in _duplicates(c.key for c in framework.controls):
+        problems.append(f"controls: duplicate control key {key}")
+    addressed: set[str] = set()
+    for i, control in enumerate(framework.controls):
+        for j, ref in enumerate(control.criteria):
+            if ref not in refs:
+                problems.append(f"controls[{i}].criteria[{j}]: unknown criterion {ref}")
+            addressed.add(ref)
+        if families and control.policy_family not in families:
+            problems.append(
+                f"controls[{i}].policy_family: unknown policy family {control.policy_family}"
+            )
+    for i, criterion in enumerate(framework.criteria):
+        if criterion.ref not in addressed:
+            problems.append(f"criteria[{i}]: criterion {criterion.ref} has no control")
+    if problems:
+        raise CatalogError(problems)
+    return framework
+
+
+def _question_paths(questionnaire: Questionnaire) -> Iterable[tuple[str, Question]]:
+    for s, section in enumerate(questionnaire.sections):
+        for q, question in enumerate(section.questions):
+            yield f"sections[{s}].questions[{q}]", question
+
+
+def _check_options(path: str, question: Question, problems: list[str]) -> None:
+    if question.kind in KINDS_WITH_OPTIONS and not question.options:
+        problems.append(f"{path}.options: a {question.kind.value} question needs options")
+    if question.kind in KINDS_WITHOUT_OPTIONS and question.options:
+        problems.append(f"{path}.options: a {question.kind.value} question takes no options")
+    for value in _duplicates(option.value for option in question.options):
+        problems.append(f"{path}.options: duplicate option value {value}")
+    for k, option in enumerate(question.options):
+        if option.value == "n-a":
+            problems.append(f"{path}.options[{k}].value: use allow_na for not-applicable")
+
+
+def _find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return [*stack[stack.index(nxt) :], nxt]
+            if nxt not in state and (cycle := visit(nxt)) is not None:
+                return cycle
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (cycle := visit(node)) is not None:
+            return cycle
+    return None
+
+
+def parse_questionnaire(raw: object, framework: Framework) -> Questionnaire:
+    questionnaire: Questionnaire = _structure(Questionnaire, raw)
+    problems: list[str] = []
+    if questionnaire.framework != framework.key:
+        problems.append(
+            f"framework: questionnaire is for {questionnaire.framework}, not {framework.key}"
+        )
+    controls = {c.key for c in framework.controls}
+    focus_counts = {c.ref: len(c.points_of_focus) for c in framework.criteria}
+    for key in _duplicates(s.key for s in questionnaire.sections):
+        problems.append(f"sections: duplicate section key {key}")
+    questions = {q.key: q for _, q in _question_paths(questionnaire)}
+    for key in _duplicates(q.key for _, q in _question_paths(questionnaire)):
+        problems.append(f"sections: duplicate question key {key}")
+    evidenced: set[str] = set()
+    graph: dict[str, set[str]] = {}
+    for path, question in _question_paths(questionnaire):
+        _check_options(path, question, problems)
+        for j, control in enumerate(question.controls):
+            if control not in controls:
+                problems.append(f"{path}.controls[{j}]: unknown control {control}")
+            evidenced.add(control)
+        for j, focus in enumerate(question.points_of_focus):
+            ref, _, position = focus.partition("#")
+            if ref not in focus_counts:
+                problems.append(f"{path}.points_of_focus[{j}]: unknown criterion {ref}")
+            elif not 1 <= int(position) <= focus_counts[ref]:
+                problems.append(
+                    f"{path}.points_of_focus[{j}]: {ref} has {focus_counts[ref]} points of focus, "
+                    f"not {position}"
+                )
+        if question.show_if is not None:
+            try:
+                keys = referenced_keys(parse(question.show_if))
+            except ConditionError as error:
+                problems.append(f"{path}.show_if: {error}")
+                continue
+            for key in sorted(keys - questions.keys()):
+                problems.append(f"{path}.show_if: unknown question {key}")
+            graph[question.key] = keys & questions.keys()
+    cycle = _find_cycle(graph)
+    if cycle is not None:
+        problems.append(f"sections: show_if conditions form a cycle: {' -> '.join(cycle)}")
+    for i, rule in enumerate(questionnaire.scope_rules):
+        try:
+            keys = referenced_keys(parse(rule.when))
+        except ConditionError as error:
+            problems.append(f"scope_rules[{i}].when: {error}")
+            continue
+        for key in sorted(keys - questions.keys()):
+            problems.append(f"scope_rules[{i}].when: unknown question {key}")
+    for i, library_control in enumerate(framework.controls):
+        if library_control.key not in evidenced:
+            problems.append(
+                f"(framework controls[{i}]): control {library_control.key} "
+                "is evidenced by no question"
+            )
+    if problems:
+        raise CatalogError(problems)
+    return questionnaire
