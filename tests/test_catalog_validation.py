@@ -266,12 +266,20 @@ def test_bad_questionnaire_is_refused_with_its_path(
 def test_a_two_question_cycle_is_found() -> None:
     framework = parse_framework(catalog_samples.framework())
     document = catalog_samples.questionnaire()
-    document["sections"][1]["questions"][0]["show_if"] = "log.central answered"
-    document["sections"][1]["questions"][2]["show_if"] = "iam.reviews in ['yes', 'partial']"
+    document["sections"][0]["questions"].append(
+        {
+            "key": "scope.cloud",
+            "text": "Cloud?",
+            "kind": "YES_NO",
+            "role": "SCOPING",
+            "show_if": "scope.personal_data answered",
+        }
+    )
+    document["sections"][0]["questions"][0]["show_if"] = "scope.cloud in ['yes', 'no']"
     with pytest.raises(CatalogError) as refused:
         parse_questionnaire(document, framework)
     assert any(
-        "form a cycle" in p and "iam.reviews" in p and "log.central" in p
+        "form a cycle" in p and "scope.cloud" in p and "scope.personal_data" in p
         for p in refused.value.problems
     )
 

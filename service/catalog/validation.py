@@ -15,7 +15,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from service.catalog.conditions import ConditionError, parse, referenced_keys
-from service.catalog.models import Framework, Question, QuestionKind, Questionnaire
+from service.catalog.models import (
+    Framework,
+    Question,
+    QuestionKind,
+    Questionnaire,
+    QuestionRole,
+)
 
 MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
 MAX_PROBLEMS = 200
@@ -192,6 +198,12 @@ def parse_questionnaire(raw: object, framework: Framework) -> Questionnaire:
                 continue
             for key in sorted(keys - questions.keys()):
                 problems.append(f"{path}.show_if: unknown question {key}")
+            problems.extend(
+                f"{path}.show_if: {key} is not a scoping question; visibility may depend "
+                "only on scoping answers"
+                for key in sorted(keys & questions.keys())
+                if questions[key].effective_role is not QuestionRole.SCOPING
+            )
             graph[question.key] = keys & questions.keys()
     cycle = _find_cycle(graph)
     if cycle is not None:

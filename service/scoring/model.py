@@ -1,0 +1,186 @@
+"""Plain data the gap engine reads and writes.
+
+The engine imports nothing of the project: the assessment layer translates a
+catalog version into an ``EngineModel`` once (it is immutable and cached),
+and answers into a mapping of question key to value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import TypeVar
+
+NOT_APPLICABLE = "n/a"
+_T = TypeVar("_T")
+
+
+class Role(StrEnum):
+    DESIGN = "DESIGN"
+    OPERATING = "OPERATING"
+    EVIDENCE = "EVIDENCE"
+    SCOPING = "SCOPING"
+
+
+class AuditType(StrEnum):
+    TYPE_1 = "TYPE_1"
+    TYPE_2 = "TYPE_2"
+
+
+class ControlStatus(StrEnum):
+    IMPLEMENTED = "IMPLEMENTED"
+    PARTIAL = "PARTIAL"
+    MISSING = "MISSING"
+    NOT_APPLICABLE = "NOT_APPLICABLE"
+    UNKNOWN = "UNKNOWN"
+
+
+class CriterionStatus(StrEnum):
+    MET = "MET"
+    PARTIAL = "PARTIAL"
+    NOT_MET = "NOT_MET"
+    NOT_ASSESSED = "NOT_ASSESSED"
+    NOT_APPLICABLE = "NOT_APPLICABLE"
+
+
+class GapKind(StrEnum):
+    DESIGN = "DESIGN"
+    OPERATING = "OPERATING"
+    EVIDENCE = "EVIDENCE"
+    UNANSWERED = "UNANSWERED"
+
+
+class Severity(StrEnum):
+    CRITICAL = "CRITICAL"
+    HIGH = "HIGH"
+    MEDIUM = "MEDIUM"
+    LOW = "LOW"
+
+
+Visibility = Callable[[Mapping[str, str]], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class EngineQuestion:
+    key: str
+    text: str
+    role: Role
+    weight: float
+    controls: tuple[str, ...]
+    # Option value -> score in [0, 1]; empty for MONTHS questions.
+    scores: Mapping[str, float]
+    visible_when: Visibility | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EngineControl:
+    key: str
+    name: str
+    criteria: tuple[str, ...]
+    key_control: bool
+    effort_weeks: int
+    remediation: str
+
+
+@dataclass(frozen=True, slots=True)
+class EngineCriterion:
+    ref: str
+    category: str
+    weight: int
+
+
+@dataclass(frozen=True)
+class EngineModel:
+    """A catalog version in the shape the engine walks; build once per version."""
+
+    criteria: tuple[EngineCriterion, ...]
+    controls: tuple[EngineControl, ...]
+    questions: tuple[EngineQuestion, ...]
+    scope_rules: tuple[tuple[str, Visibility], ...] = ()
+    # Derived indexes, filled by ``__post_init__``.
+    design_questions: Mapping[str, tuple[EngineQuestion, ...]] = field(init=False)
+    operating_questions: Mapping[str, tuple[EngineQuestion, ...]] = field(init=False)
+    evidence_questions: Mapping[str, tuple[EngineQuestion, ...]] = field(init=False)
+    controls_by_criterion: Mapping[str, tuple[EngineControl, ...]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        by_role: dict[Role, dict[str, list[EngineQuestion]]] = {role: {} for role in Role}
+        for question in self.questions:
+            for control_key in question.controls:
+                by_role[question.role].setdefault(control_key, []).append(question)
+        object.__setattr__(self, "design_questions", _freeze(by_role[Role.DESIGN]))
+        object.__setattr__(self, "operating_questions", _freeze(by_role[Role.OPERATING]))
+        object.__setattr__(self, "evidence_questions", _freeze(by_role[Role.EVIDENCE]))
+        by_criterion: dict[str, list[EngineControl]] = {}
+        for control in self.controls:
+            for ref in control.criteria:
+                by_criterion.setdefault(ref, []).append(control)
+        object.__setattr__(self, "controls_by_criterion", _freeze(by_criterion))
+
+
+def _freeze(index: dict[str, list[_T]]) -> dict[str, tuple[_T, ...]]:
+    return {key: tuple(values) for key, values in index.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Parameters:
+    scope: frozenset[str]
+    audit_type: AuditType
+    window_months: int
+    today: date
+
+
+@dataclass(frozen=True, slots=True)
+class ControlResult:
+    key: str
+    status: ControlStatus
+    score: float
+    design: float
+    months_operated: int | None
+    evidence: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class CriterionResult:
+    ref: str
+    category: str
+    status: CriterionStatus
+    score: float
+    drivers: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryResult:
+    category: str
+    score: float
+    criteria_met: int
+    criteria_total: int
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    kind: GapKind
+    severity: Severity
+    criterion: str
+    criteria: tuple[str, ...]
+    control: str | None
+    question: str | None
+    title: str
+    remediation: str
+    effort_weeks: int
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    readiness: float
+    completeness: float
+    categories: tuple[CategoryResult, ...]
+    criteria: tuple[CriterionResult, ...]
+    controls: tuple[ControlResult, ...]
+    gaps: tuple[Gap, ...]
+    earliest_observation_start: date | None
+    earliest_report_date: date | None
+    answered: int
+    total: int
