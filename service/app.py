@@ -8,9 +8,10 @@ CLI), ensures indexes, and loads the frameworks shipped in ``frameworks/``.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
@@ -20,6 +21,7 @@ from starlette.routing import Route, WebSocketRoute
 
 from service.api.schema import build_schema
 from service.api.view import GraphQLView
+from service.assessment.engine_model import EngineModels
 from service.auth.authenticator import Authenticator
 from service.auth.middleware import AuthenticationMiddleware
 from service.catalog.catalog import Catalog
@@ -44,6 +46,8 @@ class Services:
     embedded: EmbeddedServer | None = None
     catalog: Catalog = field(default_factory=Catalog)
     catalog_loaded: bool = False
+    engine_models: EngineModels = field(default_factory=EngineModels)
+    clock: Callable[[], date] = field(default=lambda: datetime.now(UTC).date())
     extras: dict[str, object] = field(default_factory=dict)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 from pymongo import AsyncMongoClient
 from starlette.applications import Starlette
 
@@ -21,6 +22,7 @@ from service.app import create_app
 from service.settings import Settings
 from service.storage.embedded import EmbeddedServer
 from service.storage.repositories import ApiKeyRepository
+from tests import catalog_samples
 
 
 @pytest.fixture(scope="session")
@@ -43,12 +45,31 @@ def db_name() -> str:
 
 
 @pytest.fixture
-def settings(mongo_uri: str, db_name: str, tmp_path: Path) -> Settings:
+def frameworks_dir() -> Path:
+    """The catalog the app loads; modules override this to use a smaller one."""
+    return Settings().frameworks_dir
+
+
+@pytest.fixture
+def mini_frameworks(tmp_path: Path) -> Path:
+    """A frameworks/ folder holding only the small sample catalog."""
+    root = tmp_path / "frameworks"
+    (root / "mini").mkdir(parents=True)
+    (root / "mini" / "framework.yaml").write_text(yaml.safe_dump(catalog_samples.framework()))
+    (root / "mini" / "questionnaire.yaml").write_text(
+        yaml.safe_dump(catalog_samples.questionnaire())
+    )
+    return root
+
+
+@pytest.fixture
+def settings(mongo_uri: str, db_name: str, tmp_path: Path, frameworks_dir: Path) -> Settings:
     return Settings(
         mongodb_uri=mongo_uri,
         mongodb_db=db_name,
         data_dir=tmp_path / "data",
         environment="development",
+        frameworks_dir=frameworks_dir,
     )
 
 

@@ -7,7 +7,7 @@ so their caches never outlive a request or cross tenants.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bson import ObjectId
 from starlette.requests import Request
@@ -15,12 +15,13 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.dataloader import DataLoader
 
+from service.assessment.service import AssessmentService, AssessmentView
 from service.auth.principal import Principal
 from service.catalog.repository import CatalogRepository
 from service.errors import NotFound
 from service.settings import Settings
 from service.storage.documents import Organization
-from service.storage.repositories import OrganizationRepository
+from service.storage.repositories import AssessmentRepository, OrganizationRepository
 from service.storage.tenancy import Access
 
 if TYPE_CHECKING:
@@ -37,10 +38,26 @@ class Context:
     access: Access
     organizations: OrganizationRepository
     catalog: CatalogRepository
+    assessments: AssessmentService
     organization_loader: DataLoader[ObjectId, Organization | None] = field(init=False)
+    assessment_loader: DataLoader[ObjectId, AssessmentView | None] = field(init=False)
+    latest_readiness_loader: DataLoader[ObjectId, dict[str, Any] | None] = field(init=False)
 
     def __post_init__(self) -> None:
         self.organization_loader = DataLoader(load_fn=self.organizations.get_many)
+        self.assessment_loader = DataLoader(load_fn=self._load_assessments)
+        self.latest_readiness_loader = DataLoader(load_fn=self._load_latest_readiness)
+
+    async def _load_assessments(self, ids: list[ObjectId]) -> list[AssessmentView | None]:
+        repository = await AssessmentRepository.of_access(self.access)
+        records = await repository.get_many(ids)
+        return [await self.assessments.view(r) if r else None for r in records]
+
+    async def _load_latest_readiness(self, ids: list[ObjectId]) -> list[dict[str, Any] | None]:
+        roles = await self.access.roles()
+        repository = AssessmentRepository([i for i in ids if i in roles])
+        latest = await repository.latest_by_organization()
+        return [latest.get(i) for i in ids]
 
     @property
     def request_id(self) -> str:

@@ -9,6 +9,8 @@ from bson.errors import InvalidId
 from service.api.context import Context
 from service.api.ids import decode_any, decode_cursor, decode_id, encode_cursor
 from service.api.pagination import PageInfo, page_size
+from service.api.types.assessment import TYPE_NAME as ASSESSMENT
+from service.api.types.assessment import AssessmentConnection, AssessmentEdge, AssessmentType
 from service.api.types.catalog import Framework, Questionnaire
 from service.api.types.node import Node
 from service.api.types.organization import (
@@ -68,6 +70,9 @@ async def node(info: Info, id: strawberry.ID) -> Node | None:
     if type_name == ORGANIZATION:
         record = await info.context.organization_loader.load(object_id)
         return OrganizationType.of(record) if record else None
+    if type_name == ASSESSMENT:
+        view = await info.context.assessment_loader.load(object_id)
+        return AssessmentType.of(view) if view else None
     return None
 
 
@@ -106,3 +111,36 @@ async def questionnaire(
     if framework_version is None:
         return None
     return Questionnaire(version_record=found, framework_record=framework_version)
+
+
+async def assessment(info: Info, id: strawberry.ID) -> AssessmentType | None:
+    object_id = decode_id(ASSESSMENT, id)
+    if object_id is None:
+        return None
+    view = await info.context.assessment_loader.load(object_id)
+    return AssessmentType.of(view) if view else None
+
+
+async def assessment_page(
+    info: Info, organization_id: ObjectId, first: int | None, after: str | None
+) -> AssessmentConnection:
+    cursor = None
+    if after is not None:
+        values = decode_cursor(after)
+        try:
+            cursor = ObjectId(values[0]) if values and len(values) == 1 else None
+        except (InvalidId, TypeError):
+            cursor = None
+        if cursor is None:
+            raise InvalidInput("after is not a cursor of this list", ("after",))
+    page = await info.context.assessments.page(organization_id, page_size(first), cursor)
+    edges = [
+        AssessmentEdge(cursor=encode_cursor(record.id), node=AssessmentType.of_record(record))
+        for record in page.items
+    ]
+    return AssessmentConnection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
+        ),
+    )

@@ -21,7 +21,15 @@ from strawberry.schema.config import StrawberryConfig
 
 from service.api import queries
 from service.api.extensions import MAX_TOKENS, VALIDATION_RULES, error_shaping, operation_metrics
-from service.api.mutations import catalog_import, organization_create
+from service.api.mutations import (
+    answers_save,
+    assessment_create,
+    assessment_lifecycle,
+    catalog_import,
+    organization_create,
+    organization_rename,
+)
+from service.api.types.assessment import AssessmentType
 from service.api.types.catalog import Framework, Questionnaire
 from service.api.types.node import Node
 from service.api.types.organization import OrganizationConnection, OrganizationType
@@ -42,6 +50,7 @@ class Query:
     )
     framework: Framework | None = strawberry.field(resolver=queries.framework)
     questionnaire: Questionnaire | None = strawberry.field(resolver=queries.questionnaire)
+    assessment: AssessmentType | None = strawberry.field(resolver=queries.assessment)
 
 
 @strawberry.type
@@ -49,6 +58,28 @@ class Mutation:
     create_organization: organization_create.CreateOrganizationPayload = strawberry.mutation(
         resolver=organization_create.resolve,
         description="Create an organisation; the caller becomes its OWNER.",
+    )
+    rename_organization: organization_rename.RenameOrganizationPayload = strawberry.mutation(
+        resolver=organization_rename.resolve, description="Rename an organisation (OWNER)."
+    )
+    create_assessment: assessment_create.CreateAssessmentPayload = strawberry.mutation(
+        resolver=assessment_create.resolve,
+        description="Start an assessment pinned to the current framework and questionnaire.",
+    )
+    save_answers: answers_save.SaveAnswersPayload = strawberry.mutation(
+        resolver=answers_save.resolve,
+        description="Upsert a batch of answers atomically; expectedVersion guards the write.",
+    )
+    submit_assessment: assessment_lifecycle.SubmitAssessmentPayload = strawberry.mutation(
+        resolver=assessment_lifecycle.submit,
+        description="Submit: the assessment becomes read-only.",
+    )
+    reopen_assessment: assessment_lifecycle.ReopenAssessmentPayload = strawberry.mutation(
+        resolver=assessment_lifecycle.reopen, description="Reopen a submitted assessment."
+    )
+    update_assessment: assessment_lifecycle.UpdateAssessmentPayload = strawberry.mutation(
+        resolver=assessment_lifecycle.update,
+        description="Rename, rescope or change the audit type, window or target date.",
     )
     import_framework: catalog_import.ImportFrameworkPayload = strawberry.mutation(
         resolver=catalog_import.import_framework,
@@ -77,7 +108,7 @@ def build_schema(production: bool = False, metrics: Metrics | None = None) -> st
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
-        types=[OrganizationType],
+        types=[OrganizationType, AssessmentType],
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True),
         scalar_overrides={},

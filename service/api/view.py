@@ -12,6 +12,7 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
 from service.api.context import Context
+from service.assessment.service import AssessmentService
 from service.catalog.repository import CatalogRepository
 from service.storage.repositories import OrganizationRepository
 from service.storage.tenancy import Access
@@ -51,6 +52,7 @@ class GraphQLView(GraphQL[Context, None]):
         if principal is None:
             raise HTTPException(401, "authentication required")
         access = Access(principal)
+        catalog = CatalogRepository(self.services.catalog)
         return Context(
             request=request,
             response=response,
@@ -59,5 +61,8 @@ class GraphQLView(GraphQL[Context, None]):
             principal=principal,
             access=access,
             organizations=OrganizationRepository(access),
-            catalog=CatalogRepository(self.services.catalog),
+            catalog=catalog,
+            assessments=AssessmentService(
+                access, catalog, self.services.engine_models, self.services.clock
+            ),
         )

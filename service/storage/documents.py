@@ -7,6 +7,7 @@ Relations are plain ids (never Beanie ``Link``): the embedded server has no
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import pymongo
 from beanie import Document, PydanticObjectId
@@ -120,10 +121,57 @@ class QuestionnaireRecord(Document):
         ]
 
 
+class AssessmentRecord(Document):
+    """An organisation's assessment: pinned catalog versions, answers and the materialised report.
+
+    ``answers`` is the current value of each question; ``answer_history`` keeps
+    every earlier value (never read on hot paths: excluded by projection).
+    ``report`` is computed in the same write as the answers; ``report_basis``
+    says what it was computed from (engine, catalog versions, day), so a
+    reader recomputes it when any of those changed.
+    """
+
+    organization_id: PydanticObjectId
+    name: str
+    framework_id: PydanticObjectId
+    framework_key: str
+    framework_version: str
+    questionnaire_id: PydanticObjectId
+    questionnaire_key: str
+    questionnaire_version: str
+    scope: list[str]
+    scope_explicit: bool
+    audit_type: str
+    window_months: int
+    target_date: str | None = None  # ISO date; BSON has no date-only type
+    status: str
+    version: int
+    answers: list[dict[str, Any]] = Field(default_factory=list)
+    answer_history: list[dict[str, Any]] = Field(default_factory=list)
+    report: dict[str, Any] = Field(default_factory=dict)
+    report_basis: str = ""
+    readiness: float = 0.0
+    completeness: float = 0.0
+    created_at: datetime
+    created_by: str
+    updated_at: datetime
+    submitted_at: datetime | None = None
+
+    class Settings:
+        name = "assessments"
+        indexes = [
+            IndexModel([("organization_id", pymongo.ASCENDING), ("_id", pymongo.DESCENDING)]),
+            IndexModel(
+                [("organization_id", pymongo.ASCENDING), ("updated_at", pymongo.DESCENDING)]
+            ),
+        ]
+
+
 DOCUMENT_MODELS: list[type[Document]] = [
     Organization,
     Membership,
     ApiKey,
     FrameworkRecord,
     QuestionnaireRecord,
+    AssessmentRecord,
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from beanie import SortDirection
 from bson import ObjectId
@@ -18,7 +18,7 @@ from pymongo.errors import DuplicateKeyError
 
 from service.auth import api_keys
 from service.auth.principal import Role
-from service.storage.documents import ApiKey, Membership, Organization
+from service.storage.documents import ApiKey, AssessmentRecord, Membership, Organization
 from service.storage.tenancy import Access, TenantScope
 
 
@@ -159,3 +159,118 @@ class ApiKeyRepository:
             ApiKey.local_admin == True,  # noqa: E712
             ApiKey.revoked_at == None,  # noqa: E711
         ).update({"$set": {"revoked_at": now()}})
+
+
+# Reads of assessments never need the full answer history; lists need no answers either.
+_WITHOUT_HISTORY = {"answer_history": 0}
+_SUMMARY = {
+    "answer_history": 0,
+    "answers": 0,
+    "report.criteria": 0,
+    "report.controls": 0,
+    "report.gaps": 0,
+}
+
+
+class AssessmentRepository:
+    """Assessments of the organisations in scope; every query carries their ids."""
+
+    def __init__(self, organization_ids: Sequence[ObjectId]) -> None:
+        self._orgs = list(organization_ids)
+
+    @classmethod
+    def of_scope(cls, scope: TenantScope) -> AssessmentRepository:
+        return cls([scope.organization_id])
+
+    @classmethod
+    async def of_access(cls, access: Access) -> AssessmentRepository:
+        return cls(list((await access.roles()).keys()))
+
+    def _filter(self, **extra: Any) -> dict[str, Any]:
+        return {"organization_id": {"$in": self._orgs}, **extra}
+
+    @staticmethod
+    def _collection() -> Any:
+        return AssessmentRecord.get_pymongo_collection()
+
+    async def insert(self, record: AssessmentRecord) -> AssessmentRecord:
+        if record.organization_id not in self._orgs:
+            raise PermissionError("assessment outside the repository's scope")
+        await record.insert()
+        return record
+
+    async def get(self, assessment_id: ObjectId) -> AssessmentRecord | None:
+        found = await self._collection().find_one(
+            self._filter(_id=assessment_id), projection=_WITHOUT_HISTORY
+        )
+        return AssessmentRecord.model_validate(found) if found else None
+
+    async def get_many(self, ids: Sequence[ObjectId]) -> list[AssessmentRecord | None]:
+        """Full assessments by id in one query, aligned with ``ids``."""
+        rows = (
+            await self._collection()
+            .find(self._filter(_id={"$in": list(ids)}), projection=_WITHOUT_HISTORY)
+            .to_list()
+        )
+        found = {row["_id"]: AssessmentRecord.model_validate(row) for row in rows}
+        return [found.get(i) for i in ids]
+
+    async def history(self, assessment_id: ObjectId) -> list[dict[str, Any]]:
+        found = await self._collection().find_one(
+            self._filter(_id=assessment_id), projection={"answer_history": 1}
+        )
+        return list(found.get("answer_history", [])) if found else []
+
+    async def update(
+        self,
+        assessment_id: ObjectId,
+        expected_version: int,
+        fields: dict[str, Any],
+        history: list[dict[str, Any]] | None = None,
+        allowed_statuses: Sequence[str] | None = None,
+    ) -> bool:
+        """One atomic write guarded by the version; False when the guard did not match."""
+        query = self._filter(_id=assessment_id, version=expected_version)
+        if allowed_statuses is not None:
+            query["status"] = {"$in": list(allowed_statuses)}
+        update: dict[str, Any] = {"$set": {**fields, "version": expected_version + 1}}
+        if history:
+            update["$push"] = {"answer_history": {"$each": history}}
+        result = await self._collection().update_one(query, update)
+        return bool(result.matched_count)
+
+    async def page(self, first: int, after: ObjectId | None) -> Page[AssessmentRecord]:
+        """Newest first, keyset on _id."""
+        query = self._filter()
+        if after is not None:
+            query["_id"] = {"$lt": after}
+        rows = (
+            await self._collection()
+            .find(
+                query,
+                projection=_SUMMARY,
+                sort=[("organization_id", 1), ("_id", -1)],
+                limit=first + 1,
+            )
+            .to_list()
+        )
+        items = [AssessmentRecord.model_validate({**row, "answers": []}) for row in rows[:first]]
+        return Page(items=items, has_next=len(rows) > first)
+
+    async def latest_by_organization(self) -> dict[ObjectId, dict[str, Any]]:
+        """The most recently updated assessment's summary per organisation, in one query."""
+        pipeline = [
+            {"$match": self._filter()},
+            {"$sort": {"organization_id": 1, "updated_at": -1}},
+            {
+                "$group": {
+                    "_id": "$organization_id",
+                    "assessment_id": {"$first": "$_id"},
+                    "readiness": {"$first": "$readiness"},
+                    "completeness": {"$first": "$completeness"},
+                    "updated_at": {"$first": "$updated_at"},
+                }
+            },
+        ]
+        rows = await (await self._collection().aggregate(pipeline)).to_list()
+        return {row["_id"]: row for row in rows}

@@ -1,0 +1,351 @@
+"""GraphQL types of assessments and their readiness reports."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from service.api.ids import encode_id
+from service.api.pagination import PageInfo
+from service.api.types.catalog import Control, Criterion, Framework, Questionnaire
+from service.api.types.node import Node
+from service.assessment.service import AssessmentView
+from service.catalog.models import Category
+from service.errors import NotFound
+from service.scoring.model import ControlStatus, CriterionStatus, GapKind, Severity
+from service.scoring.model import Gap as GapModel
+from service.storage.documents import AssessmentRecord
+
+if TYPE_CHECKING:
+    from service.api.types.organization import OrganizationType
+
+TYPE_NAME = "Assessment"
+
+strawberry.enum(ControlStatus, name="ControlStatus")
+strawberry.enum(CriterionStatus, name="CriterionStatus")
+strawberry.enum(GapKind, name="GapKind")
+strawberry.enum(Severity, name="Severity")
+
+
+@strawberry.enum
+class AuditType(Enum):
+    TYPE_1 = "TYPE_1"
+    TYPE_2 = "TYPE_2"
+
+
+@strawberry.enum
+class AssessmentStatus(Enum):
+    DRAFT = "DRAFT"
+    IN_PROGRESS = "IN_PROGRESS"
+    SUBMITTED = "SUBMITTED"
+
+
+@strawberry.type
+class Answer:
+    question_key: str
+    value: str
+    note: str | None
+    answered_by: str | None = None
+    answered_at: datetime | None = None
+
+
+@strawberry.type
+class Progress:
+    answered: int
+    total: int
+    percent: float
+
+
+@strawberry.type
+class CategoryResult:
+    category: Category
+    score: float
+    criteria_met: int
+    criteria_total: int
+
+
+@strawberry.type
+class CriterionResult:
+    criterion: Criterion
+    status: CriterionStatus
+    score: float
+    drivers: list[Answer] = strawberry.field(description="The answers that drove this result.")
+
+
+@strawberry.type
+class ControlResult:
+    control: Control
+    status: ControlStatus
+    score: float
+    months_operated: int | None
+
+
+@strawberry.type
+class Gap:
+    view: strawberry.Private[AssessmentView]
+    model: strawberry.Private[GapModel]
+
+    @strawberry.field
+    def criterion(self) -> Criterion:
+        framework = self.view.framework
+        return Criterion(
+            framework_version=framework, model=framework.criteria[self.model.criterion]
+        )
+
+    @strawberry.field(description="Every in-scope criterion the gap's control addresses.")
+    def criteria(self) -> list[Criterion]:
+        framework = self.view.framework
+        return [
+            Criterion(framework_version=framework, model=framework.criteria[r])
+            for r in self.model.criteria
+        ]
+
+    @strawberry.field
+    def control(self) -> Control | None:
+        if self.model.control is None:
+            return None
+        framework = self.view.framework
+        return Control(framework_version=framework, model=framework.controls[self.model.control])
+
+    @strawberry.field
+    def kind(self) -> GapKind:
+        return self.model.kind
+
+    @strawberry.field
+    def severity(self) -> Severity:
+        return self.model.severity
+
+    @strawberry.field
+    def title(self) -> str:
+        return self.model.title
+
+    @strawberry.field
+    def remediation(self) -> str:
+        return self.model.remediation
+
+    @strawberry.field(description="The unanswered question, for UNANSWERED gaps.")
+    def question_key(self) -> str | None:
+        return self.model.question
+
+    @strawberry.field
+    def effort_weeks(self) -> int:
+        return self.model.effort_weeks
+
+
+def _answers_by_key(view: AssessmentView) -> dict[str, Answer]:
+    return {
+        a["question_key"]: Answer(
+            question_key=a["question_key"],
+            value=a["value"],
+            note=a.get("note"),
+            answered_by=a.get("answered_by"),
+            answered_at=a.get("answered_at"),
+        )
+        for a in view.record.answers
+    }
+
+
+@strawberry.type
+class ReadinessReport:
+    view: strawberry.Private[AssessmentView]
+
+    @strawberry.field(description="Readiness over the in-scope categories, 0 to 100.")
+    def readiness(self) -> float:
+        return self.view.report.readiness
+
+    @strawberry.field(description="Share of relevant questions answered, 0 to 100.")
+    def completeness(self) -> float:
+        return self.view.report.completeness
+
+    @strawberry.field
+    def categories(self) -> list[CategoryResult]:
+        return [
+            CategoryResult(
+                category=Category(c.category),
+                score=c.score,
+                criteria_met=c.criteria_met,
+                criteria_total=c.criteria_total,
+            )
+            for c in self.view.report.categories
+        ]
+
+    @strawberry.field
+    def criteria(self, category: Category | None = None) -> list[CriterionResult]:
+        framework = self.view.framework
+        answers = _answers_by_key(self.view)
+        return [
+            CriterionResult(
+                criterion=Criterion(framework_version=framework, model=framework.criteria[c.ref]),
+                status=c.status,
+                score=c.score,
+                drivers=[answers[k] for k in c.drivers if k in answers],
+            )
+            for c in self.view.report.criteria
+            if category is None or c.category == category.value
+        ]
+
+    @strawberry.field
+    def controls(self) -> list[ControlResult]:
+        framework = self.view.framework
+        return [
+            ControlResult(
+                control=Control(framework_version=framework, model=framework.controls[c.key]),
+                status=c.status,
+                score=c.score,
+                months_operated=c.months_operated,
+            )
+            for c in self.view.report.controls
+        ]
+
+    @strawberry.field
+    def gaps(self, kind: GapKind | None = None, severity: Severity | None = None) -> list[Gap]:
+        return [
+            Gap(view=self.view, model=g)
+            for g in self.view.report.gaps
+            if (kind is None or g.kind == kind) and (severity is None or g.severity == severity)
+        ]
+
+    @strawberry.field(description="When the open design gaps could be closed and a window start.")
+    def earliest_observation_start(self) -> date | None:
+        return self.view.report.earliest_observation_start
+
+    @strawberry.field(description="Observation start plus the window plus the reporting lag.")
+    def earliest_report_date(self) -> date | None:
+        return self.view.report.earliest_report_date
+
+
+@strawberry.type(name="Assessment")
+class AssessmentType(Node):
+    """An assessment; in lists it starts from a summary and loads the rest in one batch."""
+
+    record: strawberry.Private[AssessmentRecord]
+    loaded: strawberry.Private[AssessmentView | None] = None
+
+    @classmethod
+    def of(cls, view: AssessmentView) -> AssessmentType:
+        return cls.of_record(view.record, view)
+
+    @classmethod
+    def of_record(
+        cls, record: AssessmentRecord, view: AssessmentView | None = None
+    ) -> AssessmentType:
+        assert record.id is not None  # noqa: S101 - saved documents have ids
+        return cls(id=strawberry.ID(encode_id(TYPE_NAME, record.id)), record=record, loaded=view)
+
+    async def view(self, info: strawberry.Info) -> AssessmentView:
+        if self.loaded is None:
+            assert self.record.id is not None  # noqa: S101
+            loaded = await info.context.assessment_loader.load(self.record.id)
+            if loaded is None:
+                raise NotFound("assessment not found")
+            self.loaded = loaded
+        return self.loaded
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.record.name
+
+    @strawberry.field
+    async def organization(
+        self, info: strawberry.Info
+    ) -> Annotated[OrganizationType, strawberry.lazy("service.api.types.organization")]:
+        from service.api.types.organization import OrganizationType  # noqa: PLC0415
+
+        record = await info.context.organization_loader.load(self.record.organization_id)
+        if record is None:
+            raise NotFound("organization not found")
+        return OrganizationType.of(record)
+
+    @strawberry.field
+    def organization_id(self) -> strawberry.ID:
+        return strawberry.ID(encode_id("Organization", self.record.organization_id))
+
+    @strawberry.field
+    async def framework(self, info: strawberry.Info) -> Framework:
+        return Framework(version_record=(await self.view(info)).framework)
+
+    @strawberry.field
+    async def questionnaire(self, info: strawberry.Info) -> Questionnaire:
+        view = await self.view(info)
+        return Questionnaire(version_record=view.questionnaire, framework_record=view.framework)
+
+    @strawberry.field
+    def scope(self) -> list[Category]:
+        return [Category(c) for c in self.record.scope]
+
+    @strawberry.field(description="Categories the scoping answers suggest (SECURITY always).")
+    async def suggested_scope(self, info: strawberry.Info) -> list[Category]:
+        return [Category(c) for c in (await self.view(info)).suggested_scope]
+
+    @strawberry.field(description="False while the scope follows the scoping answers' suggestion.")
+    def scope_explicit(self) -> bool:
+        return self.record.scope_explicit
+
+    @strawberry.field
+    def audit_type(self) -> AuditType:
+        return AuditType(self.record.audit_type)
+
+    @strawberry.field
+    def observation_window_months(self) -> int:
+        return self.record.window_months
+
+    @strawberry.field
+    def target_date(self) -> date | None:
+        return date.fromisoformat(self.record.target_date) if self.record.target_date else None
+
+    @strawberry.field
+    def status(self) -> AssessmentStatus:
+        return AssessmentStatus(self.record.status)
+
+    @strawberry.field
+    def version(self) -> int:
+        return self.record.version
+
+    @strawberry.field(description="Readiness as last saved (the report has the live figure).")
+    def readiness(self) -> float:
+        return self.record.readiness
+
+    @strawberry.field
+    def completeness(self) -> float:
+        return self.record.completeness
+
+    @strawberry.field
+    async def answers(self, info: strawberry.Info) -> list[Answer]:
+        return list(_answers_by_key(await self.view(info)).values())
+
+    @strawberry.field(description="Visible, relevant questions answered.")
+    async def progress(self, info: strawberry.Info) -> Progress:
+        report = (await self.view(info)).report
+        percent = round(100.0 * report.answered / report.total, 2) if report.total else 100.0
+        return Progress(answered=report.answered, total=report.total, percent=percent)
+
+    @strawberry.field
+    async def report(self, info: strawberry.Info) -> ReadinessReport:
+        return ReadinessReport(view=await self.view(info))
+
+    @strawberry.field
+    def created_at(self) -> datetime:
+        return self.record.created_at
+
+    @strawberry.field
+    def updated_at(self) -> datetime:
+        return self.record.updated_at
+
+
+@strawberry.type
+class AssessmentEdge:
+    cursor: str
+    node: AssessmentType
+
+
+@strawberry.type
+class AssessmentConnection:
+    edges: list[AssessmentEdge]
+    page_info: PageInfo
+
+    @strawberry.field
+    def nodes(self) -> list[AssessmentType]:
+        return [edge.node for edge in self.edges]

@@ -1,0 +1,126 @@
+"""Checking answers against their questions: every value must fit its question's kind.
+
+All problems of a batch are collected, each with its path in the input
+(``["answers", 3, "value"]``), and the batch is refused whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from service.catalog.catalog import QuestionnaireVersion
+from service.catalog.models import NOT_APPLICABLE, Question, QuestionKind
+from service.errors import ErrorCode, InvalidInput, Problem
+
+MAX_BATCH = 500
+MAX_TEXT = 4000
+MAX_MONTHS = 600
+CLEAR = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerChange:
+    question_key: str
+    value: str  # "" clears the answer
+    note: str | None
+
+
+def _normalise(question: Question, raw: str) -> tuple[str | None, str | None]:  # noqa: PLR0911
+    """(normalised value, None) or (None, why it is refused)."""
+    value = raw.strip()
+    if value == CLEAR:
+        return CLEAR, None
+    if value == NOT_APPLICABLE:
+        if question.allow_na:
+            return value, None
+        return None, "this question does not accept n/a"
+    kind = question.kind
+    options = [o.value for o in question.effective_options]
+    if kind in (
+        QuestionKind.YES_NO,
+        QuestionKind.YES_PARTIAL_NO,
+        QuestionKind.MATURITY,
+        QuestionKind.CHOICE,
+    ):
+        if value in options:
+            return value, None
+        return None, f"must be one of {', '.join(options)}" + (
+            " or n/a" if question.allow_na else ""
+        )
+    if kind is QuestionKind.MULTI_CHOICE:
+        parts = [p.strip() for p in value.split(",")]
+        unknown = [p for p in parts if p not in options]
+        if unknown or not parts:
+            return None, f"unknown option(s) {', '.join(unknown)}; choose from {', '.join(options)}"
+        if len(set(parts)) != len(parts):
+            return None, "an option is chosen twice"
+        return ",".join(sorted(parts, key=options.index)), None
+    if kind is QuestionKind.MONTHS:
+        if value.isdigit() and int(value) <= MAX_MONTHS:
+            return str(int(value)), None
+        return None, f"must be a whole number of months from 0 to {MAX_MONTHS}"
+    if kind is QuestionKind.DATE:
+        try:
+            return date.fromisoformat(value).isoformat(), None
+        except ValueError:
+            return None, "must be a date as YYYY-MM-DD"
+    if len(value) > MAX_TEXT:
+        return None, f"must be at most {MAX_TEXT} characters"
+    return value, None
+
+
+def check_answers(
+    questionnaire: QuestionnaireVersion, changes: list[AnswerChange]
+) -> list[AnswerChange]:
+    """The normalised changes, or ``InvalidInput`` listing every problem."""
+    problems: list[Problem] = []
+    if not changes:
+        problems.append(Problem(ErrorCode.INVALID, "give at least one answer", ("answers",)))
+    if len(changes) > MAX_BATCH:
+        problems.append(
+            Problem(ErrorCode.LIMIT_EXCEEDED, f"at most {MAX_BATCH} answers per call", ("answers",))
+        )
+    seen: set[str] = set()
+    normalised: list[AnswerChange] = []
+    for index, change in enumerate(changes[:MAX_BATCH]):
+        question = questionnaire.questions.get(change.question_key)
+        if question is None:
+            problems.append(
+                Problem(
+                    ErrorCode.INVALID,
+                    f"unknown question {change.question_key[:80]!r}",
+                    ("answers", index, "questionKey"),
+                )
+            )
+            continue
+        if change.question_key in seen:
+            problems.append(
+                Problem(
+                    ErrorCode.INVALID,
+                    "question answered twice in one call",
+                    ("answers", index, "questionKey"),
+                )
+            )
+            continue
+        seen.add(change.question_key)
+        value, why = _normalise(question, change.value)
+        if why is not None or value is None:
+            problems.append(
+                Problem(ErrorCode.INVALID, why or "invalid value", ("answers", index, "value"))
+            )
+            continue
+        note = change.note.strip() if change.note else None
+        if note is not None and len(note) > MAX_TEXT:
+            problems.append(
+                Problem(
+                    ErrorCode.INVALID,
+                    f"note must be at most {MAX_TEXT} characters",
+                    ("answers", index, "note"),
+                )
+            )
+            continue
+        normalised.append(AnswerChange(change.question_key, value, note or None))
+    if problems:
+        raise InvalidInput.many(problems)
+    return normalised

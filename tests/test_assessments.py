@@ -1,0 +1,304 @@
+"""Assessments through GraphQL on the small sample catalog: lifecycle, answers, errors."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import GraphQLClient
+
+
+@pytest.fixture
+def frameworks_dir(mini_frameworks: Path) -> Path:
+    return mini_frameworks
+
+
+CREATE_ORG = 'mutation { createOrganization(input: {name: "Acme"}) { organization { id } } }'
+CREATE = """
+mutation($input: CreateAssessmentInput!) {
+  createAssessment(input: $input) {
+    assessment { id version status scope scopeExplicit observationWindowMonths auditType
+                 progress { answered total percent } report { readiness completeness } }
+    errors { code field message }
+  }
+}
+"""
+SAVE = """
+mutation($input: SaveAnswersInput!) {
+  saveAnswers(input: $input) {
+    assessment { id version status scope answers { questionKey value note answeredBy }
+                 report { readiness completeness gaps { kind control { key } questionKey } } }
+    errors { code field message }
+  }
+}
+"""
+READ = """
+query($id: ID!) { assessment(id: $id) { id version status answers { questionKey value note }
+  report { readiness criteria { criterion { ref } status score drivers { questionKey value } } } } }
+"""
+
+
+async def org(client: GraphQLClient) -> str:
+    return (await client(CREATE_ORG))["data"]["createOrganization"]["organization"]["id"]
+
+
+async def create(client: GraphQLClient, org_id: str, **extra: Any) -> dict[str, Any]:
+    variables = {
+        "organizationId": org_id,
+        "name": "Readiness 2026",
+        "frameworkKey": "mini",
+        "scope": [],
+        "auditType": "TYPE_2",
+        **extra,
+    }
+    payload = (await client(CREATE, {"input": variables}))["data"]["createAssessment"]
+    assert payload["errors"] == [], payload
+    return payload["assessment"]
+
+
+async def save(
+    client: GraphQLClient,
+    assessment: dict[str, Any],
+    answers: list[dict[str, Any]],
+    version: int | None = None,
+) -> dict[str, Any]:
+    variables = {
+        "assessmentId": assessment["id"],
+        "expectedVersion": version or assessment["version"],
+        "answers": answers,
+    }
+    return (await client(SAVE, {"input": variables}))["data"]["saveAnswers"]
+
+
+async def test_create_defaults(alice: GraphQLClient) -> None:
+    created = await create(alice, await org(alice))
+    assert created["version"] == 1
+    assert created["status"] == "DRAFT"
+    assert created["scope"] == ["SECURITY"]
+    assert created["scopeExplicit"] is False
+    assert created["observationWindowMonths"] == 6
+    assert created["report"]["readiness"] == 0.0
+    assert created["progress"]["answered"] == 0
+
+
+@pytest.mark.parametrize(
+    ("extra", "field", "message"),
+    [
+        ({"observationWindowMonths": 2}, ["input", "observationWindowMonths"], "3 to 12"),
+        ({"observationWindowMonths": 13}, ["input", "observationWindowMonths"], "3 to 12"),
+        ({"frameworkKey": "nope"}, ["input", "frameworkKey"], "unknown framework"),
+        ({"name": "   "}, ["input", "name"], "1 to 200"),
+        ({"targetDate": "2001-01-01"}, ["input", "targetDate"], "in the past"),
+    ],
+)
+async def test_create_rejects_bad_input(
+    alice: GraphQLClient, extra: dict[str, Any], field: list[str], message: str
+) -> None:
+    org_id = await org(alice)
+    variables = {
+        "organizationId": org_id,
+        "name": "x",
+        "frameworkKey": "mini",
+        "scope": [],
+        "auditType": "TYPE_2",
+        **extra,
+    }
+    payload = (await alice(CREATE, {"input": variables}))["data"]["createAssessment"]
+    assert payload["assessment"] is None
+    assert any(
+        e["field"] == field and message in e["message"] and e["code"] == "INVALID"
+        for e in payload["errors"]
+    ), payload
+    listed = await alice(
+        "query($id: ID!) { organization(id: $id) { assessments { edges { cursor } } } }",
+        {"id": org_id},
+    )
+    assert listed["data"]["organization"]["assessments"]["edges"] == []
+
+
+async def test_answers_round_trip_and_scope_follows_scoping(alice: GraphQLClient) -> None:
+    assessment = await create(alice, await org(alice))
+    payload = await save(
+        alice,
+        assessment,
+        [
+            {"questionKey": "scope.personal_data", "value": "yes"},
+            {"questionKey": "iam.reviews", "value": "yes", "note": "Quarterly in Jira"},
+        ],
+    )
+    assert payload["errors"] == []
+    saved = payload["assessment"]
+    assert saved["version"] == 2
+    assert saved["status"] == "IN_PROGRESS"
+    assert saved["scope"] == ["SECURITY", "PRIVACY"]
+    assert {
+        "questionKey": "iam.reviews",
+        "value": "yes",
+        "note": "Quarterly in Jira",
+        "answeredBy": "user:alice",
+    } in saved["answers"]
+    read = (await alice(READ, {"id": assessment["id"]}))["data"]["assessment"]
+    assert read["version"] == 2
+    criterion = next(c for c in read["report"]["criteria"] if c["criterion"]["ref"] == "CC1.1")
+    assert criterion["drivers"] == [{"questionKey": "iam.reviews", "value": "yes"}]
+
+
+@pytest.mark.parametrize(
+    ("answer", "field", "message"),
+    [
+        (
+            {"questionKey": "nope", "value": "yes"},
+            ["answers", "0", "questionKey"],
+            "unknown question",
+        ),
+        (
+            {"questionKey": "iam.reviews", "value": "maybe"},
+            ["answers", "0", "value"],
+            "must be one of yes, partial, no",
+        ),
+        (
+            {"questionKey": "iam.reviews", "value": "n/a"},
+            ["answers", "0", "value"],
+            "does not accept n/a",
+        ),
+        ({"questionKey": "iam.months", "value": "-1"}, ["answers", "0", "value"], "whole number"),
+        ({"questionKey": "iam.months", "value": "3.5"}, ["answers", "0", "value"], "whole number"),
+        ({"questionKey": "log.central", "value": "6"}, ["answers", "0", "value"], "must be one of"),
+        (
+            {"questionKey": "iam.reviews", "value": "yes", "note": "x" * 4001},
+            ["answers", "0", "note"],
+            "at most 4000",
+        ),
+    ],
+)
+async def test_bad_answers_save_nothing(
+    alice: GraphQLClient, answer: dict[str, Any], field: list[str], message: str
+) -> None:
+    assessment = await create(alice, await org(alice))
+    await save(alice, assessment, [{"questionKey": "iam.months", "value": "4"}])
+    payload = await save(
+        alice, assessment, [{"questionKey": "prv.notice", "value": "yes"}, answer], version=2
+    )
+    assert payload["assessment"] is None
+    shifted = [field[0], "1", *field[2:]]
+    assert [e["code"] for e in payload["errors"]] == ["INVALID"]
+    assert payload["errors"][0]["field"] == shifted
+    assert message in payload["errors"][0]["message"]
+    read = (await alice(READ, {"id": assessment["id"]}))["data"]["assessment"]
+    assert read["version"] == 2
+    assert read["answers"] == [{"questionKey": "iam.months", "value": "4", "note": None}]
+
+
+async def test_version_conflict_changes_nothing(alice: GraphQLClient) -> None:
+    assessment = await create(alice, await org(alice))
+    assert (await save(alice, assessment, [{"questionKey": "iam.reviews", "value": "no"}]))[
+        "errors"
+    ] == []
+    stale = await save(
+        alice, assessment, [{"questionKey": "iam.reviews", "value": "yes"}], version=1
+    )
+    assert stale["assessment"] is None
+    assert stale["errors"][0]["code"] == "VERSION_CONFLICT"
+    assert stale["errors"][0]["field"] == ["input", "expectedVersion"]
+    read = (await alice(READ, {"id": assessment["id"]}))["data"]["assessment"]
+    assert read["answers"] == [{"questionKey": "iam.reviews", "value": "no", "note": None}]
+
+
+async def test_submitted_is_read_only_until_reopened(alice: GraphQLClient) -> None:
+    assessment = await create(alice, await org(alice))
+    submit = "mutation($id: ID!) { submitAssessment(input: {assessmentId: $id}) { assessment { status version } errors { code } } }"
+    reopen = "mutation($id: ID!) { reopenAssessment(input: {assessmentId: $id}) { assessment { status version } errors { code } } }"
+    submitted = (await alice(submit, {"id": assessment["id"]}))["data"]["submitAssessment"]
+    assert submitted["assessment"] == {"status": "SUBMITTED", "version": 2}
+    blocked = await save(
+        alice, assessment, [{"questionKey": "iam.reviews", "value": "yes"}], version=2
+    )
+    assert blocked["errors"][0]["code"] == "INVALID_STATE"
+    again = (await alice(submit, {"id": assessment["id"]}))["data"]["submitAssessment"]
+    assert again["errors"][0]["code"] == "INVALID_STATE"
+    reopened = (await alice(reopen, {"id": assessment["id"]}))["data"]["reopenAssessment"]
+    assert reopened["assessment"] == {"status": "IN_PROGRESS", "version": 3}
+    assert (
+        await save(alice, assessment, [{"questionKey": "iam.reviews", "value": "yes"}], version=3)
+    )["errors"] == []
+
+
+async def test_history_keeps_earlier_values_and_clearing_works(
+    alice: GraphQLClient, app: Any
+) -> None:
+    assessment = await create(alice, await org(alice))
+    await save(alice, assessment, [{"questionKey": "iam.reviews", "value": "no"}])
+    await save(alice, assessment, [{"questionKey": "iam.reviews", "value": "yes"}], version=2)
+    cleared = await save(
+        alice, assessment, [{"questionKey": "iam.reviews", "value": ""}], version=3
+    )
+    assert cleared["assessment"]["answers"] == []
+    from service.api.ids import decode_id
+    from service.storage.documents import AssessmentRecord
+
+    raw = await AssessmentRecord.get_pymongo_collection().find_one(
+        {"_id": decode_id("Assessment", assessment["id"])}
+    )
+    assert [h["value"] for h in raw["answer_history"]] == ["no", "yes"]
+
+
+async def test_other_tenants_cannot_touch_an_assessment(
+    alice: GraphQLClient, bob: GraphQLClient
+) -> None:
+    assessment = await create(alice, await org(alice))
+    assert (await bob(READ, {"id": assessment["id"]}))["data"]["assessment"] is None
+    payload = await save(bob, assessment, [{"questionKey": "iam.reviews", "value": "yes"}])
+    assert payload["errors"][0]["code"] == "NOT_FOUND"
+    alice_org = (await alice(READ, {"id": assessment["id"]}))["data"]["assessment"]
+    assert alice_org is not None
+    org_id = (await alice("{ organizations { nodes { id } } }"))["data"]["organizations"]["nodes"][
+        0
+    ]["id"]
+    foreign = await bob(
+        CREATE,
+        {
+            "input": {
+                "organizationId": org_id,
+                "name": "x",
+                "frameworkKey": "mini",
+                "scope": [],
+                "auditType": "TYPE_1",
+            }
+        },
+    )
+    assert foreign["data"]["createAssessment"]["errors"][0]["code"] == "NOT_FOUND"
+
+
+async def test_concurrent_writers_lose_nothing(alice: GraphQLClient) -> None:
+    assessment = await create(alice, await org(alice))
+    keys = ["iam.reviews", "iam.months", "log.central", "scope.personal_data"]
+    values = {
+        "iam.reviews": "partial",
+        "iam.months": "5",
+        "log.central": "4",
+        "scope.personal_data": "no",
+    }
+
+    async def writer(key: str) -> int:
+        attempts = 0
+        while True:
+            attempts += 1
+            current = (
+                await alice(
+                    "query($id: ID!) { assessment(id: $id) { version } }", {"id": assessment["id"]}
+                )
+            )["data"]["assessment"]["version"]
+            payload = await save(
+                alice, assessment, [{"questionKey": key, "value": values[key]}], version=current
+            )
+            if not payload["errors"]:
+                return attempts
+            assert payload["errors"][0]["code"] == "VERSION_CONFLICT"
+
+    await asyncio.gather(*(writer(k) for k in keys * 4))
+    read = (await alice(READ, {"id": assessment["id"]}))["data"]["assessment"]
+    assert read["version"] == 1 + 16
+    assert {a["questionKey"]: a["value"] for a in read["answers"]} == values
