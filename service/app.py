@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
@@ -30,6 +31,7 @@ from service.catalog.repository import CatalogRepository
 from service.settings import Settings
 from service.storage.database import Database
 from service.storage.embedded import EmbeddedServer
+from service.storage.tenancy import MembershipCache
 from service.telemetry import Metrics, RequestContextMiddleware, configure_logging, get_logger
 
 log = get_logger("service.app")
@@ -47,6 +49,8 @@ class Services:
     catalog: Catalog = field(default_factory=Catalog)
     catalog_loaded: bool = False
     engine_models: EngineModels = field(default_factory=EngineModels)
+    memberships: MembershipCache = field(default_factory=MembershipCache)
+    event_listeners: list[Any] = field(default_factory=list)
     clock: Callable[[], date] = field(default=lambda: datetime.now(UTC).date())
     extras: dict[str, object] = field(default_factory=dict)
 
@@ -58,7 +62,9 @@ async def start_services(services: Services) -> None:
         services.embedded = EmbeddedServer(settings.data_dir)
         services.embedded.start()
         uri = services.embedded.uri
-    services.database = Database(uri, settings.mongodb_db, settings.mongodb_timeout_ms)
+    services.database = Database(
+        uri, settings.mongodb_db, settings.mongodb_timeout_ms, services.event_listeners
+    )
     await services.database.connect()
     report = await load_directory(settings.frameworks_dir, CatalogRepository(services.catalog))
     services.catalog_loaded = True
@@ -72,11 +78,19 @@ async def stop_services(services: Services) -> None:
         services.embedded.close()
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None, event_listeners: list[Any] | None = None
+) -> Starlette:
+    """Build the app; ``event_listeners`` go to PyMongo (tests count commands with them)."""
     settings = settings or Settings()
     configure_logging(settings.log_level)
     metrics = Metrics()
-    services = Services(settings=settings, metrics=metrics, authenticator=Authenticator(settings))
+    services = Services(
+        settings=settings,
+        metrics=metrics,
+        authenticator=Authenticator(settings),
+        event_listeners=list(event_listeners or []),
+    )
     schema = build_schema(production=settings.is_production, metrics=metrics)
     graphql = GraphQLView(
         services,

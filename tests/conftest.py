@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, monitoring
 from starlette.applications import Starlette
 
 from service.app import create_app
@@ -73,9 +73,38 @@ def settings(mongo_uri: str, db_name: str, tmp_path: Path, frameworks_dir: Path)
     )
 
 
+class CommandCounter(monitoring.CommandListener):
+    """Counts the MongoDB commands an operation sends (handshakes and pings aside)."""
+
+    IGNORED = frozenset({"hello", "ismaster", "isMaster", "ping", "endSessions", "buildInfo"})
+
+    def __init__(self) -> None:
+        self.commands: list[str] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.command_name not in self.IGNORED:
+            self.commands.append(f"{event.command_name} {event.command.get(event.command_name)}")
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+    def reset(self) -> None:
+        self.commands.clear()
+
+
 @pytest.fixture
-async def app(settings: Settings, mongo_uri: str, db_name: str) -> AsyncIterator[Starlette]:
-    application = create_app(settings)
+def commands() -> CommandCounter:
+    return CommandCounter()
+
+
+@pytest.fixture
+async def app(
+    settings: Settings, mongo_uri: str, db_name: str, commands: CommandCounter
+) -> AsyncIterator[Starlette]:
+    application = create_app(settings, event_listeners=[commands])
     async with application.router.lifespan_context(application):
         yield application
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_uri)

@@ -51,7 +51,7 @@ class GraphQLView(GraphQL[Context, None]):
         principal = request.scope.get("state", {}).get("principal")
         if principal is None:
             raise HTTPException(401, "authentication required")
-        access = Access(principal)
+        access = Access(principal, self.services.memberships)
         catalog = CatalogRepository(self.services.catalog)
         return Context(
             request=request,

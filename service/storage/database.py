@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from beanie import init_beanie
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
@@ -19,7 +22,13 @@ class DatabaseUnavailable(RuntimeError):
 class Database:
     """One client per process; Beanie documents bound to the configured database."""
 
-    def __init__(self, uri: str, name: str, timeout_ms: int = 3000) -> None:
+    def __init__(
+        self,
+        uri: str,
+        name: str,
+        timeout_ms: int = 3000,
+        event_listeners: Sequence[Any] = (),
+    ) -> None:
         self.uri = uri
         self.name = name
         self.client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(
@@ -28,6 +37,7 @@ class Database:
             serverSelectionTimeoutMS=timeout_ms,
             connectTimeoutMS=timeout_ms,
             appname="readiness",
+            event_listeners=list(event_listeners),
         )
         self.db: AsyncDatabase[dict[str, object]] = self.client[name]
 

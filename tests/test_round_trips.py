@@ -1,0 +1,76 @@
+"""Database round trips per operation, pinned so an N+1 regression fails a test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CommandCounter, GraphQLClient
+from tests.test_assessments import create, org, save
+
+
+@pytest.fixture
+def frameworks_dir(mini_frameworks: Path) -> Path:
+    return mini_frameworks
+
+
+REPORT = """
+query($id: ID!) { assessment(id: $id) { version report { readiness completeness
+  categories { category score } criteria { criterion { ref controls { key } } status score drivers { questionKey } }
+  controls { control { key criteria { ref } } status score } gaps { kind severity criterion { ref } control { key } }
+  earliestObservationStart earliestReportDate } } }
+"""
+PAGE = """
+query($id: ID!, $first: Int) { organization(id: $id) { name latestReadiness { readiness }
+  assessments(first: $first) { edges { node { id name status readiness completeness version } } } } }
+"""
+
+
+async def warm(client: GraphQLClient) -> None:
+    # Authentication and membership are cached for a few seconds; count the operation itself.
+    await client("{ organizations(first: 1) { edges { cursor } } }")
+
+
+async def test_save_answers_takes_at_most_two_round_trips(
+    alice: GraphQLClient, commands: CommandCounter
+) -> None:
+    assessment = await create(alice, await org(alice))
+    await warm(alice)
+    commands.reset()
+    payload = await save(
+        alice,
+        assessment,
+        [
+            {"questionKey": "iam.reviews", "value": "yes"},
+            {"questionKey": "iam.months", "value": "4"},
+        ],
+    )
+    assert payload["errors"] == []
+    assert len(commands.commands) <= 2, commands.commands
+
+
+async def test_one_full_report_takes_at_most_two_round_trips(
+    alice: GraphQLClient, commands: CommandCounter
+) -> None:
+    assessment = await create(alice, await org(alice))
+    await save(alice, assessment, [{"questionKey": "iam.reviews", "value": "partial"}])
+    await warm(alice)
+    commands.reset()
+    body = await alice(REPORT, {"id": assessment["id"]})
+    assert body["data"]["assessment"]["report"]["criteria"]
+    assert len(commands.commands) <= 2, commands.commands
+
+
+@pytest.mark.parametrize("count", [1, 30])
+async def test_a_page_of_assessments_with_scores_is_constant(
+    alice: GraphQLClient, commands: CommandCounter, count: int
+) -> None:
+    org_id = await org(alice)
+    for _ in range(count):
+        await create(alice, org_id)
+    await warm(alice)
+    commands.reset()
+    body = await alice(PAGE, {"id": org_id, "first": 100})
+    assert len(body["data"]["organization"]["assessments"]["edges"]) == count
+    assert len(commands.commands) <= 3, commands.commands
