@@ -34,6 +34,7 @@ bench: $(STAMP)
 
 schema: $(STAMP)
 	$(BIN)/readiness export-schema > schema/schema.graphql
+	$(BIN)/readiness export-catalog-schema frameworks/schema
 
 clean:
 	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache

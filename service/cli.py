@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from service.catalog.validation import CatalogError
 from service.settings import Settings
@@ -171,6 +172,14 @@ def export_schema(_args: argparse.Namespace) -> int:
     return 0
 
 
+def export_catalog_schema(args: argparse.Namespace) -> int:
+    from service.catalog.authoring import write_json_schemas  # noqa: PLC0415
+
+    for path in write_json_schemas(args.directory):
+        print(f"wrote {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="readiness", description="SOC 2 readiness service")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -183,6 +192,13 @@ def build_parser() -> argparse.ArgumentParser:
     load_parser.set_defaults(handler=load_frameworks)
     schema_parser = commands.add_parser("export-schema", help="print the GraphQL SDL")
     schema_parser.set_defaults(handler=export_schema)
+    catalog_parser = commands.add_parser(
+        "export-catalog-schema", help="write the JSON Schemas for catalog authors"
+    )
+    catalog_parser.add_argument(
+        "directory", type=Path, nargs="?", default=Path("frameworks/schema")
+    )
+    catalog_parser.set_defaults(handler=export_catalog_schema)
     return parser
 
 

@@ -40,10 +40,11 @@ async def _publish(
     kind: str,
     document: dict[str, Any],
     organization_id: ObjectId | None,
+    basis: str = "",
     **extra: Any,
 ) -> PublishOutcome:
     key = str(document["key"])
-    digest = content_hash(document)
+    digest = content_hash({"document": document, "basis": basis})
     latest = (
         await record_type.find({"organization_id": organization_id, "key": key})
         .sort([("seq", SortDirection.DESCENDING)])
@@ -98,6 +99,9 @@ async def publish_questionnaire(
         questionnaire.model_dump(mode="json"),
         organization_id,
         framework_key=framework.key,
+        # Bound to the framework version it was validated against: a new
+        # framework version republishes the questionnaire for it.
+        basis=str(framework.record_id),
         framework_version=framework.version,
         framework_id=framework.record_id,
     )
