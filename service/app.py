@@ -83,6 +83,8 @@ def create_app(
 ) -> Starlette:
     """Build the app; ``event_listeners`` go to PyMongo (tests count commands with them)."""
     settings = settings or Settings()
+    if problems := settings.auth_problems():
+        raise RuntimeError("; ".join(problems))
     configure_logging(settings.log_level)
     metrics = Metrics()
     services = Services(

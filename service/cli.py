@@ -72,6 +72,8 @@ def serve(args: argparse.Namespace) -> int:
     from service.storage.embedded import EmbeddedServer, EmbeddedServerError  # noqa: PLC0415
 
     settings = Settings()
+    if problems := settings.auth_problems():
+        return _fail("; ".join(problems))
     embedded: EmbeddedServer | None = None
     try:
         if settings.mongodb_uri is None:

@@ -51,6 +51,22 @@ class Settings(BaseSettings):
     def is_production(self) -> bool:
         return self.environment == "production"
 
+    def auth_problems(self) -> list[str]:
+        """What stops a production start: there, every caller must be authenticated by OIDC."""
+        problems = []
+        if self.oidc_issuer and not self.oidc_audience:
+            problems.append("OIDC_ISSUER is set without OIDC_AUDIENCE")
+        if self.oidc_audience and not self.oidc_issuer:
+            problems.append("OIDC_AUDIENCE is set without OIDC_ISSUER")
+        if self.oidc_enabled and not (self.oidc_jwks_url or self.oidc_jwks_path):
+            problems.append("OIDC is enabled but neither OIDC_JWKS_URL nor OIDC_JWKS_PATH is set")
+        if self.is_production and not self.oidc_enabled:
+            problems.append(
+                "ENVIRONMENT=production requires OIDC_ISSUER, OIDC_AUDIENCE and "
+                "OIDC_JWKS_URL or OIDC_JWKS_PATH (no local admin key in production)"
+            )
+        return problems
+
     @property
     def oidc_enabled(self) -> bool:
         return bool(self.oidc_issuer and self.oidc_audience)

@@ -10,10 +10,14 @@ from __future__ import annotations
 import time
 
 from service.auth import api_keys
+from service.auth.oidc import InvalidToken, JwksSource, TokenVerifier
 from service.auth.principal import Principal, PrincipalKind
 from service.settings import Settings
 from service.storage.documents import ApiKey
 from service.storage.repositories import ApiKeyRepository
+from service.telemetry import get_logger
+
+log = get_logger("service.auth")
 
 
 class Authenticator:
@@ -24,10 +28,31 @@ class Authenticator:
         self.settings = settings
         self.keys = ApiKeyRepository()
         self._cache: dict[str, tuple[float, Principal]] = {}
+        self.verifier: TokenVerifier | None = None
+        if settings.oidc_enabled and (settings.oidc_jwks_url or settings.oidc_jwks_path):
+            assert settings.oidc_issuer is not None  # noqa: S101 - oidc_enabled checked it
+            assert settings.oidc_audience is not None  # noqa: S101
+            self.verifier = TokenVerifier(
+                settings.oidc_issuer,
+                settings.oidc_audience,
+                JwksSource(settings.oidc_jwks_url, settings.oidc_jwks_path),
+            )
 
     async def authenticate(self, token: str) -> Principal | None:
         if api_keys.looks_like_key(token):
             return await self._api_key(token)
+        if self.verifier is not None:
+            try:
+                claims = await self.verifier.verify(token)
+            except InvalidToken as error:
+                log.info("bearer token refused", reason=str(error))
+                return None
+            subject = str(claims["sub"])
+            return Principal(
+                subject=subject,
+                kind=PrincipalKind.USER,
+                platform_admin=subject in self.settings.platform_admins,
+            )
         return None
 
     async def _api_key(self, secret: str) -> Principal | None:
