@@ -27,6 +27,7 @@ from service.scoring.model import AuditType, EngineModel
 from service.storage.documents import AssessmentRecord
 from service.storage.repositories import AssessmentRepository, Page, now
 from service.storage.tenancy import Access
+from service.storage.writes import audit_event
 
 CATEGORIES = ("SECURITY", "AVAILABILITY", "PROCESSING_INTEGRITY", "CONFIDENTIALITY", "PRIVACY")
 MIN_WINDOW, MAX_WINDOW, DEFAULT_WINDOW = 3, 12, 6
@@ -244,7 +245,16 @@ class AssessmentService:
         _, fields = self._materialise(record, model, {})
         for field_name, value in fields.items():
             setattr(record, field_name, value)
-        await AssessmentRepository.of_scope(access_scope).insert(record)
+        event = audit_event(
+            self.access.principal,
+            "createAssessment",
+            "Assessment",
+            None,
+            access_scope.organization_id,
+            framework=framework.key,
+            version=framework.version,
+        )
+        await AssessmentRepository.of_scope(access_scope).insert(record, event)
         return await self.view(record)
 
     async def _conflict(
@@ -300,6 +310,16 @@ class AssessmentService:
             fields,
             history,
             allowed_statuses=[Status.DRAFT.value, Status.IN_PROGRESS.value],
+            # Keys and counts only: answer values and notes stay out of the audit log.
+            event=audit_event(
+                self.access.principal,
+                "saveAnswers",
+                "Assessment",
+                assessment_id,
+                record.organization_id,
+                questions=[c.question_key for c in checked],
+                version=expected_version + 1,
+            ),
         )
         if not written:
             await self._conflict(repository, assessment_id, expected_version)
@@ -314,6 +334,7 @@ class AssessmentService:
         allowed_from: Sequence[Status],
         to: Status,
         message: str,
+        action: str,
         extra: dict[str, object] | None = None,
     ) -> AssessmentView:
         record, repository = await self._writable(assessment_id, Permission.ASSESS)
@@ -322,8 +343,20 @@ class AssessmentService:
         if record.status not in allowed_from:
             raise InvalidState(message)
         fields: dict[str, object] = {"status": to.value, "updated_at": now(), **(extra or {})}
+        event = audit_event(
+            self.access.principal,
+            action,
+            "Assessment",
+            assessment_id,
+            record.organization_id,
+            status=to.value,
+        )
         if not await repository.update(
-            assessment_id, record.version, fields, allowed_statuses=[s.value for s in allowed_from]
+            assessment_id,
+            record.version,
+            fields,
+            allowed_statuses=[s.value for s in allowed_from],
+            event=event,
         ):
             await self._conflict(repository, assessment_id, record.version)
         return await self.view(record.model_copy(update={**fields, "version": record.version + 1}))
@@ -335,6 +368,7 @@ class AssessmentService:
             allowed_from=(Status.DRAFT, Status.IN_PROGRESS),
             to=Status.SUBMITTED,
             message="the assessment is already submitted",
+            action="submitAssessment",
             extra={"submitted_at": now()},
         )
 
@@ -345,6 +379,7 @@ class AssessmentService:
             allowed_from=(Status.SUBMITTED,),
             to=Status.IN_PROGRESS,
             message="only a submitted assessment can be reopened",
+            action="reopenAssessment",
             extra={"submitted_at": None},
         )
 
@@ -399,11 +434,20 @@ class AssessmentService:
             changed, model, {a["question_key"]: a["value"] for a in changed.answers}
         )
         fields.update({k: v for k, v in changes.items() if k != "scope"}, updated_at=now())
+        event = audit_event(
+            self.access.principal,
+            "updateAssessment",
+            "Assessment",
+            assessment_id,
+            record.organization_id,
+            fields=sorted(changes),
+        )
         if not await repository.update(
             assessment_id,
             record.version,
             fields,
             allowed_statuses=[Status.DRAFT.value, Status.IN_PROGRESS.value],
+            event=event,
         ):
             await self._conflict(repository, assessment_id, record.version)
         return await self.view(record.model_copy(update={**fields, "version": record.version + 1}))

@@ -167,6 +167,27 @@ class AssessmentRecord(Document):
         ]
 
 
+class AuditEvent(Document):
+    """An append-only record of one mutation. Nothing in the service updates or deletes one."""
+
+    actor: str
+    actor_kind: str
+    organization_id: PydanticObjectId | None = None
+    action: str
+    target_type: str
+    target_id: str | None = None
+    at: datetime
+    request_id: str
+    # Identifiers and counts only: never answer text, notes, names of secrets.
+    details: dict[str, Any] = Field(default_factory=dict)
+
+    class Settings:
+        name = "audit_events"
+        indexes = [
+            IndexModel([("organization_id", pymongo.ASCENDING), ("_id", pymongo.DESCENDING)])
+        ]
+
+
 DOCUMENT_MODELS: list[type[Document]] = [
     Organization,
     Membership,
@@ -174,4 +195,5 @@ DOCUMENT_MODELS: list[type[Document]] = [
     FrameworkRecord,
     QuestionnaireRecord,
     AssessmentRecord,
+    AuditEvent,
 ]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
-from beanie import SortDirection
+from beanie import Document, PydanticObjectId, SortDirection
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
@@ -37,6 +37,12 @@ class Page(Generic[T]):
     has_next: bool
 
 
+def document_of(record: Document) -> dict[str, Any]:
+    """A Beanie document as the BSON-ready dict it is stored as."""
+    document: dict[str, Any] = record.model_dump(by_alias=True, exclude={"revision_id"})
+    return document
+
+
 class OrganizationRepository:
     """Organisations the caller belongs to."""
 
@@ -44,20 +50,29 @@ class OrganizationRepository:
         self.access = access
 
     async def create(self, name: str) -> Organization:
-        subject = self.access.principal.subject
-        organization = Organization(name=name, created_at=now(), created_by=subject)
-        await organization.insert()
-        try:
-            await Membership(
-                organization_id=organization.id,
-                subject=subject,
-                role=Role.OWNER,
-                created_at=now(),
-            ).insert()
-        except BaseException:
-            # Without its owner the organisation would be unreachable: undo it.
-            await organization.delete()
-            raise
+        from service.storage.writes import Insert, audit_event, write  # noqa: PLC0415
+
+        principal = self.access.principal
+        organization = Organization(
+            id=PydanticObjectId(), name=name, created_at=now(), created_by=principal.subject
+        )
+        owner = Membership(
+            id=PydanticObjectId(),
+            organization_id=organization.id,
+            subject=principal.subject,
+            role=Role.OWNER,
+            created_at=now(),
+        )
+        # One ordered write: the organisation, its first OWNER, and the audit event.
+        await write(
+            [
+                Insert(Organization, document_of(organization)),
+                Insert(Membership, document_of(owner)),
+            ],
+            audit_event(
+                principal, "createOrganization", "Organization", organization.id, organization.id
+            ),
+        )
         self.access.forget()
         return organization
 
@@ -97,7 +112,26 @@ class OrganizationRepository:
         return Page(items=items[:first], has_next=len(items) > first)
 
     async def rename(self, scope: TenantScope, name: str) -> Organization | None:
-        await Organization.find_one({"_id": scope.organization_id}).update({"$set": {"name": name}})
+        from service.storage.writes import GuardedUpdate, GuardFailed, audit_event, write  # noqa: PLC0415
+
+        event = audit_event(
+            scope.principal,
+            "renameOrganization",
+            "Organization",
+            scope.organization_id,
+            scope.organization_id,
+        )
+        try:
+            await write(
+                [
+                    GuardedUpdate(
+                        Organization, {"_id": scope.organization_id}, {"$set": {"name": name}}
+                    )
+                ],
+                event,
+            )
+        except GuardFailed:
+            return None
         return await Organization.get(scope.organization_id)
 
 
@@ -193,10 +227,14 @@ class AssessmentRepository:
     def _collection() -> Any:
         return AssessmentRecord.get_pymongo_collection()
 
-    async def insert(self, record: AssessmentRecord) -> AssessmentRecord:
+    async def insert(self, record: AssessmentRecord, event: dict[str, Any]) -> AssessmentRecord:
+        from service.storage.writes import Insert, write  # noqa: PLC0415 - writes imports this module
+
         if record.organization_id not in self._orgs:
             raise PermissionError("assessment outside the repository's scope")
-        await record.insert()
+        record.id = record.id or PydanticObjectId()
+        event["target_id"] = str(record.id)
+        await write([Insert(AssessmentRecord, document_of(record))], event)
         return record
 
     async def get(self, assessment_id: ObjectId) -> AssessmentRecord | None:
@@ -228,16 +266,23 @@ class AssessmentRepository:
         fields: dict[str, Any],
         history: list[dict[str, Any]] | None = None,
         allowed_statuses: Sequence[str] | None = None,
+        event: dict[str, Any] | None = None,
     ) -> bool:
-        """One atomic write guarded by the version; False when the guard did not match."""
+        """One atomic write guarded by the version (plus its audit event); False when
+        the guard did not match, in which case nothing at all was written."""
+        from service.storage.writes import GuardedUpdate, GuardFailed, write  # noqa: PLC0415
+
         query = self._filter(_id=assessment_id, version=expected_version)
         if allowed_statuses is not None:
             query["status"] = {"$in": list(allowed_statuses)}
         update: dict[str, Any] = {"$set": {**fields, "version": expected_version + 1}}
         if history:
             update["$push"] = {"answer_history": {"$each": history}}
-        result = await self._collection().update_one(query, update)
-        return bool(result.matched_count)
+        try:
+            await write([GuardedUpdate(AssessmentRecord, query, update)], event)
+        except GuardFailed:
+            return False
+        return True
 
     async def page(self, first: int, after: ObjectId | None) -> Page[AssessmentRecord]:
         """Newest first, keyset on _id."""
