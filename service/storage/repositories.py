@@ -265,6 +265,7 @@ class AssessmentRepository:
         expected_version: int,
         fields: dict[str, Any],
         history: list[dict[str, Any]] | None = None,
+        *,
         allowed_statuses: Sequence[str] | None = None,
         event: dict[str, Any] | None = None,
     ) -> bool:
