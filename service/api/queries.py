@@ -9,6 +9,7 @@ from bson.errors import InvalidId
 from service.api.context import Context
 from service.api.ids import decode_any, decode_cursor, decode_id, encode_cursor
 from service.api.pagination import PageInfo, page_size
+from service.api.types.access import AuditEvent, AuditEventConnection, AuditEventEdge
 from service.api.types.assessment import TYPE_NAME as ASSESSMENT
 from service.api.types.assessment import AssessmentConnection, AssessmentEdge, AssessmentType
 from service.api.types.catalog import Framework, Questionnaire
@@ -21,7 +22,9 @@ from service.api.types.organization import (
     OrganizationEdge,
     OrganizationType,
 )
+from service.auth.principal import Permission
 from service.errors import InvalidInput
+from service.storage.repositories import AuditRepository
 
 Info = strawberry.Info[Context, None]
 
@@ -124,21 +127,38 @@ async def assessment(info: Info, id: strawberry.ID) -> AssessmentType | None:
 async def assessment_page(
     info: Info, organization_id: ObjectId, first: int | None, after: str | None
 ) -> AssessmentConnection:
-    cursor = None
-    if after is not None:
-        values = decode_cursor(after)
-        try:
-            cursor = ObjectId(values[0]) if values and len(values) == 1 else None
-        except (InvalidId, TypeError):
-            cursor = None
-        if cursor is None:
-            raise InvalidInput("after is not a cursor of this list", ("after",))
-    page = await info.context.assessments.page(organization_id, page_size(first), cursor)
+    page = await info.context.assessments.page(organization_id, page_size(first), _id_cursor(after))
     edges = [
         AssessmentEdge(cursor=encode_cursor(record.id), node=AssessmentType.of_record(record))
         for record in page.items
     ]
     return AssessmentConnection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
+        ),
+    )
+
+
+def _id_cursor(after: str | None) -> ObjectId | None:
+    if after is None:
+        return None
+    values = decode_cursor(after)
+    try:
+        if values and len(values) == 1:
+            return ObjectId(values[0])
+    except (InvalidId, TypeError):
+        pass
+    raise InvalidInput("after is not a cursor of this list", ("after",))
+
+
+async def audit_page(
+    info: Info, organization_id: ObjectId, first: int | None, after: str | None
+) -> AuditEventConnection:
+    scope = await info.context.access.scope(organization_id, Permission.ADMINISTER)
+    page = await AuditRepository(scope).page(page_size(first), _id_cursor(after))
+    edges = [AuditEventEdge(cursor=encode_cursor(e.id), node=AuditEvent.of(e)) for e in page.items]
+    return AuditEventConnection(
         edges=edges,
         page_info=PageInfo(
             has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None

@@ -23,9 +23,11 @@ from service.api import queries
 from service.api.extensions import MAX_TOKENS, VALIDATION_RULES, error_shaping, operation_metrics
 from service.api.mutations import (
     answers_save,
+    api_key_manage,
     assessment_create,
     assessment_lifecycle,
     catalog_import,
+    members_manage,
     organization_create,
     organization_rename,
 )
@@ -80,6 +82,24 @@ class Mutation:
     update_assessment: assessment_lifecycle.UpdateAssessmentPayload = strawberry.mutation(
         resolver=assessment_lifecycle.update,
         description="Rename, rescope or change the audit type, window or target date.",
+    )
+    add_member: members_manage.MemberPayload = strawberry.mutation(
+        resolver=members_manage.add, description="Add a member by subject (OWNER)."
+    )
+    change_member_role: members_manage.MemberPayload = strawberry.mutation(
+        resolver=members_manage.change_role,
+        description="Change a member's role; the last OWNER cannot be demoted (OWNER).",
+    )
+    remove_member: members_manage.MemberPayload = strawberry.mutation(
+        resolver=members_manage.remove,
+        description="Remove a member; the last OWNER cannot be removed (OWNER).",
+    )
+    create_api_key: api_key_manage.CreateApiKeyPayload = strawberry.mutation(
+        resolver=api_key_manage.create,
+        description="Create an organisation API key; the secret is returned once (OWNER).",
+    )
+    revoke_api_key: api_key_manage.RevokeApiKeyPayload = strawberry.mutation(
+        resolver=api_key_manage.revoke, description="Revoke an API key (OWNER)."
     )
     import_framework: catalog_import.ImportFrameworkPayload = strawberry.mutation(
         resolver=catalog_import.import_framework,

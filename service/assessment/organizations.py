@@ -1,10 +1,23 @@
-"""Organisations: creation and renaming, with input checks."""
+"""Organisations: creation, renaming, members and API keys, with their rules.
+
+The last OWNER can be neither removed nor demoted; every change writes an
+audit event in the same round trip.
+"""
 
 from __future__ import annotations
 
-from service.errors import Forbidden, InvalidInput
-from service.storage.documents import Organization
-from service.storage.repositories import OrganizationRepository
+from bson import ObjectId
+
+from service.auth.principal import Role
+from service.errors import Forbidden, InvalidInput, InvalidState, NotFound
+from service.storage.documents import ApiKey, Membership, Organization
+from service.storage.repositories import (
+    MembershipRepository,
+    OrganizationKeys,
+    OrganizationRepository,
+)
+from service.storage.tenancy import TenantScope
+from service.storage.writes import audit_event
 
 MAX_NAME_LENGTH = 200
 
@@ -24,3 +37,84 @@ async def create_organization(organizations: OrganizationRepository, name: str) 
         # An organisation's API key acts inside that organisation only.
         raise Forbidden("an organisation API key cannot create organisations")
     return await organizations.create(clean_name(name))
+
+
+MAX_SUBJECT_LENGTH = 256
+
+
+def _subject(subject: str) -> str:
+    cleaned = subject.strip()
+    if not cleaned or len(cleaned) > MAX_SUBJECT_LENGTH or any(c.isspace() for c in cleaned):
+        raise InvalidInput(
+            "subject must be 1 to 256 characters without spaces", ("input", "subject")
+        )
+    return cleaned
+
+
+async def add_member(scope: TenantScope, subject: str, role: Role) -> Membership:
+    members = MembershipRepository(scope)
+    cleaned = _subject(subject)
+    if await members.get(cleaned) is not None:
+        raise InvalidInput("already a member; change the role instead", ("input", "subject"))
+    event = audit_event(
+        scope.principal, "addMember", "Member", cleaned, scope.organization_id, role=role.value
+    )
+    return await members.add(cleaned, role, event)
+
+
+async def _last_owner_check(members: MembershipRepository, member: Membership) -> None:
+    if member.role is Role.OWNER and await members.owners() <= 1:
+        raise InvalidState("an organisation keeps at least one OWNER")
+
+
+async def change_member_role(scope: TenantScope, subject: str, role: Role) -> Membership:
+    members = MembershipRepository(scope)
+    member = await members.get(subject.strip())
+    if member is None:
+        raise NotFound("no such member", ("input", "subject"))
+    if role is not Role.OWNER:
+        await _last_owner_check(members, member)
+    event = audit_event(
+        scope.principal,
+        "changeMemberRole",
+        "Member",
+        member.subject,
+        scope.organization_id,
+        role=role.value,
+        previous=member.role.value,
+    )
+    if not await members.set_role(member, role, event):
+        raise InvalidState("the member's role changed meanwhile; retry")
+    updated: Membership = member.model_copy(update={"role": role})
+    return updated
+
+
+async def remove_member(scope: TenantScope, subject: str) -> Membership:
+    members = MembershipRepository(scope)
+    member = await members.get(subject.strip())
+    if member is None:
+        raise NotFound("no such member", ("input", "subject"))
+    await _last_owner_check(members, member)
+    event = audit_event(
+        scope.principal, "removeMember", "Member", member.subject, scope.organization_id
+    )
+    await members.remove(member, event)
+    return member
+
+
+async def create_api_key(scope: TenantScope, name: str, role: Role) -> tuple[ApiKey, str]:
+    cleaned = clean_name(name)
+    event = audit_event(
+        scope.principal, "createApiKey", "ApiKey", None, scope.organization_id, role=role.value
+    )
+    return await OrganizationKeys(scope).create(cleaned, role, event)
+
+
+async def revoke_api_key(scope: TenantScope, key_id: ObjectId | None) -> ApiKey:
+    if key_id is None:
+        raise NotFound("API key not found", ("input", "apiKeyId"))
+    event = audit_event(scope.principal, "revokeApiKey", "ApiKey", key_id, scope.organization_id)
+    revoked = await OrganizationKeys(scope).revoke(key_id, event)
+    if revoked is None:
+        raise NotFound("API key not found or already revoked", ("input", "apiKeyId"))
+    return revoked

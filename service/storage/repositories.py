@@ -18,7 +18,13 @@ from pymongo.errors import DuplicateKeyError
 
 from service.auth import api_keys
 from service.auth.principal import Role
-from service.storage.documents import ApiKey, AssessmentRecord, Membership, Organization
+from service.storage.documents import (
+    ApiKey,
+    AssessmentRecord,
+    AuditEvent,
+    Membership,
+    Organization,
+)
 from service.storage.tenancy import Access, TenantScope
 
 
@@ -320,3 +326,133 @@ class AssessmentRepository:
         ]
         rows = await (await self._collection().aggregate(pipeline)).to_list()
         return {row["_id"]: row for row in rows}
+
+
+class MembershipRepository:
+    """Members of one organisation."""
+
+    def __init__(self, scope: TenantScope) -> None:
+        self.scope = scope
+
+    async def list(self) -> list[Membership]:
+        return (
+            await Membership.find(Membership.organization_id == self.scope.organization_id)
+            .sort([("subject", SortDirection.ASCENDING)])
+            .to_list()
+        )
+
+    async def get(self, subject: str) -> Membership | None:
+        return await Membership.find_one(
+            Membership.organization_id == self.scope.organization_id, Membership.subject == subject
+        )
+
+    async def owners(self) -> int:
+        return await Membership.find(
+            Membership.organization_id == self.scope.organization_id, Membership.role == Role.OWNER
+        ).count()
+
+    async def add(self, subject: str, role: Role, event: dict[str, Any]) -> Membership:
+        from service.storage.writes import Insert, write  # noqa: PLC0415
+
+        member = Membership(
+            id=PydanticObjectId(),
+            organization_id=self.scope.organization_id,
+            subject=subject,
+            role=role,
+            created_at=now(),
+        )
+        await write([Insert(Membership, document_of(member))], event)
+        return member
+
+    async def set_role(self, member: Membership, role: Role, event: dict[str, Any]) -> bool:
+        """Change a role read just before; False when it changed meanwhile."""
+        from service.storage.writes import GuardedUpdate, GuardFailed, write  # noqa: PLC0415
+
+        guard = {
+            "_id": member.id,
+            "organization_id": self.scope.organization_id,
+            "role": member.role,
+        }
+        try:
+            await write([GuardedUpdate(Membership, guard, {"$set": {"role": role}})], event)
+        except GuardFailed:
+            return False
+        return True
+
+    async def remove(self, member: Membership, event: dict[str, Any]) -> None:
+        from service.storage.writes import write  # noqa: PLC0415
+
+        await Membership.get_pymongo_collection().delete_one(
+            {"_id": member.id, "organization_id": self.scope.organization_id}
+        )
+        await write([], event)
+
+
+class AuditRepository:
+    """An organisation's audit events, newest first. There is no update or delete here."""
+
+    def __init__(self, scope: TenantScope) -> None:
+        self.scope = scope
+
+    async def page(self, first: int, after: ObjectId | None) -> Page[AuditEvent]:
+        query: dict[str, Any] = {"organization_id": self.scope.organization_id}
+        if after is not None:
+            query["_id"] = {"$lt": after}
+        rows = (
+            await AuditEvent.find(query)
+            .sort([("organization_id", SortDirection.ASCENDING), ("_id", SortDirection.DESCENDING)])
+            .limit(first + 1)
+            .to_list()
+        )
+        return Page(items=rows[:first], has_next=len(rows) > first)
+
+
+class OrganizationKeys:
+    """API keys of one organisation."""
+
+    def __init__(self, scope: TenantScope) -> None:
+        self.scope = scope
+
+    async def list(self) -> list[ApiKey]:
+        return (
+            await ApiKey.find(ApiKey.organization_id == self.scope.organization_id)
+            .sort([("_id", SortDirection.DESCENDING)])
+            .to_list()
+        )
+
+    async def create(self, name: str, role: Role, event: dict[str, Any]) -> tuple[ApiKey, str]:
+        from service.storage.writes import Insert, write  # noqa: PLC0415
+
+        new = api_keys.generate()
+        key_id = PydanticObjectId()
+        record = ApiKey(
+            id=key_id,
+            name=name,
+            lookup=new.lookup,
+            digest=new.digest,
+            subject=f"apikey:{key_id}",
+            organization_id=self.scope.organization_id,
+            role=role,
+            created_at=now(),
+            created_by=self.scope.principal.subject,
+        )
+        event["target_id"] = str(key_id)
+        await write([Insert(ApiKey, document_of(record))], event)
+        return record, new.secret
+
+    async def revoke(self, key_id: ObjectId, event: dict[str, Any]) -> ApiKey | None:
+        from service.storage.writes import GuardedUpdate, GuardFailed, write  # noqa: PLC0415
+
+        existing = await ApiKey.find_one(
+            ApiKey.id == key_id, ApiKey.organization_id == self.scope.organization_id
+        )
+        if existing is None or existing.revoked_at is not None:
+            return None
+        guard = {"_id": key_id, "organization_id": self.scope.organization_id, "revoked_at": None}
+        try:
+            await write([GuardedUpdate(ApiKey, guard, {"$set": {"revoked_at": now()}})], event)
+        except GuardFailed:
+            return None
+        return await ApiKey.find_one(
+            ApiKey.id == key_id, ApiKey.organization_id == self.scope.organization_id
+        )

@@ -23,6 +23,7 @@ from service.catalog.documents_io import read_document
 from service.catalog.publishing import publish_framework, publish_questionnaire
 from service.catalog.validation import CatalogError
 from service.errors import DomainError, ErrorCode, Forbidden, InvalidInput, Problem
+from service.storage.writes import audit_event, write
 
 
 @strawberry.enum
@@ -63,6 +64,17 @@ def _refused(error: CatalogError) -> DomainError:
     )
 
 
+async def _audit(
+    info: strawberry.Info[Context, None],
+    action: str,
+    raw: dict[str, object],
+    version: str,
+    owner: ObjectId | None,
+) -> None:
+    target = f"{raw.get('key')}@{version}"
+    await write([], audit_event(info.context.principal, action, "Catalog", target, owner))
+
+
 async def _owner(
     info: strawberry.Info[Context, None], organization_id: strawberry.ID | None
 ) -> ObjectId | None:
@@ -88,6 +100,7 @@ async def import_framework(
             outcome = await publish_framework(raw, owner)
         except CatalogError as error:
             raise _refused(error) from None
+        await _audit(info, "importFramework", raw, outcome.version, owner)
         version = await info.context.catalog.framework(raw["key"], outcome.version, owner)
     except DomainError as error:
         return ImportFrameworkPayload(framework=None, published=False, errors=user_errors(error))
@@ -110,6 +123,7 @@ async def import_questionnaire(
             outcome = await publish_questionnaire(raw, catalog, owner)
         except CatalogError as error:
             raise _refused(error) from None
+        await _audit(info, "importQuestionnaire", raw, outcome.version, owner)
         version = await catalog.questionnaire(raw["key"], outcome.version, owner)
         framework = await catalog.framework_by_id(version.framework_id) if version else None
     except DomainError as error:

@@ -15,6 +15,7 @@ from service.api.types.node import Node
 from service.storage.documents import Organization as OrganizationRecord
 
 if TYPE_CHECKING:
+    from service.api.types.access import ApiKey, AuditEventConnection, Member
     from service.api.types.assessment import AssessmentConnection
 
 TYPE_NAME = "Organization"
@@ -58,6 +59,37 @@ class OrganizationType(Node):
             completeness=row["completeness"],
             updated_at=row["updated_at"],
         )
+
+    @strawberry.field(description="Members and their roles.")
+    async def members(
+        self, info: strawberry.Info
+    ) -> list[Annotated[Member, strawberry.lazy("service.api.types.access")]]:
+        from service.api.types.access import Member  # noqa: PLC0415
+        from service.storage.repositories import MembershipRepository  # noqa: PLC0415
+
+        scope = await info.context.access.scope(self.record_id)
+        return [Member.of(m) for m in await MembershipRepository(scope).list()]
+
+    @strawberry.field(description="The organisation's API keys (OWNER only).")
+    async def api_keys(
+        self, info: strawberry.Info
+    ) -> list[Annotated[ApiKey, strawberry.lazy("service.api.types.access")]]:
+        from service.api.types.access import ApiKey  # noqa: PLC0415
+        from service.auth.principal import Permission  # noqa: PLC0415
+        from service.storage.repositories import OrganizationKeys  # noqa: PLC0415
+
+        scope = await info.context.access.scope(self.record_id, Permission.ADMINISTER)
+        return [ApiKey.of(k) for k in await OrganizationKeys(scope).list()]
+
+    @strawberry.field(
+        description="Every change made in the organisation, newest first (OWNER only)."
+    )
+    async def audit_events(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+    ) -> Annotated[AuditEventConnection, strawberry.lazy("service.api.types.access")]:
+        from service.api.queries import audit_page  # noqa: PLC0415
+
+        return await audit_page(info, self.record_id, first, after)
 
     @strawberry.field(description="Assessments, newest first.")
     async def assessments(

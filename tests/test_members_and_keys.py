@@ -1,0 +1,160 @@
+"""Members, API keys and the audit log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import GraphQLClient
+
+ADD = """mutation($org: ID!, $subject: String!, $role: Role!) {
+  addMember(input: {organizationId: $org, subject: $subject, role: $role}) { member { subject role } errors { code field message } } }"""
+CHANGE = """mutation($org: ID!, $subject: String!, $role: Role!) {
+  changeMemberRole(input: {organizationId: $org, subject: $subject, role: $role}) { member { subject role } errors { code message } } }"""
+REMOVE = """mutation($org: ID!, $subject: String!) {
+  removeMember(input: {organizationId: $org, subject: $subject}) { member { subject } errors { code message } } }"""
+CREATE_KEY = """mutation($org: ID!, $role: Role) {
+  createApiKey(input: {organizationId: $org, name: "CI", role: $role}) { apiKey { id name role prefix lastUsedAt revokedAt } secret errors { code } } }"""
+REVOKE_KEY = """mutation($org: ID!, $id: ID!) {
+  revokeApiKey(input: {organizationId: $org, apiKeyId: $id}) { apiKey { revokedAt } errors { code } } }"""
+
+
+@pytest.fixture
+def frameworks_dir(mini_frameworks: Path) -> Path:
+    return mini_frameworks
+
+
+async def new_org(client: GraphQLClient) -> str:
+    body = await client(
+        'mutation { createOrganization(input: {name: "Org"}) { organization { id } } }'
+    )
+    return body["data"]["createOrganization"]["organization"]["id"]
+
+
+async def test_members_and_the_last_owner_rule(alice: GraphQLClient, bob: GraphQLClient) -> None:
+    org = await new_org(alice)
+    added = (await alice(ADD, {"org": org, "subject": "user:bob", "role": "VIEWER"}))["data"][
+        "addMember"
+    ]
+    assert added == {"member": {"subject": "user:bob", "role": "VIEWER"}, "errors": []}
+    assert (await bob("query($id: ID!) { organization(id: $id) { viewerRole } }", {"id": org}))[
+        "data"
+    ]["organization"] == {"viewerRole": "VIEWER"}
+    duplicate = (await alice(ADD, {"org": org, "subject": "user:bob", "role": "OWNER"}))["data"][
+        "addMember"
+    ]
+    assert duplicate["errors"][0]["code"] == "INVALID"
+    # A VIEWER may not manage members.
+    refused = (await bob(ADD, {"org": org, "subject": "user:eve", "role": "OWNER"}))["data"][
+        "addMember"
+    ]
+    assert refused["errors"][0]["code"] == "FORBIDDEN"
+    last = (await alice(CHANGE, {"org": org, "subject": "user:alice", "role": "VIEWER"}))["data"][
+        "changeMemberRole"
+    ]
+    assert last["errors"][0]["code"] == "INVALID_STATE"
+    last = (await alice(REMOVE, {"org": org, "subject": "user:alice"}))["data"]["removeMember"]
+    assert last["errors"][0]["code"] == "INVALID_STATE"
+    promoted = (await alice(CHANGE, {"org": org, "subject": "user:bob", "role": "OWNER"}))["data"][
+        "changeMemberRole"
+    ]
+    assert promoted["member"] == {"subject": "user:bob", "role": "OWNER"}
+    removed = (await bob(REMOVE, {"org": org, "subject": "user:alice"}))["data"]["removeMember"]
+    assert removed["errors"] == []
+    assert (await alice("query($id: ID!) { organization(id: $id) { id } }", {"id": org}))["data"][
+        "organization"
+    ] is None
+
+
+async def test_api_keys_are_scoped_shown_once_and_revocable(
+    alice: GraphQLClient, client: httpx.AsyncClient
+) -> None:
+    org = await new_org(alice)
+    other = await new_org(alice)
+    created = (await alice(CREATE_KEY, {"org": org, "role": "VIEWER"}))["data"]["createApiKey"]
+    secret = created["secret"]
+    assert secret.startswith("rk_") and len(secret) >= 43
+    assert created["apiKey"]["prefix"] == secret[:9]
+    machine = GraphQLClient(client, secret)
+    listed = await machine("{ organizations { nodes { id } } }")
+    assert listed["data"]["organizations"]["nodes"] == [{"id": org}]
+    assert (await machine("query($id: ID!) { organization(id: $id) { id } }", {"id": other}))[
+        "data"
+    ]["organization"] is None
+    # VIEWER keys read but do not write.
+    write = await machine(
+        'mutation($org: ID!) { createAssessment(input: {organizationId: $org, name: "x", frameworkKey: "mini", scope: [], auditType: TYPE_1}) { errors { code } } }',
+        {"org": org},
+    )
+    assert write["data"]["createAssessment"]["errors"][0]["code"] == "FORBIDDEN"
+    keys = (
+        await alice(
+            "query($id: ID!) { organization(id: $id) { apiKeys { name lastUsedAt } } }", {"id": org}
+        )
+    )["data"]["organization"]["apiKeys"]
+    assert keys[0]["name"] == "CI" and keys[0]["lastUsedAt"] is not None
+    assert secret not in str(keys)
+    revoked = (await alice(REVOKE_KEY, {"org": org, "id": created["apiKey"]["id"]}))["data"][
+        "revokeApiKey"
+    ]
+    assert revoked["apiKey"]["revokedAt"] is not None
+    assert (await machine.raw("{ organizations { nodes { id } } }")).status_code == 401
+    again = (await alice(REVOKE_KEY, {"org": org, "id": created["apiKey"]["id"]}))["data"][
+        "revokeApiKey"
+    ]
+    assert again["errors"][0]["code"] == "NOT_FOUND"
+
+
+async def test_every_mutation_writes_an_audit_event_for_owners(
+    alice: GraphQLClient, bob: GraphQLClient
+) -> None:
+    org = await new_org(alice)
+    await alice(ADD, {"org": org, "subject": "user:bob", "role": "ASSESSOR"})
+    await alice(
+        'mutation($org: ID!) { renameOrganization(input: {organizationId: $org, name: "Renamed"}) { errors { code } } }',
+        {"org": org},
+    )
+    created = await alice(
+        'mutation($org: ID!) { createAssessment(input: {organizationId: $org, name: "x", frameworkKey: "mini", scope: [], auditType: TYPE_2}) { assessment { id } } }',
+        {"org": org},
+    )
+    assessment = created["data"]["createAssessment"]["assessment"]["id"]
+    await alice(
+        'mutation($id: ID!) { saveAnswers(input: {assessmentId: $id, expectedVersion: 1, answers: [{questionKey: "iam.reviews", value: "yes", note: "secret note"}]}) { errors { code } } }',
+        {"id": assessment},
+    )
+    conflict = await alice(
+        'mutation($id: ID!) { saveAnswers(input: {assessmentId: $id, expectedVersion: 1, answers: [{questionKey: "iam.reviews", value: "no"}]}) { errors { code } } }',
+        {"id": assessment},
+    )
+    assert conflict["data"]["saveAnswers"]["errors"][0]["code"] == "VERSION_CONFLICT"
+    events = (
+        await alice(
+            "query($id: ID!) { organization(id: $id) { auditEvents(first: 50) { edges { node { actor action targetType details requestId } } } } }",
+            {"id": org},
+        )
+    )["data"]["organization"]["auditEvents"]["edges"]
+    actions = [e["node"]["action"] for e in events]
+    assert actions == [
+        "saveAnswers",
+        "createAssessment",
+        "renameOrganization",
+        "addMember",
+        "createOrganization",
+    ]
+    assert all(
+        e["node"]["actor"] == "user:alice" and len(e["node"]["requestId"]) == 32 for e in events
+    )
+    assert "secret note" not in str(events) and '"yes"' not in events[0]["node"]["details"]
+    denied = await bob(
+        "query($id: ID!) { organization(id: $id) { auditEvents { edges { cursor } } } }",
+        {"id": org},
+        expect_errors=True,
+    )
+    assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    schema = (await alice("{ __schema { mutationType { fields { name } } } }"))["data"]["__schema"][
+        "mutationType"
+    ]["fields"]
+    assert not [f["name"] for f in schema if "audit" in f["name"].lower()]
