@@ -75,7 +75,8 @@ async def test_api_keys_are_scoped_shown_once_and_revocable(
     other = await new_org(alice)
     created = (await alice(CREATE_KEY, {"org": org, "role": "VIEWER"}))["data"]["createApiKey"]
     secret = created["secret"]
-    assert secret.startswith("rk_") and len(secret) >= 43
+    assert secret.startswith("rk_")
+    assert len(secret) >= 43
     assert created["apiKey"]["prefix"] == secret[:9]
     machine = GraphQLClient(client, secret)
     listed = await machine("{ organizations { nodes { id } } }")
@@ -94,7 +95,8 @@ async def test_api_keys_are_scoped_shown_once_and_revocable(
             "query($id: ID!) { organization(id: $id) { apiKeys { name lastUsedAt } } }", {"id": org}
         )
     )["data"]["organization"]["apiKeys"]
-    assert keys[0]["name"] == "CI" and keys[0]["lastUsedAt"] is not None
+    assert keys[0]["name"] == "CI"
+    assert keys[0]["lastUsedAt"] is not None
     assert secret not in str(keys)
     revoked = (await alice(REVOKE_KEY, {"org": org, "id": created["apiKey"]["id"]}))["data"][
         "revokeApiKey"
@@ -147,7 +149,8 @@ async def test_every_mutation_writes_an_audit_event_for_owners(
     assert all(
         e["node"]["actor"] == "user:alice" and len(e["node"]["requestId"]) == 32 for e in events
     )
-    assert "secret note" not in str(events) and '"yes"' not in events[0]["node"]["details"]
+    assert "secret note" not in str(events)
+    assert '"yes"' not in events[0]["node"]["details"]
     denied = await bob(
         "query($id: ID!) { organization(id: $id) { auditEvents { edges { cursor } } } }",
         {"id": org},
