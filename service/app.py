@@ -24,6 +24,7 @@ from service.api.schema import build_schema
 from service.api.view import GraphQLView
 from service.assessment.engine_model import EngineModels
 from service.auth.authenticator import Authenticator
+from service.auth.limits import BodySizeLimitMiddleware, RateLimiter
 from service.auth.middleware import AuthenticationMiddleware
 from service.catalog.catalog import Catalog
 from service.catalog.loader import load_directory
@@ -99,6 +100,7 @@ def create_app(
         schema=schema,
         graphql_ide=None if settings.is_production else "graphiql",
         allow_queries_via_get=False,
+        max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
     )
 
     async def healthz(_request: Request) -> Response:
@@ -143,7 +145,10 @@ def create_app(
         AuthenticationMiddleware,
         authenticator=services.authenticator,
         allow_ide=not settings.is_production,
+        limiter=RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst),
     )
+    # Added last, so it runs first: an oversized body is refused before anything reads it.
+    app.add_middleware(BodySizeLimitMiddleware)
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     app.state.services = services
     return app

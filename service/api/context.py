@@ -43,6 +43,8 @@ class Context:
     assessment_loader: DataLoader[ObjectId, AssessmentView | None] = field(init=False)
     latest_readiness_loader: DataLoader[ObjectId, dict[str, Any] | None] = field(init=False)
 
+    connection_params: dict[str, Any] | None = None
+
     def __post_init__(self) -> None:
         self.organization_loader = DataLoader(load_fn=self.organizations.get_many)
         self.assessment_loader = DataLoader(load_fn=self._load_assessments)

@@ -9,11 +9,15 @@ every authentication failure shares.
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from pymongo.errors import PyMongoError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from service.auth.authenticator import Authenticator
+
+if TYPE_CHECKING:
+    from service.auth.limits import RateLimiter
 
 PROTECTED_PREFIXES = ("/graphql", "/reports")
 
@@ -58,10 +62,17 @@ def bearer_token(scope: Scope) -> str | None:
 
 
 class AuthenticationMiddleware:
-    def __init__(self, app: ASGIApp, authenticator: Authenticator, allow_ide: bool) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        authenticator: Authenticator,
+        allow_ide: bool,
+        limiter: RateLimiter | None = None,
+    ) -> None:
         self.app = app
         self.authenticator = authenticator
         self.allow_ide = allow_ide
+        self.limiter = limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(PROTECTED_PREFIXES):
@@ -86,6 +97,17 @@ class AuthenticationMiddleware:
                 [(b"www-authenticate", b'Bearer realm="readiness"')],
             )
             return
+        if principal is not None and self.limiter is not None:
+            wait = self.limiter.take(principal.subject)
+            if wait > 0:
+                await send_json_error(
+                    send,
+                    429,
+                    "RATE_LIMITED",
+                    "too many requests; retry later",
+                    [(b"retry-after", self.limiter.retry_after(wait).encode())],
+                )
+                return
         scope.setdefault("state", {})["principal"] = principal
         await self.app(scope, receive, send)
 

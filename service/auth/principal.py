@@ -38,6 +38,8 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
 class PrincipalKind(StrEnum):
     USER = "USER"
     API_KEY = "API_KEY"
+    # A WebSocket before connection_init: reaches nothing.
+    ANONYMOUS = "ANONYMOUS"
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from bson import ObjectId
 
-from service.auth.principal import PERMISSIONS, Permission, Principal, Role
+from service.auth.principal import PERMISSIONS, Permission, Principal, PrincipalKind, Role
 from service.errors import Forbidden, NotFound
 from service.storage.documents import Membership
 
@@ -72,7 +72,9 @@ class Access:
 
     async def roles(self) -> dict[ObjectId, Role]:
         if self._roles is None:
-            if self.principal.organization_id is not None and self.principal.role is not None:
+            if self.principal.kind is PrincipalKind.ANONYMOUS:
+                self._roles = {}
+            elif self.principal.organization_id is not None and self.principal.role is not None:
                 self._roles = {self.principal.organization_id: self.principal.role}
             else:
                 cached = self.cache.get(self.principal.subject)
