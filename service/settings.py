@@ -39,8 +39,8 @@ class Settings(BaseSettings):
     frameworks_dir: Path = Path(__file__).resolve().parent.parent / "frameworks"
     log_level: str = "INFO"
     # Per principal and per pod: a token bucket refilled at this rate, holding at most `burst`.
-    rate_limit_per_second: float = Field(default=20.0, gt=0)
-    rate_limit_burst: int = Field(default=200, ge=1)
+    rate_limit_per_second: float = Field(default=50.0, gt=0)
+    rate_limit_burst: int = Field(default=500, ge=1)
     max_subscriptions_per_connection: int = Field(default=5, ge=1, le=100)
     web_concurrency: int = Field(default=1, ge=1, le=64)
 

@@ -70,6 +70,8 @@ def settings(mongo_uri: str, db_name: str, tmp_path: Path, frameworks_dir: Path)
         data_dir=tmp_path / "data",
         environment="development",
         frameworks_dir=frameworks_dir,
+        # Rate limiting has its own test; elsewhere it would only make tests timing-dependent.
+        rate_limit_burst=1_000_000,
     )
 
 
