@@ -56,9 +56,10 @@ async def test_rate_limited_requests_get_429_with_retry_after(mongo_uri: str, db
             frameworks_dir=Path("/nonexistent"),
         )
     )
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://t"
-    ) as http:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
+    ):
         key = await user_key("user:hasty")
         statuses = []
         for _ in range(3):
@@ -165,9 +166,10 @@ async def test_production_hides_introspection_ide_and_error_details(
             frameworks_dir=Path("/nonexistent"),
         )
     )
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://t"
-    ) as http:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
+    ):
         page = await http.get("/graphql", headers={"Accept": "text/html"})
         assert page.status_code == 401
         key = await user_key("user:prod")

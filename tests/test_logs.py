@@ -1,0 +1,71 @@
+"""Logs are JSON with a request id and never carry tokens, keys or answer text."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from service.app import create_app
+from service.settings import Settings
+from tests.conftest import user_key
+
+
+async def test_logs_hold_no_secrets_or_answers(
+    mongo_uri: str, db_name: str, mini_frameworks: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = create_app(
+        Settings(mongodb_uri=mongo_uri, mongodb_db=db_name, frameworks_dir=mini_frameworks)
+    )
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://t"
+        ) as http:
+            key = await user_key("user:logged")
+            headers = {"Authorization": f"Bearer {key}"}
+
+            async def gql(query: str, variables: dict | None = None) -> dict:
+                return (
+                    await http.post(
+                        "/graphql",
+                        json={"query": query, "variables": variables or {}},
+                        headers=headers,
+                    )
+                ).json()
+
+            org = (
+                await gql(
+                    'mutation { createOrganization(input: {name: "Logged"}) { organization { id } } }'
+                )
+            )["data"]["createOrganization"]["organization"]["id"]
+            created = await gql(
+                'mutation($o: ID!) { createAssessment(input: {organizationId: $o, name: "a", frameworkKey: "mini", scope: [], auditType: TYPE_2}) { assessment { id } } }',
+                {"o": org},
+            )
+            assessment = created["data"]["createAssessment"]["assessment"]["id"]
+            await gql(
+                'mutation($a: ID!) { saveAnswers(input: {assessmentId: $a, expectedVersion: 1, answers: [{questionKey: "iam.reviews", value: "yes", note: "TOP-SECRET-NOTE"}]}) { errors { code } } }',
+                {"a": assessment},
+            )
+            secret = (
+                await gql(
+                    'mutation($o: ID!) { createApiKey(input: {organizationId: $o, name: "k"}) { secret } }',
+                    {"o": org},
+                )
+            )["data"]["createApiKey"]["secret"]
+            await http.post(
+                "/graphql",
+                json={"query": "{ __typename }"},
+                headers={"Authorization": "Bearer rk_wrong_wrong_wrong_wrong_wrong"},
+            )
+            await gql("{ organizations(first: 1000) { edges { cursor } } }")
+    captured = capsys.readouterr()
+    output = captured.out + captured.err
+    lines = [json.loads(line) for line in captured.err.splitlines() if line.startswith("{")]
+    requests = [line for line in lines if line.get("event") == "request"]
+    assert len(requests) >= 6
+    assert all(len(line["request_id"]) == 32 for line in requests)
+    for forbidden in (key, secret, "TOP-SECRET-NOTE", "rk_wrong", "Bearer"):
+        assert forbidden not in output, forbidden

@@ -1,0 +1,164 @@
+"""The permission matrix of docs/security.md, checked cell by cell against the API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests import catalog_samples
+from tests.conftest import GraphQLClient
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "security.md"
+ROLES = ["OWNER", "ASSESSOR", "CONTRIBUTOR", "VIEWER"]
+
+
+def matrix() -> dict[str, dict[str, bool]]:
+    rows: dict[str, dict[str, bool]] = {}
+    section = DOC.read_text().split("| operation | OWNER |", 1)[1]
+    for line in section.splitlines()[2:]:
+        if not line.startswith("|"):
+            break
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        rows[cells[0]] = dict(zip(ROLES, [c == "yes" for c in cells[1:]], strict=True))
+    return rows
+
+
+@pytest.fixture
+def frameworks_dir(mini_frameworks: Path) -> Path:
+    return mini_frameworks
+
+
+async def setup(alice: GraphQLClient, bob: GraphQLClient, role: str) -> dict[str, str]:
+    org = (
+        await alice('mutation { createOrganization(input: {name: "M"}) { organization { id } } }')
+    )["data"]["createOrganization"]["organization"]["id"]
+    await alice(
+        'mutation($o: ID!, $r: Role!) { addMember(input: {organizationId: $o, subject: "user:bob", role: $r}) { errors { code } } }',
+        {"o": org, "r": role},
+    )
+    await alice(
+        'mutation($o: ID!) { addMember(input: {organizationId: $o, subject: "user:carol", role: VIEWER}) { errors { code } } }',
+        {"o": org},
+    )
+    assessment = (
+        await alice(
+            'mutation($o: ID!) { createAssessment(input: {organizationId: $o, name: "a", frameworkKey: "mini", scope: [], auditType: TYPE_2}) { assessment { id } } }',
+            {"o": org},
+        )
+    )["data"]["createAssessment"]["assessment"]["id"]
+    submitted = (
+        await alice(
+            'mutation($o: ID!) { createAssessment(input: {organizationId: $o, name: "s", frameworkKey: "mini", scope: [], auditType: TYPE_2}) { assessment { id } } }',
+            {"o": org},
+        )
+    )["data"]["createAssessment"]["assessment"]["id"]
+    await alice(
+        "mutation($id: ID!) { submitAssessment(input: {assessmentId: $id}) { errors { code } } }",
+        {"id": submitted},
+    )
+    key = (
+        await alice(
+            'mutation($o: ID!) { createApiKey(input: {organizationId: $o, name: "k"}) { apiKey { id } } }',
+            {"o": org},
+        )
+    )["data"]["createApiKey"]["apiKey"]["id"]
+    return {"org": org, "assessment": assessment, "submitted": submitted, "key": key}
+
+
+def framework_yaml() -> str:
+    document = catalog_samples.framework()
+    document["key"] = "private-one"
+    return yaml.safe_dump(document)
+
+
+OPERATIONS: dict[str, tuple[str, Any]] = {
+    "saveAnswers": (
+        'mutation($a: ID!) { r: saveAnswers(input: {assessmentId: $a, expectedVersion: 1, answers: [{questionKey: "iam.reviews", value: "yes"}]}) { errors { code } } }',
+        lambda ids: {"a": ids["assessment"]},
+    ),
+    "createAssessment": (
+        'mutation($o: ID!) { r: createAssessment(input: {organizationId: $o, name: "b", frameworkKey: "mini", scope: [], auditType: TYPE_1}) { errors { code } } }',
+        lambda ids: {"o": ids["org"]},
+    ),
+    "updateAssessment": (
+        'mutation($a: ID!) { r: updateAssessment(input: {assessmentId: $a, name: "renamed"}) { errors { code } } }',
+        lambda ids: {"a": ids["assessment"]},
+    ),
+    "submitAssessment": (
+        "mutation($a: ID!) { r: submitAssessment(input: {assessmentId: $a}) { errors { code } } }",
+        lambda ids: {"a": ids["assessment"]},
+    ),
+    "reopenAssessment": (
+        "mutation($a: ID!) { r: reopenAssessment(input: {assessmentId: $a}) { errors { code } } }",
+        lambda ids: {"a": ids["submitted"]},
+    ),
+    "renameOrganization": (
+        'mutation($o: ID!) { r: renameOrganization(input: {organizationId: $o, name: "N"}) { errors { code } } }',
+        lambda ids: {"o": ids["org"]},
+    ),
+    "addMember": (
+        'mutation($o: ID!) { r: addMember(input: {organizationId: $o, subject: "user:dave", role: VIEWER}) { errors { code } } }',
+        lambda ids: {"o": ids["org"]},
+    ),
+    "changeMemberRole": (
+        'mutation($o: ID!) { r: changeMemberRole(input: {organizationId: $o, subject: "user:carol", role: CONTRIBUTOR}) { errors { code } } }',
+        lambda ids: {"o": ids["org"]},
+    ),
+    "removeMember": (
+        'mutation($o: ID!) { r: removeMember(input: {organizationId: $o, subject: "user:carol"}) { errors { code } } }',
+        lambda ids: {"o": ids["org"]},
+    ),
+    "createApiKey": (
+        'mutation($o: ID!) { r: createApiKey(input: {organizationId: $o, name: "n"}) { errors { code } } }',
+        lambda ids: {"o": ids["org"]},
+    ),
+    "revokeApiKey": (
+        "mutation($o: ID!, $k: ID!) { r: revokeApiKey(input: {organizationId: $o, apiKeyId: $k}) { errors { code } } }",
+        lambda ids: {"o": ids["org"], "k": ids["key"]},
+    ),
+    "importFramework (for the organisation)": (
+        "mutation($o: ID!, $d: String!) { r: importFramework(input: {organizationId: $o, document: $d}) { errors { code } } }",
+        lambda ids: {"o": ids["org"], "d": framework_yaml()},
+    ),
+}
+READS = {
+    "read organisation, assessments, reports, members": (
+        "query($o: ID!, $a: ID!) { organization(id: $o) { name members { subject } assessments { nodes { id } } } assessment(id: $a) { report { readiness gaps { kind } } } }",
+        lambda ids: {"o": ids["org"], "a": ids["assessment"]},
+    ),
+    "read auditEvents and apiKeys": (
+        "query($o: ID!) { organization(id: $o) { auditEvents { edges { cursor } } apiKeys { name } } }",
+        lambda ids: {"o": ids["org"]},
+    ),
+}
+
+
+def test_the_matrix_covers_every_mutation_that_takes_an_organisation() -> None:
+    documented = set(matrix())
+    assert set(OPERATIONS) | set(READS) == documented
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_permission_matrix(alice: GraphQLClient, bob: GraphQLClient, role: str) -> None:
+    table = matrix()
+    ids = await setup(alice, bob, role)
+    for operation, (query, variables) in OPERATIONS.items():
+        body = await bob(query, variables(ids))
+        errors = body["data"]["r"]["errors"]
+        allowed = table[operation][role]
+        if allowed:
+            assert errors == [], (role, operation, errors)
+        else:
+            assert [e["code"] for e in errors] == ["FORBIDDEN"], (role, operation, errors)
+    for operation, (query, variables) in READS.items():
+        body = await bob(query, variables(ids), expect_errors=True)
+        if table[operation][role]:
+            assert "errors" not in body, (role, operation, body)
+        else:
+            assert {e["extensions"]["code"] for e in body["errors"]} == {"FORBIDDEN"}, (
+                role,
+                operation,
+            )
