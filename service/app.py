@@ -8,6 +8,7 @@ CLI), ensures indexes, and loads the frameworks shipped in ``frameworks/``.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -27,6 +28,9 @@ from service.auth.authenticator import Authenticator
 from service.auth.limits import BodySizeLimitMiddleware, RateLimiter
 from service.auth.middleware import AuthenticationMiddleware
 from service.catalog.catalog import Catalog
+from service.drafting.drafters import OpenAIDrafter
+from service.drafting.progress import ProgressHub
+from service.drafting.service import DraftingConfig
 from service.catalog.loader import load_directory
 from service.catalog.repository import CatalogRepository
 from service.settings import Settings
@@ -52,6 +56,9 @@ class Services:
     engine_models: EngineModels = field(default_factory=EngineModels)
     memberships: MembershipCache = field(default_factory=MembershipCache)
     event_listeners: list[Any] = field(default_factory=list)
+    drafting: DraftingConfig = field(default_factory=lambda: DraftingConfig(llm=None, daily_token_budget=0))
+    progress: ProgressHub = field(default_factory=ProgressHub)
+    background: set[asyncio.Task[None]] = field(default_factory=set)
     clock: Callable[[], date] = field(default=lambda: datetime.now(UTC).date())
     extras: dict[str, object] = field(default_factory=dict)
 
@@ -73,10 +80,28 @@ async def start_services(services: Services) -> None:
 
 
 async def stop_services(services: Services) -> None:
+    for task in list(services.background):
+        task.cancel()
     if services.database is not None:
         await services.database.close()
     if services.embedded is not None:
         services.embedded.close()
+
+
+def drafting_config(settings: Settings) -> DraftingConfig:
+    llm = None
+    if settings.llm_enabled:
+        assert settings.openai_api_key is not None  # noqa: S101 - llm_enabled checked it
+        assert settings.openai_model is not None  # noqa: S101
+        llm = OpenAIDrafter(
+            api_key=settings.openai_api_key.get_secret_value(),
+            base_url=settings.openai_base_url,
+            model=settings.openai_model,
+            timeout=settings.openai_timeout_seconds,
+            retries=settings.openai_retries,
+            backoff=settings.openai_backoff_seconds,
+        )
+    return DraftingConfig(llm=llm, daily_token_budget=settings.draft_daily_token_budget)
 
 
 def create_app(
@@ -93,6 +118,7 @@ def create_app(
         metrics=metrics,
         authenticator=Authenticator(settings),
         event_listeners=list(event_listeners or []),
+        drafting=drafting_config(settings),
     )
     schema = build_schema(production=settings.is_production, metrics=metrics)
     graphql = GraphQLView(

@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     openai_base_url: str | None = None
     openai_model: str | None = None
 
+    openai_timeout_seconds: float = Field(default=60.0, gt=0)
+    openai_retries: int = Field(default=3, ge=0, le=10)
+    openai_backoff_seconds: float = Field(default=1.0, ge=0)
+    # Per organisation and UTC day; past it, drafting with the LLM answers LIMIT_EXCEEDED.
+    draft_daily_token_budget: int = Field(default=200_000, ge=0)
+
     frameworks_dir: Path = Path(__file__).resolve().parent.parent / "frameworks"
     log_level: str = "INFO"
     # Per principal and per pod: a token bucket refilled at this rate, holding at most `burst`.
@@ -70,6 +76,10 @@ class Settings(BaseSettings):
                 "OIDC_JWKS_URL or OIDC_JWKS_PATH (no local admin key in production)"
             )
         return problems
+
+    @property
+    def llm_enabled(self) -> bool:
+        return bool(self.openai_api_key and self.openai_model)
 
     @property
     def oidc_enabled(self) -> bool:

@@ -17,6 +17,7 @@ from strawberry.dataloader import DataLoader
 
 from service.assessment.service import AssessmentService, AssessmentView
 from service.auth.principal import Principal
+from service.drafting.service import DraftingService
 from service.catalog.repository import CatalogRepository
 from service.errors import NotFound
 from service.settings import Settings
@@ -39,6 +40,7 @@ class Context:
     organizations: OrganizationRepository
     catalog: CatalogRepository
     assessments: AssessmentService
+    drafting: DraftingService
     organization_loader: DataLoader[ObjectId, Organization | None] = field(init=False)
     assessment_loader: DataLoader[ObjectId, AssessmentView | None] = field(init=False)
     latest_readiness_loader: DataLoader[ObjectId, dict[str, Any] | None] = field(init=False)

@@ -6,7 +6,7 @@ or factories, never shared instances.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
 from datetime import date
 
 import strawberry
@@ -30,10 +30,12 @@ from service.api.mutations import (
     members_manage,
     organization_create,
     organization_rename,
+    policies_draft,
 )
 from service.api.types.assessment import AssessmentType
 from service.api.types.catalog import Framework, Questionnaire
 from service.api.types.node import Node
+from service.api.types.policy import DraftProgressEvent, PolicyDraftType
 from service.api.types.organization import OrganizationConnection, OrganizationType
 from service.telemetry import Metrics
 
@@ -101,6 +103,14 @@ class Mutation:
     revoke_api_key: api_key_manage.RevokeApiKeyPayload = strawberry.mutation(
         resolver=api_key_manage.revoke, description="Revoke an API key (OWNER)."
     )
+    draft_policies: policies_draft.DraftPoliciesPayload = strawberry.mutation(
+        resolver=policies_draft.draft,
+        description="Draft one policy per policy family for the chosen controls (OWNER, ASSESSOR).",
+    )
+    review_policy_draft: policies_draft.ReviewPolicyDraftPayload = strawberry.mutation(
+        resolver=policies_draft.review,
+        description="Approve or reject a draft, optionally with an edited body (OWNER, ASSESSOR).",
+    )
     import_framework: catalog_import.ImportFrameworkPayload = strawberry.mutation(
         resolver=catalog_import.import_framework,
         description="Publish a framework (criteria and controls) from YAML or JSON.",
@@ -108,6 +118,14 @@ class Mutation:
     import_questionnaire: catalog_import.ImportQuestionnairePayload = strawberry.mutation(
         resolver=catalog_import.import_questionnaire,
         description="Publish a questionnaire for a framework from YAML or JSON.",
+    )
+
+
+@strawberry.type
+class Subscription:
+    policy_draft_progress: AsyncGenerator[DraftProgressEvent, None] = strawberry.subscription(
+        resolver=policies_draft.progress,
+        description="Streams a draft's text as it is generated (graphql-transport-ws).",
     )
 
 
@@ -128,7 +146,8 @@ def build_schema(production: bool = False, metrics: Metrics | None = None) -> st
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
-        types=[OrganizationType, AssessmentType],
+        subscription=Subscription,
+        types=[OrganizationType, AssessmentType, PolicyDraftType],
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True),
         scalar_overrides={},

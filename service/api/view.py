@@ -16,6 +16,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from service.api.context import Context
 from service.assessment.service import AssessmentService
+from service.drafting.service import DraftingService
 from service.auth.principal import Principal, PrincipalKind
 from service.catalog.repository import CatalogRepository
 from service.storage.repositories import OrganizationRepository
@@ -65,7 +66,7 @@ class GraphQLView(GraphQL[Context, None]):
         if principal is None:
             raise ConnectionRejectionError({"code": "UNAUTHENTICATED"})
         fresh = self._context(context.request, context.response, principal)
-        for name in ("principal", "access", "organizations", "catalog", "assessments"):
+        for name in ("principal", "access", "organizations", "catalog", "assessments", "drafting"):
             setattr(context, name, getattr(fresh, name))
         context.__post_init__()
         unset: UnsetType = UNSET
@@ -90,6 +91,9 @@ class GraphQLView(GraphQL[Context, None]):
     ) -> Context:
         access = Access(principal, self.services.memberships)
         catalog = CatalogRepository(self.services.catalog)
+        assessments = AssessmentService(
+            access, catalog, self.services.engine_models, self.services.clock
+        )
         return Context(
             request=request,
             response=response,
@@ -99,7 +103,12 @@ class GraphQLView(GraphQL[Context, None]):
             access=access,
             organizations=OrganizationRepository(access),
             catalog=catalog,
-            assessments=AssessmentService(
-                access, catalog, self.services.engine_models, self.services.clock
+            assessments=assessments,
+            drafting=DraftingService(
+                access,
+                assessments,
+                self.services.drafting,
+                self.services.progress,
+                self.services.background,
             ),
         )

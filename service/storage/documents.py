@@ -188,6 +188,53 @@ class AuditEvent(Document):
         ]
 
 
+class PolicyDraftRecord(Document):
+    """A drafted policy for one policy family, with its provenance and every earlier body."""
+
+    organization_id: PydanticObjectId
+    assessment_id: PydanticObjectId
+    family: str
+    title: str
+    body: str
+    controls: list[str]
+    criteria: list[str]
+    status: str
+    generating: bool = False
+    generator: str
+    model: str | None = None
+    prompt_version: str
+    input_hash: str
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_ms: int = 0
+    fallback_reason: str | None = None
+    revisions: list[dict[str, Any]] = Field(default_factory=list)
+    version: int = 1
+    created_at: datetime
+    created_by: str
+    updated_at: datetime
+
+    class Settings:
+        name = "policy_drafts"
+        indexes = [
+            IndexModel([("organization_id", pymongo.ASCENDING), ("assessment_id", pymongo.ASCENDING)]),
+        ]
+
+
+class LlmUsage(Document):
+    """Tokens an organisation spent on drafting, per UTC day (the cost guard)."""
+
+    organization_id: PydanticObjectId
+    day: str
+    tokens: int = 0
+
+    class Settings:
+        name = "llm_usage"
+        indexes = [
+            IndexModel([("organization_id", pymongo.ASCENDING), ("day", pymongo.ASCENDING)], unique=True)
+        ]
+
+
 DOCUMENT_MODELS: list[type[Document]] = [
     Organization,
     Membership,
@@ -196,4 +243,6 @@ DOCUMENT_MODELS: list[type[Document]] = [
     QuestionnaireRecord,
     AssessmentRecord,
     AuditEvent,
+    PolicyDraftRecord,
+    LlmUsage,
 ]

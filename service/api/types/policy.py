@@ -1,0 +1,129 @@
+"""GraphQL types of policy drafts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+
+from service.api.ids import encode_id
+from service.api.types.node import Node
+from service.storage.documents import PolicyDraftRecord
+
+TYPE_NAME = "PolicyDraft"
+
+
+@strawberry.enum
+class DraftStatus(Enum):
+    DRAFT = "DRAFT"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+
+
+@strawberry.enum
+class DraftGenerator(Enum):
+    LLM = "LLM"
+    TEMPLATE = "TEMPLATE"
+
+
+@strawberry.type(description="Where a draft came from: enough to reproduce and audit it.")
+class DraftProvenance:
+    generator: DraftGenerator
+    model: str | None
+    prompt_version: str
+    input_hash: str
+    prompt_tokens: int
+    completion_tokens: int
+    latency_ms: int
+
+
+@strawberry.type
+class DraftRevision:
+    body: str
+    status: DraftStatus
+    replaced_at: datetime
+    replaced_by: str
+
+
+@strawberry.type(name="PolicyDraft")
+class PolicyDraftType(Node):
+    record: strawberry.Private[PolicyDraftRecord]
+
+    @classmethod
+    def of(cls, record: PolicyDraftRecord) -> PolicyDraftType:
+        assert record.id is not None  # noqa: S101
+        return cls(id=strawberry.ID(encode_id(TYPE_NAME, record.id)), record=record)
+
+    @strawberry.field
+    def title(self) -> str:
+        return self.record.title
+
+    @strawberry.field(description="Markdown.")
+    def body(self) -> str:
+        return self.record.body
+
+    @strawberry.field
+    def family(self) -> str:
+        return self.record.family
+
+    @strawberry.field(description="Keys of the controls this policy documents.")
+    def control_keys(self) -> list[str]:
+        return list(self.record.controls)
+
+    @strawberry.field
+    def criteria(self) -> list[str]:
+        return list(self.record.criteria)
+
+    @strawberry.field
+    def status(self) -> DraftStatus:
+        return DraftStatus(self.record.status)
+
+    @strawberry.field(description="True while the draft is still being written (stream mode).")
+    def generating(self) -> bool:
+        return self.record.generating
+
+    @strawberry.field
+    def generator(self) -> DraftGenerator:
+        return DraftGenerator(self.record.generator)
+
+    @strawberry.field
+    def model(self) -> str | None:
+        return self.record.model
+
+    @strawberry.field(description="Why the draft came from templates rather than the LLM, if it did.")
+    def fallback_reason(self) -> str | None:
+        return self.record.fallback_reason
+
+    @strawberry.field
+    def provenance(self) -> DraftProvenance:
+        r = self.record
+        return DraftProvenance(
+            generator=DraftGenerator(r.generator),
+            model=r.model,
+            prompt_version=r.prompt_version,
+            input_hash=r.input_hash,
+            prompt_tokens=r.prompt_tokens,
+            completion_tokens=r.completion_tokens,
+            latency_ms=r.latency_ms,
+        )
+
+    @strawberry.field(description="Earlier bodies and statuses, oldest first.")
+    def revisions(self) -> list[DraftRevision]:
+        return [
+            DraftRevision(
+                body=v["body"], status=DraftStatus(v["status"]), replaced_at=v["replaced_at"], replaced_by=v["replaced_by"]
+            )
+            for v in self.record.revisions
+        ]
+
+    @strawberry.field
+    def version(self) -> int:
+        return self.record.version
+
+
+@strawberry.type
+class DraftProgressEvent:
+    draft_id: strawberry.ID
+    text: str = strawberry.field(description="The next piece of generated text, or the final body.")
+    done: bool

@@ -1,0 +1,1 @@
+"""Policy drafting: an LLM drafts missing policies from the gap analysis, templates as fallback."""

@@ -1,0 +1,206 @@
+"""The two drafters: OpenAI-compatible LLM and offline templates.
+
+``OpenAIDrafter`` streams a structured-output chat completion from any
+OpenAI-compatible endpoint, retries 429 and 5xx answers with exponential
+backoff, validates the JSON with pydantic, and retries once when the draft
+does not cite every requested criterion. ``TemplateDrafter`` renders Jinja2
+templates per policy family: deterministic, offline, and the fallback when
+the LLM fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, cast
+
+import yaml
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from openai import APIConnectionError, APIStatusError, APITimeoutError, AsyncOpenAI
+from openai.types.chat import ChatCompletionMessageParam
+from openai.types.shared_params import ResponseFormatJSONSchema
+from pydantic import ValidationError
+
+from service.drafting.document import PolicyDocument, json_schema
+from service.drafting.prompt import PROMPT_VERSION, DraftRequest, messages
+
+TEMPLATES = Path(__file__).parent / "templates"
+Progress = Callable[[str], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class DraftResult:
+    document: PolicyDocument
+    generator: str  # "LLM" or "TEMPLATE"
+    model: str | None
+    prompt_version: str
+    prompt_tokens: int
+    completion_tokens: int
+    latency_ms: int
+
+
+class DrafterUnavailable(Exception):
+    """The drafter could not produce an acceptable draft; the message says why."""
+
+    def __init__(self, reason: str, tokens: int = 0) -> None:
+        super().__init__(reason)
+        self.tokens = tokens
+
+
+class Drafter(Protocol):
+    async def draft(self, request: DraftRequest, progress: Progress | None = None) -> DraftResult: ...
+
+
+async def _ignore(_text: str) -> None:
+    return None
+
+
+class TemplateDrafter:
+    def __init__(self) -> None:
+        self.env = Environment(
+            loader=FileSystemLoader(TEMPLATES),
+            undefined=StrictUndefined,
+            autoescape=False,  # noqa: S701 - renders YAML for a Markdown document, not HTML
+            keep_trailing_newline=True,
+        )
+
+    def template_for(self, family: str) -> str:
+        name = f"{family}.yaml.j2"
+        return name if (TEMPLATES / name).exists() else "default.yaml.j2"
+
+    async def draft(self, request: DraftRequest, progress: Progress | None = None) -> DraftResult:
+        started = time.perf_counter()
+        rendered = self.env.get_template(self.template_for(request.family_key)).render(
+            request=request, profile=request.profile, placeholder=_placeholder
+        )
+        fields = yaml.safe_load(rendered)
+        fields["statements"] = [*fields.get("statements", []), *_control_statements(request)]
+        document = PolicyDocument.model_validate(fields)
+        await (progress or _ignore)(document.title)
+        return DraftResult(
+            document=document,
+            generator="TEMPLATE",
+            model=None,
+            prompt_version=f"template-{self.template_for(request.family_key)}",
+            prompt_tokens=0,
+            completion_tokens=0,
+            latency_ms=int((time.perf_counter() - started) * 1000),
+        )
+
+
+def _placeholder(what: str) -> str:
+    return f"[TO CONFIRM: {what}]"
+
+
+def _control_statements(request: DraftRequest) -> list[dict[str, object]]:
+    statements: list[dict[str, object]] = []
+    covered: set[str] = set()
+    for control in request.controls:
+        wanted = [ref for ref in control.criteria if ref in request.criterion_refs]
+        if not wanted:
+            continue
+        covered.update(wanted)
+        evidence = "; ".join(control.evidence)
+        statements.append(
+            {
+                "text": f"{control.name}. {control.description} It operates "
+                f"{control.frequency.lower().replace('_', '-')} and leaves evidence an auditor can sample: "
+                f"{evidence}.",
+                "criteria": wanted,
+                "controls": [control.key],
+            }
+        )
+    for criterion in request.criteria:
+        if criterion.ref not in covered:
+            statements.append({"text": f"The company meets {criterion.title.lower()}: {criterion.description}", "criteria": [criterion.ref], "controls": []})
+    return statements
+
+
+class OpenAIDrafter:
+    def __init__(
+        self,
+        api_key: str,
+        base_url: str | None,
+        model: str,
+        timeout: float = 60.0,
+        retries: int = 3,
+        backoff: float = 1.0,
+    ) -> None:
+        self.client = AsyncOpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0)
+        self.model = model
+        self.retries = retries
+        self.backoff = backoff
+
+    async def _complete(self, request: DraftRequest, progress: Progress) -> tuple[str, int, int]:
+        """One streamed completion, retried with backoff on 429, 5xx and connection errors."""
+        for attempt in range(self.retries + 1):
+            try:
+                response_format: ResponseFormatJSONSchema = {
+                    "type": "json_schema",
+                    "json_schema": {"name": "policy_document", "schema": json_schema(), "strict": True},
+                }
+                stream = await self.client.chat.completions.create(
+                    model=self.model,
+                    messages=cast("list[ChatCompletionMessageParam]", messages(request)),
+                    response_format=response_format,
+                    stream=True,
+                    stream_options={"include_usage": True},
+                    temperature=0.2,
+                )
+                text: list[str] = []
+                prompt_tokens = completion_tokens = 0
+                async for chunk in stream:
+                    if chunk.usage is not None:
+                        prompt_tokens = chunk.usage.prompt_tokens
+                        completion_tokens = chunk.usage.completion_tokens
+                    for choice in chunk.choices:
+                        if choice.delta.content:
+                            text.append(choice.delta.content)
+                            await progress(choice.delta.content)
+                return "".join(text), prompt_tokens, completion_tokens
+            except APIStatusError as error:
+                retryable = error.status_code == 429 or error.status_code >= 500
+                if not retryable or attempt == self.retries:
+                    raise DrafterUnavailable(f"LLM endpoint answered HTTP {error.status_code}") from None
+            except APITimeoutError:
+                raise DrafterUnavailable("LLM endpoint timed out") from None
+            except APIConnectionError:
+                if attempt == self.retries:
+                    raise DrafterUnavailable("LLM endpoint unreachable") from None
+            await asyncio.sleep(self.backoff * 2**attempt)
+        raise DrafterUnavailable("LLM endpoint kept failing")
+
+    async def draft(self, request: DraftRequest, progress: Progress | None = None) -> DraftResult:
+        started = time.perf_counter()
+        prompt_total = completion_total = 0
+        problem = "no answer"
+        for _ in range(2):
+            text, prompt_tokens, completion_tokens = await self._complete(request, progress or _ignore)
+            prompt_total += prompt_tokens
+            completion_total += completion_tokens
+            try:
+                document = PolicyDocument.model_validate_json(text)
+            except ValidationError as error:
+                problem = f"draft did not match the policy schema ({error.error_count()} problems)"
+                continue
+            missing = request.criterion_refs - document.criteria()
+            invented = document.criteria() - request.criterion_refs
+            if missing or invented:
+                problem = (
+                    f"draft did not address the requested criteria (missing {sorted(missing)}, "
+                    f"unknown {sorted(invented)})"
+                )
+                continue
+            return DraftResult(
+                document=document,
+                generator="LLM",
+                model=self.model,
+                prompt_version=PROMPT_VERSION,
+                prompt_tokens=prompt_total,
+                completion_tokens=completion_total,
+                latency_ms=int((time.perf_counter() - started) * 1000),
+            )
+        raise DrafterUnavailable(problem, tokens=prompt_total + completion_total)

@@ -1,0 +1,286 @@
+"""Drafting policies for an assessment's gaps, one policy per policy family.
+
+The chosen controls (default: those with DESIGN gaps) are grouped by the
+policy family that documents them; each family gets one draft, grounded in
+its controls, their criteria, the organisation's scoping answers and the
+notes on the related answers. The LLM drafts when configured and within the
+organisation's daily token budget; otherwise, or when it fails, templates
+do, and the draft says why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from beanie import SortDirection
+from bson import ObjectId
+
+from service.assessment.service import AssessmentService, AssessmentView
+from service.auth.principal import Permission
+from service.drafting.document import to_markdown
+from service.drafting.drafters import Drafter, DrafterUnavailable, DraftResult, TemplateDrafter
+from service.drafting.progress import ProgressHub
+from service.drafting.prompt import ControlFacts, CriterionFacts, DraftRequest
+from service.errors import InvalidInput, InvalidState, LimitExceeded, NotFound
+from service.scoring.model import GapKind
+from service.storage.documents import LlmUsage, Organization, PolicyDraftRecord
+from service.storage.repositories import document_of, now
+from service.storage.tenancy import Access, TenantScope
+from service.storage.writes import GuardedUpdate, GuardFailed, Insert, audit_event, write
+
+from service.telemetry import get_logger
+
+MAX_CONTROLS = 200
+log = get_logger("service.drafting")
+
+
+@dataclass(frozen=True)
+class DraftingConfig:
+    llm: Drafter | None
+    daily_token_budget: int
+
+
+class DraftingService:
+    def __init__(
+        self,
+        access: Access,
+        assessments: AssessmentService,
+        config: DraftingConfig,
+        hub: ProgressHub,
+        tasks: set[asyncio.Task[None]],
+    ) -> None:
+        self.access = access
+        self.assessments = assessments
+        self.config = config
+        self.templates = TemplateDrafter()
+        self.hub = hub
+        self.tasks = tasks
+
+    # -- grounding ------------------------------------------------------------------
+
+    def _requests(self, view: AssessmentView, control_keys: Sequence[str] | None, organization: str) -> list[DraftRequest]:
+        framework = view.framework
+        if control_keys is None:
+            keys = list(dict.fromkeys(g.control for g in view.report.gaps if g.kind is GapKind.DESIGN and g.control))
+        else:
+            unknown = [k for k in control_keys if k not in framework.controls]
+            if unknown:
+                raise InvalidInput(f"unknown control(s): {', '.join(unknown[:10])}", ("input", "controlKeys"))
+            keys = list(dict.fromkeys(control_keys))
+        if not keys:
+            raise InvalidState("no controls to draft for: the assessment has no design gaps")
+        if len(keys) > MAX_CONTROLS:
+            raise InvalidInput(f"at most {MAX_CONTROLS} controls per call", ("input", "controlKeys"))
+        families = {f.key: f for f in framework.model.policy_families}
+        by_family: dict[str, list[str]] = defaultdict(list)
+        for key in keys:
+            by_family[framework.controls[key].policy_family].append(key)
+        in_scope = {c.ref for c in framework.model.criteria if c.category.value in view.record.scope}
+        profile, notes_by_control = self._answers(view)
+        requests = []
+        for family_key, control_keys_of_family in by_family.items():
+            family = families.get(family_key)
+            controls = [framework.controls[k] for k in control_keys_of_family]
+            refs = sorted({r for c in controls for r in c.criteria if r in in_scope} or {r for c in controls for r in c.criteria})
+            requests.append(
+                DraftRequest(
+                    organization=organization,
+                    family_key=family_key,
+                    family_title=family.title if family else family_key.replace("-", " ").title() + " Policy",
+                    family_description=family.description if family else "Documents the controls listed below.",
+                    controls=[
+                        ControlFacts(c.key, c.name, c.description, list(c.criteria), c.frequency.value, list(c.evidence))
+                        for c in controls
+                    ],
+                    criteria=[
+                        CriterionFacts(r, framework.criteria[r].title, framework.criteria[r].description) for r in refs
+                    ],
+                    profile=profile,
+                    notes=[n for k in control_keys_of_family for n in notes_by_control.get(k, [])],
+                ).redacted()
+            )
+        return requests
+
+    @staticmethod
+    def _answers(view: AssessmentView) -> tuple[dict[str, str], dict[str, list[str]]]:
+        questions = view.questionnaire.questions
+        profile: dict[str, str] = {}
+        notes: dict[str, list[str]] = defaultdict(list)
+        for answer in view.record.answers:
+            question = questions.get(answer["question_key"])
+            if question is None:
+                continue
+            if question.effective_role.value == "SCOPING":
+                labels = {o.value: o.label for o in question.effective_options}
+                value = ", ".join(labels.get(v, v) for v in str(answer["value"]).split(","))
+                profile[question.key.split(".")[-1]] = value
+            if answer.get("note"):
+                for control in question.controls:
+                    notes[control].append(str(answer["note"]))
+        return profile, notes
+
+    # -- budget ---------------------------------------------------------------------
+
+    @staticmethod
+    def _today() -> str:
+        return datetime.now(UTC).date().isoformat()
+
+    async def _tokens_used(self, organization_id: ObjectId) -> int:
+        usage = await LlmUsage.find_one(LlmUsage.organization_id == organization_id, LlmUsage.day == self._today())
+        return usage.tokens if usage else 0
+
+    async def _spend(self, organization_id: ObjectId, tokens: int) -> None:
+        if tokens > 0:
+            await LlmUsage.get_pymongo_collection().update_one(
+                {"organization_id": organization_id, "day": self._today()},
+                {"$inc": {"tokens": tokens}},
+                upsert=True,
+            )
+
+    # -- drafting -------------------------------------------------------------------
+
+    async def _generate(self, scope: TenantScope, request: DraftRequest, draft_id: ObjectId) -> tuple[DraftResult, str | None]:
+        async def progress(text: str) -> None:
+            self.hub.publish(draft_id, text)
+
+        reason: str | None = None
+        if self.config.llm is None:
+            reason = "no LLM is configured; drafted from templates"
+        else:
+            try:
+                return await self.config.llm.draft(request, progress), None
+            except DrafterUnavailable as error:
+                await self._spend(scope.organization_id, error.tokens)
+                reason = f"LLM drafting failed ({error}); drafted from templates"
+        result = await self.templates.draft(request)
+        return result, reason
+
+    def _record(self, view: AssessmentView, request: DraftRequest, draft_id: ObjectId) -> PolicyDraftRecord:
+        moment = now()
+        assert view.record.id is not None  # noqa: S101
+        return PolicyDraftRecord(
+            id=draft_id,
+            organization_id=view.record.organization_id,
+            assessment_id=view.record.id,
+            family=request.family_key,
+            title=request.family_title,
+            body="",
+            controls=[c.key for c in request.controls],
+            criteria=sorted(request.criterion_refs),
+            status="DRAFT",
+            generating=True,
+            generator="TEMPLATE" if self.config.llm is None else "LLM",
+            prompt_version="",
+            input_hash=request.input_hash(),
+            created_at=moment,
+            created_by=self.access.principal.subject,
+            updated_at=moment,
+        )
+
+    async def _finish(self, scope: TenantScope, record: PolicyDraftRecord, request: DraftRequest) -> PolicyDraftRecord:
+        assert record.id is not None  # noqa: S101
+        try:
+            result, reason = await self._generate(scope, request, record.id)
+            await self._spend(scope.organization_id, result.prompt_tokens + result.completion_tokens)
+            fields = {
+                "title": result.document.title,
+                "body": to_markdown(result.document),
+                "generating": False,
+                "generator": result.generator,
+                "model": result.model,
+                "prompt_version": result.prompt_version,
+                "prompt_tokens": result.prompt_tokens,
+                "completion_tokens": result.completion_tokens,
+                "latency_ms": result.latency_ms,
+                "fallback_reason": reason,
+                "updated_at": now(),
+            }
+            await PolicyDraftRecord.get_pymongo_collection().update_one({"_id": record.id}, {"$set": fields})
+            finished: PolicyDraftRecord = record.model_copy(update=fields)
+            return finished
+        finally:
+            self.hub.finish(record.id)
+
+    async def _finish_quietly(self, scope: TenantScope, record: PolicyDraftRecord, request: DraftRequest) -> None:
+        try:
+            await self._finish(scope, record, request)
+        except Exception as error:  # noqa: BLE001 - a background task has nobody to raise to
+            log.error("background drafting failed", draft=str(record.id), error=type(error).__name__)
+
+    async def draft(
+        self, assessment_id: ObjectId, control_keys: Sequence[str] | None, stream: bool
+    ) -> list[PolicyDraftRecord]:
+        view = await self.assessments.get(assessment_id)
+        if view is None:
+            raise NotFound("assessment not found", ("input", "assessmentId"))
+        scope = await self.access.scope(view.record.organization_id, Permission.ASSESS)
+        organization = await Organization.get(scope.organization_id)
+        requests = self._requests(view, control_keys, organization.name if organization else "[TO CONFIRM: company name]")
+        if self.config.llm is not None and await self._tokens_used(scope.organization_id) >= self.config.daily_token_budget:
+            raise LimitExceeded("the organisation's daily drafting token budget is spent; retry tomorrow")
+        records = [self._record(view, request, ObjectId()) for request in requests]
+        for record in records:
+            self.hub.open(record.id)  # type: ignore[arg-type]
+        await write(
+            [Insert(PolicyDraftRecord, document_of(r)) for r in records],
+            audit_event(
+                self.access.principal, "draftPolicies", "Assessment", assessment_id, scope.organization_id,
+                families=[r.family for r in records],
+            ),
+        )
+        if stream:
+            for record, request in zip(records, requests, strict=True):
+                task = asyncio.create_task(self._finish_quietly(scope, record, request))
+                self.tasks.add(task)
+                task.add_done_callback(self.tasks.discard)
+            return records
+        return list(await asyncio.gather(*(self._finish(scope, r, q) for r, q in zip(records, requests, strict=True))))
+
+    async def get(self, draft_id: ObjectId) -> PolicyDraftRecord | None:
+        roles = await self.access.roles()
+        return await PolicyDraftRecord.find_one(
+            {"_id": draft_id, "organization_id": {"$in": list(roles)}}
+        )
+
+    async def list_for(self, assessment_id: ObjectId, organization_id: ObjectId) -> list[PolicyDraftRecord]:
+        await self.access.scope(organization_id)
+        return await PolicyDraftRecord.find(
+            {"organization_id": organization_id, "assessment_id": assessment_id}
+        ).sort([("_id", SortDirection.ASCENDING)]).to_list()
+
+    async def review(
+        self, draft_id: ObjectId, decision: str, body: str | None, expected_version: int | None
+    ) -> PolicyDraftRecord:
+        record = await self.get(draft_id)
+        if record is None:
+            raise NotFound("policy draft not found", ("input", "draftId"))
+        scope = await self.access.scope(record.organization_id, Permission.ASSESS)
+        if record.generating:
+            raise InvalidState("the draft is still being generated")
+        if expected_version is not None and expected_version != record.version:
+            raise InvalidState(f"the draft is at version {record.version}, not {expected_version}")
+        if body is not None and not 0 < len(body.strip()) <= 200_000:
+            raise InvalidInput("body must be 1 to 200,000 characters", ("input", "body"))
+        status = {"APPROVE": "APPROVED", "REJECT": "REJECTED"}[decision]
+        revision: dict[str, Any] = {
+            "body": record.body, "status": record.status, "replaced_at": now(),
+            "replaced_by": self.access.principal.subject,
+        }
+        fields: dict[str, Any] = {"status": status, "updated_at": now(), "version": record.version + 1}
+        if body is not None:
+            fields["body"] = body
+        guard = {"_id": record.id, "organization_id": scope.organization_id, "version": record.version}
+        try:
+            await write(
+                [GuardedUpdate(PolicyDraftRecord, guard, {"$set": fields, "$push": {"revisions": revision}})],
+                audit_event(self.access.principal, "reviewPolicyDraft", "PolicyDraft", record.id, scope.organization_id, status=status, edited=body is not None),
+            )
+        except GuardFailed:
+            raise InvalidState("the draft changed meanwhile; reload and retry") from None
+        reviewed: PolicyDraftRecord = record.model_copy(update={**fields, "revisions": [*record.revisions, revision]})
+        return reviewed
