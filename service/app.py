@@ -28,11 +28,11 @@ from service.auth.authenticator import Authenticator
 from service.auth.limits import BodySizeLimitMiddleware, RateLimiter
 from service.auth.middleware import AuthenticationMiddleware
 from service.catalog.catalog import Catalog
+from service.catalog.loader import load_directory
+from service.catalog.repository import CatalogRepository
 from service.drafting.drafters import OpenAIDrafter
 from service.drafting.progress import ProgressHub
 from service.drafting.service import DraftingConfig
-from service.catalog.loader import load_directory
-from service.catalog.repository import CatalogRepository
 from service.settings import Settings
 from service.storage.database import Database
 from service.storage.embedded import EmbeddedServer
@@ -56,7 +56,9 @@ class Services:
     engine_models: EngineModels = field(default_factory=EngineModels)
     memberships: MembershipCache = field(default_factory=MembershipCache)
     event_listeners: list[Any] = field(default_factory=list)
-    drafting: DraftingConfig = field(default_factory=lambda: DraftingConfig(llm=None, daily_token_budget=0))
+    drafting: DraftingConfig = field(
+        default_factory=lambda: DraftingConfig(llm=None, daily_token_budget=0)
+    )
     progress: ProgressHub = field(default_factory=ProgressHub)
     background: set[asyncio.Task[None]] = field(default_factory=set)
     clock: Callable[[], date] = field(default=lambda: datetime.now(UTC).date())
@@ -82,6 +84,8 @@ async def start_services(services: Services) -> None:
 async def stop_services(services: Services) -> None:
     for task in list(services.background):
         task.cancel()
+    if isinstance(services.drafting.llm, OpenAIDrafter):
+        await services.drafting.llm.close()
     if services.database is not None:
         await services.database.close()
     if services.embedded is not None:

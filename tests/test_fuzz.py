@@ -49,9 +49,10 @@ async def test_generated_operations_never_fail_the_server(
 
     collect()
     assert len(generated) >= 250
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://t"
-    ) as http:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
+    ):
         headers = {"Authorization": f"Bearer {await user_key('user:fuzzer')}"}
         for query in generated:
             _check(await http.post("/graphql", json={"query": query}, headers=headers))

@@ -17,8 +17,8 @@ from strawberry.dataloader import DataLoader
 
 from service.assessment.service import AssessmentService, AssessmentView
 from service.auth.principal import Principal
-from service.drafting.service import DraftingService
 from service.catalog.repository import CatalogRepository
+from service.drafting.service import DraftingService
 from service.errors import NotFound
 from service.settings import Settings
 from service.storage.documents import Organization

@@ -35,8 +35,8 @@ from service.api.mutations import (
 from service.api.types.assessment import AssessmentType
 from service.api.types.catalog import Framework, Questionnaire
 from service.api.types.node import Node
-from service.api.types.policy import DraftProgressEvent, PolicyDraftType
 from service.api.types.organization import OrganizationConnection, OrganizationType
+from service.api.types.policy import DraftProgressEvent, PolicyDraftType
 from service.telemetry import Metrics
 
 

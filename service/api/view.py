@@ -16,9 +16,9 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from service.api.context import Context
 from service.assessment.service import AssessmentService
-from service.drafting.service import DraftingService
 from service.auth.principal import Principal, PrincipalKind
 from service.catalog.repository import CatalogRepository
+from service.drafting.service import DraftingService
 from service.storage.repositories import OrganizationRepository
 from service.storage.tenancy import Access
 

@@ -21,7 +21,9 @@ class RoleDuty(_Strict):
 
 class Statement(_Strict):
     text: str = Field(min_length=1, max_length=2000)
-    criteria: list[str] = Field(min_length=1, max_length=20, description="SOC 2 criterion refs, e.g. CC6.1")
+    criteria: list[str] = Field(
+        min_length=1, max_length=20, description="SOC 2 criterion refs, e.g. CC6.1"
+    )
     controls: list[str] = Field(default_factory=list, max_length=20)
 
 
@@ -59,7 +61,18 @@ def json_schema() -> dict[str, object]:
 
 
 def to_markdown(document: PolicyDocument) -> str:
-    lines = [f"# {document.title}", "", "## Purpose", "", document.purpose, "", "## Scope", "", document.scope, ""]
+    lines = [
+        f"# {document.title}",
+        "",
+        "## Purpose",
+        "",
+        document.purpose,
+        "",
+        "## Scope",
+        "",
+        document.scope,
+        "",
+    ]
     lines += ["## Roles and responsibilities", ""]
     for duty in document.roles:
         lines.append(f"**{duty.role}**")
@@ -69,6 +82,15 @@ def to_markdown(document: PolicyDocument) -> str:
     for number, statement in enumerate(document.statements, start=1):
         refs = ", ".join(statement.criteria + statement.controls)
         lines.append(f"{number}. {statement.text} _({refs})_")
-    lines += ["", "## Review", "", document.review_cadence, "", "## Exceptions", "", document.exceptions]
+    lines += [
+        "",
+        "## Review",
+        "",
+        document.review_cadence,
+        "",
+        "## Exceptions",
+        "",
+        document.exceptions,
+    ]
     lines += ["", "## Enforcement", "", document.enforcement, ""]
     return "\n".join(lines)

@@ -51,7 +51,9 @@ class DrafterUnavailable(Exception):
 
 
 class Drafter(Protocol):
-    async def draft(self, request: DraftRequest, progress: Progress | None = None) -> DraftResult: ...
+    async def draft(
+        self, request: DraftRequest, progress: Progress | None = None
+    ) -> DraftResult: ...
 
 
 async def _ignore(_text: str) -> None:
@@ -115,13 +117,20 @@ def _control_statements(request: DraftRequest) -> list[dict[str, object]]:
         )
     for criterion in request.criteria:
         if criterion.ref not in covered:
-            statements.append({"text": f"The company meets {criterion.title.lower()}: {criterion.description}", "criteria": [criterion.ref], "controls": []})
+            statements.append(
+                {
+                    "text": f"The company meets {criterion.title.lower()}: {criterion.description}",
+                    "criteria": [criterion.ref],
+                    "controls": [],
+                }
+            )
     return statements
 
 
 class OpenAIDrafter:
     def __init__(
         self,
+        *,
         api_key: str,
         base_url: str | None,
         model: str,
@@ -129,10 +138,15 @@ class OpenAIDrafter:
         retries: int = 3,
         backoff: float = 1.0,
     ) -> None:
-        self.client = AsyncOpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0)
+        self.client = AsyncOpenAI(
+            api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0
+        )
         self.model = model
         self.retries = retries
         self.backoff = backoff
+
+    async def close(self) -> None:
+        await self.client.close()
 
     async def _complete(self, request: DraftRequest, progress: Progress) -> tuple[str, int, int]:
         """One streamed completion, retried with backoff on 429, 5xx and connection errors."""
@@ -140,7 +154,11 @@ class OpenAIDrafter:
             try:
                 response_format: ResponseFormatJSONSchema = {
                     "type": "json_schema",
-                    "json_schema": {"name": "policy_document", "schema": json_schema(), "strict": True},
+                    "json_schema": {
+                        "name": "policy_document",
+                        "schema": json_schema(),
+                        "strict": True,
+                    },
                 }
                 stream = await self.client.chat.completions.create(
                     model=self.model,
@@ -164,7 +182,9 @@ class OpenAIDrafter:
             except APIStatusError as error:
                 retryable = error.status_code == 429 or error.status_code >= 500
                 if not retryable or attempt == self.retries:
-                    raise DrafterUnavailable(f"LLM endpoint answered HTTP {error.status_code}") from None
+                    raise DrafterUnavailable(
+                        f"LLM endpoint answered HTTP {error.status_code}"
+                    ) from None
             except APITimeoutError:
                 raise DrafterUnavailable("LLM endpoint timed out") from None
             except APIConnectionError:
@@ -178,7 +198,9 @@ class OpenAIDrafter:
         prompt_total = completion_total = 0
         problem = "no answer"
         for _ in range(2):
-            text, prompt_tokens, completion_tokens = await self._complete(request, progress or _ignore)
+            text, prompt_tokens, completion_tokens = await self._complete(
+                request, progress or _ignore
+            )
             prompt_total += prompt_tokens
             completion_total += completion_tokens
             try:

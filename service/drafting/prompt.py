@@ -16,6 +16,7 @@ from service.drafting.redaction import redact
 
 PROMPT_VERSION = "policy-v1"
 
+# The prompt is prose sent as is; its long lines are deliberate.
 SYSTEM_PROMPT = """You draft information security policies for a company preparing for a SOC 2 Type II audit.
 
 Rules:

@@ -11,11 +11,17 @@ from __future__ import annotations
 import re
 
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S), "[REDACTED KEY]"),
+    (
+        re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S),
+        "[REDACTED KEY]",
+    ),
     (re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"), "[REDACTED TOKEN]"),
     (re.compile(r"\b(?:rk|sk|pk|ghp|gho|xox[abp]|glpat)[_-][A-Za-z0-9_-]{8,}"), "[REDACTED KEY]"),
     (re.compile(r"\bAKIA[0-9A-Z]{16}\b"), "[REDACTED KEY]"),
-    (re.compile(r"(?i)\b(bearer|token|password|passwd|secret|api[_ -]?key)\s*[:=]?\s*\S{6,}"), r"\1 [REDACTED]"),
+    (
+        re.compile(r"(?i)\b(bearer|token|password|passwd|secret|api[_ -]?key)\s*[:=]?\s*\S{6,}"),
+        r"\1 [REDACTED]",
+    ),
     (re.compile(r"\b[A-Fa-f0-9]{32,}\b"), "[REDACTED TOKEN]"),
     (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "[REDACTED EMAIL]"),
     (re.compile(r"(?<!\w)\+?\d[\d ().-]{8,}\d\b"), "[REDACTED PHONE]"),

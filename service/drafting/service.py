@@ -32,7 +32,6 @@ from service.storage.documents import LlmUsage, Organization, PolicyDraftRecord
 from service.storage.repositories import document_of, now
 from service.storage.tenancy import Access, TenantScope
 from service.storage.writes import GuardedUpdate, GuardFailed, Insert, audit_event, write
-
 from service.telemetry import get_logger
 
 MAX_CONTROLS = 200
@@ -63,42 +62,71 @@ class DraftingService:
 
     # -- grounding ------------------------------------------------------------------
 
-    def _requests(self, view: AssessmentView, control_keys: Sequence[str] | None, organization: str) -> list[DraftRequest]:
+    def _requests(
+        self, view: AssessmentView, control_keys: Sequence[str] | None, organization: str
+    ) -> list[DraftRequest]:
         framework = view.framework
         if control_keys is None:
-            keys = list(dict.fromkeys(g.control for g in view.report.gaps if g.kind is GapKind.DESIGN and g.control))
+            keys = list(
+                dict.fromkeys(
+                    g.control for g in view.report.gaps if g.kind is GapKind.DESIGN and g.control
+                )
+            )
         else:
             unknown = [k for k in control_keys if k not in framework.controls]
             if unknown:
-                raise InvalidInput(f"unknown control(s): {', '.join(unknown[:10])}", ("input", "controlKeys"))
+                raise InvalidInput(
+                    f"unknown control(s): {', '.join(unknown[:10])}", ("input", "controlKeys")
+                )
             keys = list(dict.fromkeys(control_keys))
         if not keys:
             raise InvalidState("no controls to draft for: the assessment has no design gaps")
         if len(keys) > MAX_CONTROLS:
-            raise InvalidInput(f"at most {MAX_CONTROLS} controls per call", ("input", "controlKeys"))
+            raise InvalidInput(
+                f"at most {MAX_CONTROLS} controls per call", ("input", "controlKeys")
+            )
         families = {f.key: f for f in framework.model.policy_families}
         by_family: dict[str, list[str]] = defaultdict(list)
         for key in keys:
             by_family[framework.controls[key].policy_family].append(key)
-        in_scope = {c.ref for c in framework.model.criteria if c.category.value in view.record.scope}
+        in_scope = {
+            c.ref for c in framework.model.criteria if c.category.value in view.record.scope
+        }
         profile, notes_by_control = self._answers(view)
         requests = []
         for family_key, control_keys_of_family in by_family.items():
             family = families.get(family_key)
             controls = [framework.controls[k] for k in control_keys_of_family]
-            refs = sorted({r for c in controls for r in c.criteria if r in in_scope} or {r for c in controls for r in c.criteria})
+            refs = sorted(
+                {r for c in controls for r in c.criteria if r in in_scope}
+                or {r for c in controls for r in c.criteria}
+            )
             requests.append(
                 DraftRequest(
                     organization=organization,
                     family_key=family_key,
-                    family_title=family.title if family else family_key.replace("-", " ").title() + " Policy",
-                    family_description=family.description if family else "Documents the controls listed below.",
+                    family_title=family.title
+                    if family
+                    else family_key.replace("-", " ").title() + " Policy",
+                    family_description=family.description
+                    if family
+                    else "Documents the controls listed below.",
                     controls=[
-                        ControlFacts(c.key, c.name, c.description, list(c.criteria), c.frequency.value, list(c.evidence))
+                        ControlFacts(
+                            c.key,
+                            c.name,
+                            c.description,
+                            list(c.criteria),
+                            c.frequency.value,
+                            list(c.evidence),
+                        )
                         for c in controls
                     ],
                     criteria=[
-                        CriterionFacts(r, framework.criteria[r].title, framework.criteria[r].description) for r in refs
+                        CriterionFacts(
+                            r, framework.criteria[r].title, framework.criteria[r].description
+                        )
+                        for r in refs
                     ],
                     profile=profile,
                     notes=[n for k in control_keys_of_family for n in notes_by_control.get(k, [])],
@@ -131,7 +159,9 @@ class DraftingService:
         return datetime.now(UTC).date().isoformat()
 
     async def _tokens_used(self, organization_id: ObjectId) -> int:
-        usage = await LlmUsage.find_one(LlmUsage.organization_id == organization_id, LlmUsage.day == self._today())
+        usage = await LlmUsage.find_one(
+            LlmUsage.organization_id == organization_id, LlmUsage.day == self._today()
+        )
         return usage.tokens if usage else 0
 
     async def _spend(self, organization_id: ObjectId, tokens: int) -> None:
@@ -144,14 +174,14 @@ class DraftingService:
 
     # -- drafting -------------------------------------------------------------------
 
-    async def _generate(self, scope: TenantScope, request: DraftRequest, draft_id: ObjectId) -> tuple[DraftResult, str | None]:
+    async def _generate(
+        self, scope: TenantScope, request: DraftRequest, draft_id: ObjectId
+    ) -> tuple[DraftResult, str | None]:
         async def progress(text: str) -> None:
             self.hub.publish(draft_id, text)
 
         reason: str | None = None
-        if self.config.llm is None:
-            reason = "no LLM is configured; drafted from templates"
-        else:
+        if self.config.llm is not None:
             try:
                 return await self.config.llm.draft(request, progress), None
             except DrafterUnavailable as error:
@@ -160,7 +190,9 @@ class DraftingService:
         result = await self.templates.draft(request)
         return result, reason
 
-    def _record(self, view: AssessmentView, request: DraftRequest, draft_id: ObjectId) -> PolicyDraftRecord:
+    def _record(
+        self, view: AssessmentView, request: DraftRequest, draft_id: ObjectId
+    ) -> PolicyDraftRecord:
         moment = now()
         assert view.record.id is not None  # noqa: S101
         return PolicyDraftRecord(
@@ -182,11 +214,15 @@ class DraftingService:
             updated_at=moment,
         )
 
-    async def _finish(self, scope: TenantScope, record: PolicyDraftRecord, request: DraftRequest) -> PolicyDraftRecord:
+    async def _finish(
+        self, scope: TenantScope, record: PolicyDraftRecord, request: DraftRequest
+    ) -> PolicyDraftRecord:
         assert record.id is not None  # noqa: S101
         try:
             result, reason = await self._generate(scope, request, record.id)
-            await self._spend(scope.organization_id, result.prompt_tokens + result.completion_tokens)
+            await self._spend(
+                scope.organization_id, result.prompt_tokens + result.completion_tokens
+            )
             fields = {
                 "title": result.document.title,
                 "body": to_markdown(result.document),
@@ -200,17 +236,23 @@ class DraftingService:
                 "fallback_reason": reason,
                 "updated_at": now(),
             }
-            await PolicyDraftRecord.get_pymongo_collection().update_one({"_id": record.id}, {"$set": fields})
+            await PolicyDraftRecord.get_pymongo_collection().update_one(
+                {"_id": record.id}, {"$set": fields}
+            )
             finished: PolicyDraftRecord = record.model_copy(update=fields)
             return finished
         finally:
             self.hub.finish(record.id)
 
-    async def _finish_quietly(self, scope: TenantScope, record: PolicyDraftRecord, request: DraftRequest) -> None:
+    async def _finish_quietly(
+        self, scope: TenantScope, record: PolicyDraftRecord, request: DraftRequest
+    ) -> None:
         try:
             await self._finish(scope, record, request)
-        except Exception as error:  # noqa: BLE001 - a background task has nobody to raise to
-            log.error("background drafting failed", draft=str(record.id), error=type(error).__name__)
+        except Exception as error:
+            log.exception(
+                "background drafting failed", draft=str(record.id), error=type(error).__name__
+            )
 
     async def draft(
         self, assessment_id: ObjectId, control_keys: Sequence[str] | None, stream: bool
@@ -220,16 +262,27 @@ class DraftingService:
             raise NotFound("assessment not found", ("input", "assessmentId"))
         scope = await self.access.scope(view.record.organization_id, Permission.ASSESS)
         organization = await Organization.get(scope.organization_id)
-        requests = self._requests(view, control_keys, organization.name if organization else "[TO CONFIRM: company name]")
-        if self.config.llm is not None and await self._tokens_used(scope.organization_id) >= self.config.daily_token_budget:
-            raise LimitExceeded("the organisation's daily drafting token budget is spent; retry tomorrow")
+        requests = self._requests(
+            view, control_keys, organization.name if organization else "[TO CONFIRM: company name]"
+        )
+        if (
+            self.config.llm is not None
+            and await self._tokens_used(scope.organization_id) >= self.config.daily_token_budget
+        ):
+            raise LimitExceeded(
+                "the organisation's daily drafting token budget is spent; retry tomorrow"
+            )
         records = [self._record(view, request, ObjectId()) for request in requests]
         for record in records:
             self.hub.open(record.id)  # type: ignore[arg-type]
         await write(
             [Insert(PolicyDraftRecord, document_of(r)) for r in records],
             audit_event(
-                self.access.principal, "draftPolicies", "Assessment", assessment_id, scope.organization_id,
+                self.access.principal,
+                "draftPolicies",
+                "Assessment",
+                assessment_id,
+                scope.organization_id,
                 families=[r.family for r in records],
             ),
         )
@@ -239,7 +292,11 @@ class DraftingService:
                 self.tasks.add(task)
                 task.add_done_callback(self.tasks.discard)
             return records
-        return list(await asyncio.gather(*(self._finish(scope, r, q) for r, q in zip(records, requests, strict=True))))
+        return list(
+            await asyncio.gather(
+                *(self._finish(scope, r, q) for r, q in zip(records, requests, strict=True))
+            )
+        )
 
     async def get(self, draft_id: ObjectId) -> PolicyDraftRecord | None:
         roles = await self.access.roles()
@@ -247,11 +304,17 @@ class DraftingService:
             {"_id": draft_id, "organization_id": {"$in": list(roles)}}
         )
 
-    async def list_for(self, assessment_id: ObjectId, organization_id: ObjectId) -> list[PolicyDraftRecord]:
+    async def list_for(
+        self, assessment_id: ObjectId, organization_id: ObjectId
+    ) -> list[PolicyDraftRecord]:
         await self.access.scope(organization_id)
-        return await PolicyDraftRecord.find(
-            {"organization_id": organization_id, "assessment_id": assessment_id}
-        ).sort([("_id", SortDirection.ASCENDING)]).to_list()
+        return (
+            await PolicyDraftRecord.find(
+                {"organization_id": organization_id, "assessment_id": assessment_id}
+            )
+            .sort([("_id", SortDirection.ASCENDING)])
+            .to_list()
+        )
 
     async def review(
         self, draft_id: ObjectId, decision: str, body: str | None, expected_version: int | None
@@ -268,19 +331,43 @@ class DraftingService:
             raise InvalidInput("body must be 1 to 200,000 characters", ("input", "body"))
         status = {"APPROVE": "APPROVED", "REJECT": "REJECTED"}[decision]
         revision: dict[str, Any] = {
-            "body": record.body, "status": record.status, "replaced_at": now(),
+            "body": record.body,
+            "status": record.status,
+            "replaced_at": now(),
             "replaced_by": self.access.principal.subject,
         }
-        fields: dict[str, Any] = {"status": status, "updated_at": now(), "version": record.version + 1}
+        fields: dict[str, Any] = {
+            "status": status,
+            "updated_at": now(),
+            "version": record.version + 1,
+        }
         if body is not None:
             fields["body"] = body
-        guard = {"_id": record.id, "organization_id": scope.organization_id, "version": record.version}
+        guard = {
+            "_id": record.id,
+            "organization_id": scope.organization_id,
+            "version": record.version,
+        }
         try:
             await write(
-                [GuardedUpdate(PolicyDraftRecord, guard, {"$set": fields, "$push": {"revisions": revision}})],
-                audit_event(self.access.principal, "reviewPolicyDraft", "PolicyDraft", record.id, scope.organization_id, status=status, edited=body is not None),
+                [
+                    GuardedUpdate(
+                        PolicyDraftRecord, guard, {"$set": fields, "$push": {"revisions": revision}}
+                    )
+                ],
+                audit_event(
+                    self.access.principal,
+                    "reviewPolicyDraft",
+                    "PolicyDraft",
+                    record.id,
+                    scope.organization_id,
+                    status=status,
+                    edited=body is not None,
+                ),
             )
         except GuardFailed:
             raise InvalidState("the draft changed meanwhile; reload and retry") from None
-        reviewed: PolicyDraftRecord = record.model_copy(update={**fields, "revisions": [*record.revisions, revision]})
+        reviewed: PolicyDraftRecord = record.model_copy(
+            update={**fields, "revisions": [*record.revisions, revision]}
+        )
         return reviewed

@@ -217,7 +217,9 @@ class PolicyDraftRecord(Document):
     class Settings:
         name = "policy_drafts"
         indexes = [
-            IndexModel([("organization_id", pymongo.ASCENDING), ("assessment_id", pymongo.ASCENDING)]),
+            IndexModel(
+                [("organization_id", pymongo.ASCENDING), ("assessment_id", pymongo.ASCENDING)]
+            ),
         ]
 
 
@@ -231,7 +233,9 @@ class LlmUsage(Document):
     class Settings:
         name = "llm_usage"
         indexes = [
-            IndexModel([("organization_id", pymongo.ASCENDING), ("day", pymongo.ASCENDING)], unique=True)
+            IndexModel(
+                [("organization_id", pymongo.ASCENDING), ("day", pymongo.ASCENDING)], unique=True
+            )
         ]
 
 

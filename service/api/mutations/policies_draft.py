@@ -53,7 +53,8 @@ class ReviewPolicyDraftPayload:
 
 
 async def draft(
-    info: strawberry.Info[Context, None], input: DraftPoliciesInput  # noqa: A002
+    info: strawberry.Info[Context, None],
+    input: DraftPoliciesInput,
 ) -> DraftPoliciesPayload:
     try:
         assessment_id = decode_id("Assessment", input.assessment_id)
@@ -66,7 +67,8 @@ async def draft(
 
 
 async def review(
-    info: strawberry.Info[Context, None], input: ReviewPolicyDraftInput  # noqa: A002
+    info: strawberry.Info[Context, None],
+    input: ReviewPolicyDraftInput,
 ) -> ReviewPolicyDraftPayload:
     try:
         draft_id = decode_id(TYPE_NAME, input.draft_id)

@@ -91,7 +91,9 @@ class PolicyDraftType(Node):
     def model(self) -> str | None:
         return self.record.model
 
-    @strawberry.field(description="Why the draft came from templates rather than the LLM, if it did.")
+    @strawberry.field(
+        description="Why the draft came from templates rather than the LLM, if it did."
+    )
     def fallback_reason(self) -> str | None:
         return self.record.fallback_reason
 
@@ -112,7 +114,10 @@ class PolicyDraftType(Node):
     def revisions(self) -> list[DraftRevision]:
         return [
             DraftRevision(
-                body=v["body"], status=DraftStatus(v["status"]), replaced_at=v["replaced_at"], replaced_by=v["replaced_by"]
+                body=v["body"],
+                status=DraftStatus(v["status"]),
+                replaced_at=v["replaced_at"],
+                replaced_by=v["replaced_by"],
             )
             for v in self.record.revisions
         ]
