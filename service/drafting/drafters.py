@@ -109,8 +109,8 @@ def _control_statements(request: DraftRequest) -> list[dict[str, object]]:
         statements.append(
             {
                 "text": f"{control.name}. {control.description} It operates "
-                f"{control.frequency.lower().replace('_', '-')} and leaves evidence an auditor can sample: "
-                f"{evidence}.",
+                f"{control.frequency.lower().replace('_', '-')} and leaves evidence "
+                f"an auditor can sample: {evidence}.",
                 "criteria": wanted,
                 "controls": [control.key],
             }
