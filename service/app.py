@@ -33,6 +33,7 @@ from service.catalog.repository import CatalogRepository
 from service.drafting.drafters import OpenAIDrafter
 from service.drafting.progress import ProgressHub
 from service.drafting.service import DraftingConfig
+from service.reports.http import report_file
 from service.settings import Settings
 from service.storage.database import Database
 from service.storage.embedded import EmbeddedServer
@@ -165,6 +166,7 @@ def create_app(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            Route("/reports/{assessment_id}.{suffix}", report_file, methods=["GET"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", prometheus),

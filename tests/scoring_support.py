@@ -4,34 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from bson import ObjectId
 from hypothesis import strategies as st
 
 from service.assessment.engine_model import build_engine_model
-from service.catalog.catalog import FrameworkVersion, QuestionnaireVersion
-from service.catalog.conditions import parse
-from service.catalog.validation import parse_framework, parse_questionnaire
+from service.catalog.catalog import QuestionnaireVersion
+from service.catalog.validation import unpublished_versions
 from service.scoring.model import NOT_APPLICABLE, EngineModel, Role
 
-
-def versions(
-    framework_raw: dict[str, Any], questionnaire_raw: dict[str, Any]
-) -> tuple[FrameworkVersion, QuestionnaireVersion]:
-    framework = parse_framework(framework_raw)
-    questionnaire = parse_questionnaire(questionnaire_raw, framework)
-    framework_version = FrameworkVersion(ObjectId(), framework.key, "1", None, framework)
-    questionnaire_version = QuestionnaireVersion(
-        ObjectId(),
-        questionnaire.key,
-        "1",
-        None,
-        framework.key,
-        "1",
-        framework_version.record_id,
-        questionnaire,
-        {q.key: parse(q.show_if) for s in questionnaire.sections for q in s.questions if q.show_if},
-    )
-    return framework_version, questionnaire_version
+versions = unpublished_versions
 
 
 def engine_model(framework_raw: dict[str, Any], questionnaire_raw: dict[str, Any]) -> EngineModel:

@@ -99,6 +99,10 @@ OPERATIONS: dict[str, tuple[str, Any]] = {
         'mutation($o: ID!) { r: renameOrganization(input: {organizationId: $o, name: "N"}) { errors { code } } }',
         lambda ids: {"o": ids["org"]},
     ),
+    "exportAssessment (and `GET /reports/...`)": (
+        "mutation($a: ID!) { r: exportAssessment(input: {assessmentId: $a, format: CSV}) { errors { code } } }",
+        lambda ids: {"a": ids["assessment"]},
+    ),
     "addMember": (
         'mutation($o: ID!) { r: addMember(input: {organizationId: $o, subject: "user:dave", role: VIEWER}) { errors { code } } }',
         lambda ids: {"o": ids["org"]},

@@ -14,6 +14,7 @@ from service.scoring.model import (
     NOT_APPLICABLE,
     AuditType,
     ControlStatus,
+    EngineQuestion,
     GapKind,
     Parameters,
     Report,
@@ -128,3 +129,28 @@ def test_order_of_answers_is_irrelevant_and_output_deterministic(
 def test_type_1_never_reports_operating_gaps(answers: dict[str, str], params: Parameters) -> None:
     type1 = Parameters(params.scope, AuditType.TYPE_1, params.window_months, params.today)
     assert not any(g.kind is GapKind.OPERATING for g in evaluate(MODEL, answers, type1).gaps)
+
+
+MULTI = st.dictionaries(
+    st.sampled_from(["a", "b", "c", "d", "e"]), st.floats(0, 1), min_size=1, max_size=5
+)
+
+
+@given(MULTI, st.data())
+def test_multi_choice_scores_stay_in_range_and_never_drop_when_adding_a_practice(
+    scores: dict[str, float], data: st.DataObject
+) -> None:
+    question = EngineQuestion(
+        key="q",
+        text="q",
+        role=Role.DESIGN,
+        weight=1.0,
+        controls=("C",),
+        scores=scores,
+        multiple=True,
+    )
+    chosen = data.draw(st.lists(st.sampled_from(sorted(scores)), min_size=1, unique=True))
+    extra = data.draw(st.sampled_from(sorted(scores)))
+    value = ",".join(chosen)
+    assert 0.0 <= question.score(value) <= 1.0
+    assert question.score(f"{value},{extra}") >= question.score(value)

@@ -25,6 +25,7 @@ from service.api.mutations import (
     answers_save,
     api_key_manage,
     assessment_create,
+    assessment_export,
     assessment_lifecycle,
     catalog_import,
     members_manage,
@@ -84,6 +85,10 @@ class Mutation:
     update_assessment: assessment_lifecycle.UpdateAssessmentPayload = strawberry.mutation(
         resolver=assessment_lifecycle.update,
         description="Rename, rescope or change the audit type, window or target date.",
+    )
+    export_assessment: assessment_export.ExportAssessmentPayload = strawberry.mutation(
+        resolver=assessment_export.export,
+        description="The readiness report as a file: JSON, CSV, Markdown, HTML or OSCAL.",
     )
     add_member: members_manage.MemberPayload = strawberry.mutation(
         resolver=members_manage.add, description="Add a member by subject (OWNER)."

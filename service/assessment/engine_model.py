@@ -9,6 +9,7 @@ from bson import ObjectId
 
 from service.catalog.catalog import FrameworkVersion, QuestionnaireVersion
 from service.catalog.conditions import Condition, evaluate
+from service.catalog.models import QuestionKind
 from service.scoring.model import (
     EngineControl,
     EngineCriterion,
@@ -39,6 +40,7 @@ def build_engine_model(
                     o.value: o.score for o in question.effective_options if o.score is not None
                 },
                 visible_when=partial(_visible, condition) if condition is not None else None,
+                multiple=question.kind is QuestionKind.MULTI_CHOICE,
             )
         )
     scope_rules = tuple(

@@ -12,8 +12,10 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from bson import ObjectId
 from pydantic import ValidationError
 
+from service.catalog.catalog import FrameworkVersion, QuestionnaireVersion
 from service.catalog.conditions import ConditionError, parse, referenced_keys
 from service.catalog.models import (
     Framework,
@@ -225,3 +227,25 @@ def parse_questionnaire(raw: object, framework: Framework) -> Questionnaire:
     if problems:
         raise CatalogError(problems)
     return questionnaire
+
+
+def unpublished_versions(
+    framework_raw: dict[str, Any], questionnaire_raw: dict[str, Any]
+) -> tuple[FrameworkVersion, QuestionnaireVersion]:
+    """Validated, in-memory versions of documents that were never published: for
+    benchmarks and tests of the engine, which need the catalog but not the database."""
+    framework = parse_framework(framework_raw)
+    questionnaire = parse_questionnaire(questionnaire_raw, framework)
+    framework_version = FrameworkVersion(ObjectId(), framework.key, "1", None, framework)
+    questionnaire_version = QuestionnaireVersion(
+        ObjectId(),
+        questionnaire.key,
+        "1",
+        None,
+        framework.key,
+        "1",
+        framework_version.record_id,
+        questionnaire,
+        {q.key: parse(q.show_if) for s in questionnaire.sections for q in s.questions if q.show_if},
+    )
+    return framework_version, questionnaire_version

@@ -127,7 +127,7 @@ class _Run:
             weight_all += question.weight
             if value is not None:
                 weight_answered += question.weight
-                total += question.weight * question.scores.get(value, 0.0)
+                total += question.weight * question.score(value)
         return total, weight_all, weight_answered, any_na
 
     def control(self, control: EngineControl) -> ControlResult:

@@ -72,6 +72,14 @@ class EngineQuestion:
     # Option value -> score in [0, 1]; empty for MONTHS questions.
     scores: Mapping[str, float]
     visible_when: Visibility | None = None
+    # MULTI_CHOICE: the value lists options separated by commas; their scores add up to 1 at most.
+    multiple: bool = False
+
+    def score(self, value: str) -> float:
+        if self.multiple:
+            chosen = {part.strip() for part in value.split(",")}
+            return min(1.0, sum(self.scores.get(part, 0.0) for part in chosen))
+        return self.scores.get(value, 0.0)
 
 
 @dataclass(frozen=True, slots=True)

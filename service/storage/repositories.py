@@ -259,6 +259,21 @@ class AssessmentRepository:
         found = {row["_id"]: AssessmentRecord.model_validate(row) for row in rows}
         return [found.get(i) for i in ids]
 
+    async def previous(self, record: AssessmentRecord) -> AssessmentRecord | None:
+        """The same organisation's assessment of the same framework created just before."""
+        if record.organization_id not in self._orgs:
+            return None
+        found = await self._collection().find_one(
+            {
+                "organization_id": record.organization_id,
+                "framework_key": record.framework_key,
+                "_id": {"$lt": record.id},
+            },
+            projection=_WITHOUT_HISTORY,
+            sort=[("organization_id", 1), ("_id", -1)],
+        )
+        return AssessmentRecord.model_validate(found) if found else None
+
     async def history(self, assessment_id: ObjectId) -> list[dict[str, Any]]:
         found = await self._collection().find_one(
             self._filter(_id=assessment_id), projection={"answer_history": 1}

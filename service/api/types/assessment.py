@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
+from bson import ObjectId
 
-from service.api.ids import encode_id
+from service.api.ids import decode_id, encode_id
 from service.api.pagination import PageInfo
 from service.api.types.catalog import Control, Criterion, Framework, Questionnaire
 from service.api.types.node import Node
@@ -217,6 +218,44 @@ class ReadinessReport:
         return self.view.report.earliest_report_date
 
 
+@strawberry.type
+class GapChange:
+    """A gap that closed or appeared between two assessments."""
+
+    criterion_ref: str
+    control_key: str | None
+    kind: GapKind
+    severity: Severity
+    title: str
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> GapChange:
+        return cls(
+            criterion_ref=row["criterion"],
+            control_key=row["control"],
+            kind=GapKind(row["kind"]),
+            severity=Severity(row["severity"]),
+            title=row["title"],
+        )
+
+
+@strawberry.type
+class CategoryDelta:
+    category: Category
+    delta: float = strawberry.field(description="Score now minus score then, in points.")
+
+
+@strawberry.type
+class AssessmentComparison:
+    """Progress since an earlier assessment of the same organisation."""
+
+    previous: AssessmentType
+    readiness_delta: float
+    categories: list[CategoryDelta]
+    gaps_closed: list[GapChange]
+    gaps_new: list[GapChange]
+
+
 @strawberry.type(name="Assessment")
 class AssessmentType(Node):
     """An assessment; in lists it starts from a summary and loads the rest in one batch."""
@@ -325,6 +364,40 @@ class AssessmentType(Node):
     @strawberry.field
     async def report(self, info: strawberry.Info) -> ReadinessReport:
         return ReadinessReport(view=await self.view(info))
+
+    @strawberry.field(
+        description="Progress since an earlier assessment of the same organisation: by default "
+        "the one created just before this one; null when there is none."
+    )
+    async def comparison(
+        self, info: strawberry.Info, previous_assessment_id: strawberry.ID | None = None
+    ) -> AssessmentComparison | None:
+        from service.reports.content import compare  # noqa: PLC0415
+        from service.reports.service import ReportService  # noqa: PLC0415
+
+        view = await self.view(info)
+        reports = ReportService(info.context.assessments, info.context.organizations)
+        if previous_assessment_id is None:
+            previous = await reports.previous(view)
+        else:
+            previous = await info.context.assessment_loader.load(
+                decode_id(TYPE_NAME, previous_assessment_id) or ObjectId()
+            )
+            if previous is None or previous.record.organization_id != view.record.organization_id:
+                raise NotFound("assessment not found", ("previousAssessmentId",))
+        if previous is None:
+            return None
+        result = compare(view, previous)
+        return AssessmentComparison(
+            previous=AssessmentType.of(previous),
+            readiness_delta=result.readiness_delta,
+            categories=[
+                CategoryDelta(category=Category(c), delta=d)
+                for c, d in result.category_deltas.items()
+            ],
+            gaps_closed=[GapChange.of(g) for g in result.gaps_closed],
+            gaps_new=[GapChange.of(g) for g in result.gaps_new],
+        )
 
     @strawberry.field
     def created_at(self) -> datetime:

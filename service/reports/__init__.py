@@ -1,0 +1,1 @@
+"""Exports of the readiness report: JSON, CSV, Markdown, HTML and OSCAL."""

@@ -1,0 +1,63 @@
+"""``GET /reports/{assessmentId}.{html,md,csv,json}``: the report for a browser.
+
+Authentication and tenancy are the API's: the middleware has already
+resolved the bearer token, and an assessment outside the caller's
+organisations is a 404, the same answer as an id that never existed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pymongo.errors import PyMongoError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from service.api.ids import decode_id
+from service.assessment.service import AssessmentService
+from service.catalog.repository import CatalogRepository
+from service.errors import NotFound
+from service.reports.service import BROWSER_SUFFIXES, ReportService
+from service.storage.repositories import OrganizationRepository
+from service.storage.tenancy import Access
+
+if TYPE_CHECKING:
+    from service.app import Services
+
+# The page carries its own styles and inline SVG; it needs nothing else.
+HTML_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'"
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse(
+        {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]},
+        status_code=status,
+    )
+
+
+async def report_file(request: Request) -> Response:
+    services: Services = request.app.state.services
+    fmt = BROWSER_SUFFIXES.get(request.path_params["suffix"])
+    assessment_id = decode_id("Assessment", request.path_params["assessment_id"])
+    if fmt is None or assessment_id is None:
+        return _error(404, "NOT_FOUND", "report not found")
+    access = Access(request.scope["state"]["principal"], services.memberships)
+    assessments = AssessmentService(
+        access, CatalogRepository(services.catalog), services.engine_models, services.clock
+    )
+    reports = ReportService(assessments, OrganizationRepository(access))
+    try:
+        exported = await reports.export(assessment_id, fmt)
+    except NotFound:
+        return _error(404, "NOT_FOUND", "report not found")
+    except PyMongoError:
+        return _error(503, "SERVICE_UNAVAILABLE", "the database is unavailable; retry shortly")
+    disposition = "attachment" if fmt.value == "CSV" else "inline"
+    headers = {
+        "Content-Disposition": f'{disposition}; filename="{exported.filename}"',
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "private, no-store",
+    }
+    if fmt.value == "HTML":
+        headers["Content-Security-Policy"] = HTML_POLICY
+    return Response(exported.content, media_type=exported.content_type, headers=headers)

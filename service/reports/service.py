@@ -1,0 +1,122 @@
+"""Exporting an assessment's report, and comparing it with an earlier one.
+
+Reading rules are the assessment's own: an assessment outside the caller's
+organisations does not exist for them (NOT_FOUND), whatever the format.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from bson import ObjectId
+
+from service.assessment.service import AssessmentService, AssessmentView
+from service.errors import NotFound
+from service.reports import formats, oscal
+from service.reports.content import Comparison, compare, report_document
+from service.storage.repositories import AssessmentRepository, OrganizationRepository
+
+
+class ExportFormat(StrEnum):
+    JSON = "JSON"
+    CSV = "CSV"
+    MARKDOWN = "MARKDOWN"
+    HTML = "HTML"
+    OSCAL_ASSESSMENT_RESULTS = "OSCAL_ASSESSMENT_RESULTS"
+    OSCAL_POAM = "OSCAL_POAM"
+
+
+# format -> (file suffix, content type, renderer over the report content)
+_RENDERERS: dict[ExportFormat, tuple[str, str, Callable[[dict[str, Any]], str]]] = {
+    ExportFormat.JSON: ("json", "application/json", formats.to_json),
+    ExportFormat.CSV: ("csv", "text/csv; charset=utf-8", formats.to_csv),
+    ExportFormat.MARKDOWN: ("md", "text/markdown; charset=utf-8", formats.to_markdown),
+    ExportFormat.HTML: ("html", "text/html; charset=utf-8", formats.to_html),
+    ExportFormat.OSCAL_ASSESSMENT_RESULTS: (
+        "oscal-ar.json",
+        "application/json",
+        lambda c: formats.to_json(oscal.assessment_results(c)),
+    ),
+    ExportFormat.OSCAL_POAM: (
+        "oscal-poam.json",
+        "application/json",
+        lambda c: formats.to_json(oscal.poam(c)),
+    ),
+}
+BROWSER_SUFFIXES = {
+    "html": ExportFormat.HTML,
+    "md": ExportFormat.MARKDOWN,
+    "csv": ExportFormat.CSV,
+    "json": ExportFormat.JSON,
+}
+
+
+@dataclass(frozen=True)
+class ExportedFile:
+    filename: str
+    content_type: str
+    content: str
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "organization"
+
+
+class ReportService:
+    def __init__(
+        self,
+        assessments: AssessmentService,
+        organizations: OrganizationRepository,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.assessments = assessments
+        self.organizations = organizations
+        self.clock = clock
+
+    async def _view(self, assessment_id: ObjectId | None, field: str) -> AssessmentView:
+        view = await self.assessments.get(assessment_id) if assessment_id else None
+        if view is None:
+            raise NotFound("assessment not found", ("input", field))
+        return view
+
+    async def previous(self, view: AssessmentView) -> AssessmentView | None:
+        """The organisation's assessment of the same framework created just before this one."""
+        repository = await AssessmentRepository.of_access(self.assessments.access)
+        record = await repository.previous(view.record)
+        return await self.assessments.view(record) if record else None
+
+    async def comparison(
+        self, view: AssessmentView, previous_id: ObjectId | None = None
+    ) -> Comparison | None:
+        if previous_id is None:
+            previous = await self.previous(view)
+        else:
+            previous = await self._view(previous_id, "previousAssessmentId")
+            if previous.record.organization_id != view.record.organization_id:
+                raise NotFound("assessment not found", ("input", "previousAssessmentId"))
+        return compare(view, previous) if previous else None
+
+    async def content(self, assessment_id: ObjectId | None) -> dict[str, Any]:
+        view = await self._view(assessment_id, "assessmentId")
+        organization = await self.organizations.get(view.record.organization_id)
+        return report_document(
+            view,
+            organization.name if organization else "",
+            await self.comparison(view),
+            self.clock(),
+            self.assessments.clock(),
+        )
+
+    async def export(self, assessment_id: ObjectId | None, fmt: ExportFormat) -> ExportedFile:
+        content = await self.content(assessment_id)
+        suffix, content_type, render = _RENDERERS[fmt]
+        framework = content["assessment"]["framework"]["key"]
+        name = (
+            f"{framework}-readiness-{_slug(content['organization'])}-{content['assessment']['id']}"
+        )
+        return ExportedFile(f"{name}.{suffix}", content_type, render(content))
