@@ -105,6 +105,16 @@ FRAMEWORK_CASES: list[tuple[str, Mutation, str]] = [
         "controls[0].mappings.iso27001_2022[0]:",
     ),
     (
+        "iso ref past the end of its theme",
+        _set("controls.0.mappings.iso27001_2022", ["A.6.9"]),
+        "controls[0].mappings.iso27001_2022[0]: 'A.6.9' is not an ISO/IEC 27001",
+    ),
+    (
+        "csf 2.0 gap in numbering",
+        _set("controls.0.mappings.nist_csf_2", ["PR.DS-05"]),
+        "controls[0].mappings.nist_csf_2[0]: 'PR.DS-05' is not a NIST CSF 2.0",
+    ),
+    (
         "csf 1.1 ref",
         _set("controls.0.mappings.nist_csf_2", ["PR.AC-1"]),
         "controls[0].mappings.nist_csf_2[0]:",

@@ -11,7 +11,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from service.catalog import references
 
 Key = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,79}$")]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=4000, strip_whitespace=True)]
@@ -72,11 +74,19 @@ class Criterion(Strict):
 
 
 class Mappings(Strict):
-    iso27001_2022: list[Annotated[str, StringConstraints(pattern=r"^A\.[5-8]\.\d{1,2}$")]] = Field(
-        default_factory=list, max_length=20
-    )
+    iso27001_2022: list[
+        Annotated[
+            str,
+            StringConstraints(pattern=r"^A\.[5-8]\.\d{1,2}$"),
+            AfterValidator(references.iso27001_2022),
+        ]
+    ] = Field(default_factory=list, max_length=20)
     nist_csf_2: list[
-        Annotated[str, StringConstraints(pattern=r"^(GV|ID|PR|DE|RS|RC)\.[A-Z]{2}(-\d{2})?$")]
+        Annotated[
+            str,
+            StringConstraints(pattern=r"^(GV|ID|PR|DE|RS|RC)\.[A-Z]{2}(-\d{2})?$"),
+            AfterValidator(references.nist_csf_2),
+        ]
     ] = Field(default_factory=list, max_length=20)
 
 
