@@ -62,8 +62,11 @@ class Settings(BaseSettings):
         return self.environment == "production"
 
     def auth_problems(self) -> list[str]:
-        """What stops a production start: there, every caller must be authenticated by OIDC."""
+        """What stops a start: in production every caller is authenticated by OIDC, and the
+        data lives in a real MongoDB (the embedded server is for development and tests)."""
         problems = []
+        if self.is_production and self.mongodb_uri is None:
+            problems.append("ENVIRONMENT=production requires MONGODB_URI (no embedded database)")
         if self.oidc_issuer and not self.oidc_audience:
             problems.append("OIDC_ISSUER is set without OIDC_AUDIENCE")
         if self.oidc_audience and not self.oidc_issuer:

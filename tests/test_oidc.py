@@ -209,6 +209,18 @@ async def test_jwks_url_is_cached_and_unknown_kids_refresh_at_most_once_a_minute
     assert handler.hits == 2
 
 
+def test_production_without_mongodb_uri_refuses_to_start() -> None:
+    settings = Settings(
+        environment="production",
+        oidc_issuer="https://issuer.example",
+        oidc_audience="readiness",
+        oidc_jwks_url="https://issuer.example/jwks",
+        mongodb_uri=None,
+    )
+    with pytest.raises(RuntimeError, match="ENVIRONMENT=production requires MONGODB_URI"):
+        create_app(settings)
+
+
 def test_production_without_oidc_refuses_to_start(mongo_uri: str) -> None:
     with pytest.raises(RuntimeError, match="ENVIRONMENT=production requires OIDC_ISSUER"):
         create_app(Settings(environment="production", mongodb_uri=mongo_uri))
