@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tomllib
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,8 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from service.app import create_app
-from service.drafting.drafters import TemplateDrafter
+from service.drafting.document import PolicyDocument
+from service.drafting.drafters import TEMPLATES, TemplateDrafter
 from service.drafting.prompt import SYSTEM_PROMPT, ControlFacts, CriterionFacts, DraftRequest
 from service.settings import Settings
 from tests import catalog_samples
@@ -322,10 +324,13 @@ def test_streaming_progress_subscription(llm_settings: Settings, behaviour: Beha
         assert "errors" not in stored
 
 
+ROOT = Path(__file__).resolve().parent.parent
+SOC2_CONTROLS = ROOT / "frameworks" / "soc2" / "controls.yaml"
+
+
 def _families() -> list[tuple[str, str, str]]:
-    real = Path(__file__).resolve().parent.parent / "frameworks" / "soc2" / "controls.yaml"
-    if real.exists():
-        families = yaml.safe_load(real.read_text())["policy_families"]
+    if SOC2_CONTROLS.exists():
+        families = yaml.safe_load(SOC2_CONTROLS.read_text())["policy_families"]
     else:
         families = catalog_samples.framework()["policy_families"]
     return [(f["key"], f["title"], f["description"]) for f in families]
@@ -350,7 +355,167 @@ async def test_template_output_for_every_policy_family(
             CriterionFacts("CC2.1", "Information", "Quality data."),
         ],
     )
-    result = await TemplateDrafter().draft(request)
+    drafter = TemplateDrafter()
+    assert drafter.template_for(key) == f"{key}.yaml.j2"
+    result = await drafter.draft(request)
     assert result.document.criteria() == {"CC1.1", "CC2.1"}
     assert result.document.title
     assert "[TO CONFIRM:" in result.document.model_dump_json()
+
+
+# A role and a phrase each family's own template must produce, for a request
+# holding all of the family's SOC 2 controls.
+FAMILY_SPECIFICS = {
+    "information-security": ("Security lead", "acknowledge"),
+    "governance": ("Board or oversight committee", "code of conduct"),
+    "human-resources": ("People team", "background checks"),
+    "risk-management": ("Risk owners", "risk register"),
+    "vendor-management": ("Vendor owner", "soc 2 type ii report"),
+    "asset-management": ("Asset owners", "inventory"),
+    "access-control": ("System owners", "multi-factor"),
+    "network-security": ("Infrastructure lead", "segmented"),
+    "endpoint-security": ("Device users", "full-disk encryption"),
+    "cryptography": ("Key custodians", "tls 1.2"),
+    "logging-monitoring": ("On-call engineer", "at least 12 months"),
+    "vulnerability-management": ("Penetration tester", "critical within 7 days"),
+    "change-management": ("Change approver", "other than the author"),
+    "secure-development": ("Security champion", "threat model"),
+    "incident-response": ("Incident commander", "incident commander"),
+    "business-continuity": ("Recovery lead", "recovery time objective"),
+    "backup": ("Backup operator", "restore tests"),
+    "data-management": ("Data owners", "retention schedule"),
+    "privacy": ("Data protection lead", "data subject"),
+    "processing-integrity": ("Service owners", "reconciled"),
+}
+SHARED_ROLES = {"Policy owner", "Leadership", "Managers", "Everyone in scope"}
+PHYSICAL_SECURITY_FAMILIES = ["information-security", "asset-management", "business-continuity"]
+
+
+def soc2_request(family: str, profile: dict[str, str] | None = None) -> DraftRequest:
+    """A request for every SOC 2 control of a family, as if all of them had design gaps."""
+    library = yaml.safe_load(SOC2_CONTROLS.read_text())
+    meta = next(f for f in library["policy_families"] if f["key"] == family)
+    controls = [c for c in library["controls"] if c["policy_family"] == family]
+    refs = sorted({ref for c in controls for ref in c["criteria"]})
+    return DraftRequest(
+        organization="Acme",
+        family_key=family,
+        family_title=meta["title"],
+        family_description=meta["description"],
+        controls=[
+            ControlFacts(
+                c["key"], c["name"], c["description"], c["criteria"], c["frequency"], c["evidence"]
+            )
+            for c in controls
+        ],
+        criteria=[CriterionFacts(ref, f"Criterion {ref}", "As stated.") for ref in refs],
+        profile=profile or {},
+    )
+
+
+def scoping_label(question: str, value: str) -> str:
+    """The label the SOC 2 questionnaire gives an answer: profiles hold labels, not values."""
+    questionnaire = yaml.safe_load(
+        (ROOT / "frameworks" / "soc2" / "questionnaire.yaml").read_text()
+    )
+    questions = {q["key"]: q for section in questionnaire["sections"] for q in section["questions"]}
+    return next(o["label"] for o in questions[question]["options"] if o["value"] == value)
+
+
+def baseline(document: PolicyDocument) -> list[str]:
+    """Texts of the template's own statements (those not written for a requested control)."""
+    return [s.text for s in document.statements if not s.controls]
+
+
+def test_every_soc2_policy_family_has_its_specifics() -> None:
+    assert set(FAMILY_SPECIFICS) == {key for key, _, _ in _families()}
+
+
+@pytest.mark.parametrize("family", sorted(FAMILY_SPECIFICS))
+async def test_family_template_states_a_family_specific_baseline(family: str) -> None:
+    request = soc2_request(family)
+    result = await TemplateDrafter().draft(request)
+    document = result.document  # validated as a PolicyDocument by the drafter
+    assert result.prompt_version == f"template-{family}.yaml.j2"
+    assert document.criteria() == request.criterion_refs
+    role, phrase = FAMILY_SPECIFICS[family]
+    roles = [duty.role for duty in document.roles]
+    assert role in roles
+    assert SHARED_ROLES.issubset(roles)
+    texts = baseline(document)
+    assert any(phrase in text.lower() for text in texts), texts
+    # With all of the family's controls requested, no criterion needs a generic statement.
+    assert not any(text.startswith("The company meets") for text in texts)
+    for statement in document.statements:
+        assert set(statement.criteria) <= request.criterion_refs
+    for field in (document.purpose, document.scope, document.review_cadence, document.exceptions):
+        assert "{" not in field
+        assert "  " not in field
+    assert "[TO CONFIRM:" in document.model_dump_json()
+
+
+async def test_baseline_statements_keep_only_the_requested_criteria() -> None:
+    full = soc2_request("access-control")
+    request = DraftRequest(
+        organization=full.organization,
+        family_key=full.family_key,
+        family_title=full.family_title,
+        family_description=full.family_description,
+        controls=[c for c in full.controls if c.key == "IAM-07"],
+        criteria=[c for c in full.criteria if c.ref == "CC6.2"],
+    )
+    document = (await TemplateDrafter().draft(request)).document
+    assert document.criteria() == {"CC6.2"}
+    texts = baseline(document)
+    assert any("leaves" in text for text in texts)  # leavers (CC6.2, CC6.3): kept, as CC6.2
+    assert not any("Multi-factor" in text for text in texts)  # CC6.1 and CC6.6 only: left out
+    assert not any(text.startswith("The company meets") for text in texts)
+
+
+@pytest.mark.parametrize("family", PHYSICAL_SECURITY_FAMILIES)
+async def test_physical_security_follows_the_hosting_answer(family: str) -> None:
+    drafter = TemplateDrafter()
+    profile = {"hosting": scoping_label("scope.hosting", "cloud")}
+    cloud = (await drafter.draft(soc2_request(family, profile))).document
+    assert any("inherited from the cloud provider" in text for text in baseline(cloud))
+    assert "where production is hosted" not in cloud.model_dump_json()
+    unknown = (await drafter.draft(soc2_request(family))).document
+    physical = [text for text in baseline(unknown) if "cloud provider" in text]
+    assert physical
+    assert all("[TO CONFIRM: where production is hosted" in text for text in physical)
+
+
+async def test_endpoint_policy_follows_the_endpoints_answer() -> None:
+    drafter = TemplateDrafter()
+    byod = {"endpoints": scoping_label("scope.endpoints", "byod")}
+    personal = (await drafter.draft(soc2_request("endpoint-security", byod))).document
+    assert "bring your own device" in personal.scope
+    assert any("work profile" in text for text in baseline(personal))
+    managed = {"endpoints": scoping_label("scope.endpoints", "managed")}
+    company = (await drafter.draft(soc2_request("endpoint-security", managed))).document
+    assert any("company-owned" in text for text in baseline(company))
+    assert "bring your own" not in company.model_dump_json()
+
+
+async def test_a_family_without_a_template_gets_the_default() -> None:
+    request = DraftRequest(
+        organization="Acme",
+        family_key="not-a-family",
+        family_title="Other Policy",
+        family_description="Documents other things.",
+        controls=[],
+        criteria=[CriterionFacts("CC1.1", "Integrity", "Ethics matter.")],
+    )
+    result = await TemplateDrafter().draft(request)
+    assert result.prompt_version == "template-default.yaml.j2"
+    assert result.document.criteria() == {"CC1.1"}
+    assert result.document.purpose.startswith("This policy sets out how Acme documents other")
+
+
+def test_every_template_is_shipped_in_the_wheel() -> None:
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    patterns = pyproject["tool"]["setuptools"]["package-data"]["service"]
+    shipped = {path for pattern in patterns for path in (ROOT / "service").glob(pattern)}
+    templates = {path for path in TEMPLATES.rglob("*") if path.is_file()}
+    assert len(templates) > 20
+    assert templates <= shipped, sorted(str(path) for path in templates - shipped)

@@ -5,7 +5,10 @@ OpenAI-compatible endpoint, retries 429 and 5xx answers with exponential
 backoff, validates the JSON with pydantic, and retries once when the draft
 does not cite every requested criterion. ``TemplateDrafter`` renders Jinja2
 templates per policy family: deterministic, offline, and the fallback when
-the LLM fails.
+the LLM fails. Like an LLM draft, a template draft cites exactly the
+requested criteria: the family's baseline statements keep only the
+requested criteria they cite, and the requested controls and criteria add
+statements of their own.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 
 import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -67,7 +70,10 @@ class TemplateDrafter:
             undefined=StrictUndefined,
             autoescape=False,  # noqa: S701 - renders YAML for a Markdown document, not HTML
             keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
         )
+        self.env.filters["prose"] = _prose
 
     def template_for(self, family: str) -> str:
         name = f"{family}.yaml.j2"
@@ -79,7 +85,7 @@ class TemplateDrafter:
             request=request, profile=request.profile, placeholder=_placeholder
         )
         fields = yaml.safe_load(rendered)
-        fields["statements"] = [*fields.get("statements", []), *_control_statements(request)]
+        fields["statements"] = _statements(request, fields.get("statements") or [])
         document = PolicyDocument.model_validate(fields)
         await (progress or _ignore)(document.title)
         return DraftResult(
@@ -97,14 +103,47 @@ def _placeholder(what: str) -> str:
     return f"[TO CONFIRM: {what}]"
 
 
-def _control_statements(request: DraftRequest) -> list[dict[str, object]]:
-    statements: list[dict[str, object]] = []
-    covered: set[str] = set()
+def _prose(text: str) -> str:
+    """Template prose as one line: templates wrap their sentences freely."""
+    return " ".join(text.split())
+
+
+StatementFields = dict[str, Any]
+
+
+def _statements(request: DraftRequest, baseline: list[StatementFields]) -> list[StatementFields]:
+    """The family's baseline, then one statement per requested control, then the rest.
+
+    A baseline statement keeps the requested criteria it cites and is left out
+    when it cites none of them, so the draft answers for exactly the requested
+    criteria (as an LLM draft must). A requested criterion that nothing else
+    cites gets a statement of its own.
+    """
+    statements: list[StatementFields] = []
+    for statement in baseline:
+        cited = [ref for ref in statement["criteria"] if ref in request.criterion_refs]
+        if cited:
+            statements.append({**statement, "criteria": cited})
+    statements += _control_statements(request)
+    covered = {ref for statement in statements for ref in statement["criteria"]}
+    statements += [
+        {
+            "text": f"The company meets {criterion.title.lower()}: {criterion.description}",
+            "criteria": [criterion.ref],
+            "controls": [],
+        }
+        for criterion in request.criteria
+        if criterion.ref not in covered
+    ]
+    return statements
+
+
+def _control_statements(request: DraftRequest) -> list[StatementFields]:
+    statements: list[StatementFields] = []
     for control in request.controls:
         wanted = [ref for ref in control.criteria if ref in request.criterion_refs]
         if not wanted:
             continue
-        covered.update(wanted)
         evidence = "; ".join(control.evidence)
         statements.append(
             {
@@ -115,15 +154,6 @@ def _control_statements(request: DraftRequest) -> list[dict[str, object]]:
                 "controls": [control.key],
             }
         )
-    for criterion in request.criteria:
-        if criterion.ref not in covered:
-            statements.append(
-                {
-                    "text": f"The company meets {criterion.title.lower()}: {criterion.description}",
-                    "criteria": [criterion.ref],
-                    "controls": [],
-                }
-            )
     return statements
 
 
