@@ -103,6 +103,15 @@ class AssessmentService:
             raise NotFound("the catalog version this assessment pins is missing")
         return framework, questionnaire
 
+    def headline(self, record: AssessmentRecord) -> Report | None:
+        """The stored report's headline figures (readiness, categories, dates) when they are
+        current, read from a summary record without its answers or gap lists; None when
+        the report must be recomputed (a new day, a new engine) from the full assessment."""
+        stored = record.report
+        if not stored or record.report_basis != self._basis(record, self.clock()):
+            return None
+        return from_document({**stored, "criteria": (), "controls": (), "gaps": ()})
+
     async def view(self, record: AssessmentRecord) -> AssessmentView:
         framework, questionnaire = await self._versions(record)
         model = self.engines.get(framework, questionnaire)

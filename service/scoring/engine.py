@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from service.scoring.model import (
@@ -29,6 +30,7 @@ from service.scoring.model import (
     CriterionResult,
     CriterionStatus,
     EngineControl,
+    EngineCriterion,
     EngineModel,
     EngineQuestion,
     Gap,
@@ -85,42 +87,260 @@ def _severity(points: int) -> Severity:
     return Severity.LOW
 
 
-class _Run:
-    """One evaluation; holds the per-report look-ups so helpers stay small."""
+# A gap with its place in the report's order: (severity, criterion, control, kind, question).
+_Ranked = tuple[tuple[int, int, str, str, int], Gap]
 
-    def __init__(self, model: EngineModel, answers: Mapping[str, str], params: Parameters) -> None:
-        self.model = model
+
+def _rank(ranked: _Ranked) -> tuple[int, int, str, str, int]:
+    return ranked[0]
+
+
+def _ranked(gap: Gap, criterion_order: int, question_index: int = 0) -> _Ranked:
+    key = (_SEVERITY_ORDER[gap.severity], criterion_order, gap.control or "", gap.kind)
+    return (*key, question_index), gap
+
+
+@dataclass(frozen=True, slots=True)
+class _ControlPlan:
+    """One in-scope control: its visible questions and the gaps it can raise, built once."""
+
+    control: EngineControl
+    design: tuple[EngineQuestion, ...]
+    operating_qs: tuple[EngineQuestion, ...]
+    evidence: tuple[EngineQuestion, ...]
+    # The in-scope criterion with the highest weight: where the control's gaps are filed.
+    primary: str
+    primary_order: int
+    criteria: tuple[str, ...]
+    # Severity points before the gap kind adds its own.
+    points: int
+    design_missing: _Ranked
+    design_partial: _Ranked
+    no_evidence: _Ranked
+    _operating: dict[tuple[int, int], _Ranked]
+
+    def operating(self, months: int, window: int) -> _Ranked:
+        """The OPERATING gap for ``months`` of ``window``; few distinct values, so cached."""
+        cached = self._operating.get((months, window))
+        if cached is None:
+            control = self.control
+            cached = _ranked(
+                Gap(
+                    kind=GapKind.OPERATING,
+                    severity=_severity(min(5, self.points + 4)),
+                    criterion=self.primary,
+                    criteria=self.criteria,
+                    control=control.key,
+                    question=None,
+                    title=(
+                        f"{control.name}: operated {months} of the {window} months the window needs"
+                    ),
+                    remediation=(
+                        "Keep the control running and retaining evidence for "
+                        f"{window - months} more month(s). {control.remediation}"
+                    ),
+                    effort_weeks=0,
+                ),
+                self.primary_order,
+            )
+            self._operating[(months, window)] = cached
+        return cached
+
+
+@dataclass(frozen=True, slots=True)
+class _CriterionPlan:
+    criterion: EngineCriterion
+    controls: tuple[EngineControl, ...]
+    # Visible questions of its controls, sorted: the candidates for "answers that drove it".
+    question_keys: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """All a report needs that depends only on the scope and the scoping answers."""
+
+    in_scope_refs: frozenset[str]
+    visible: frozenset[str]
+    controls: tuple[_ControlPlan, ...]
+    criteria: tuple[_CriterionPlan, ...]
+    questions: tuple[EngineQuestion, ...]
+    # Visible scored questions with the gap each raises while unanswered.
+    unanswered: tuple[tuple[str, _Ranked], ...]
+
+
+_PLAN_CACHE_SIZE = 512
+
+
+def plan(model: EngineModel, scope: frozenset[str], answers: Mapping[str, str]) -> _Plan:
+    """The plan for ``scope`` and the scoping answers in ``answers``, cached on the model."""
+    scoping = {
+        q.key: answers[q.key]
+        for q in model.questions
+        if q.role is Role.SCOPING and q.key in answers
+    }
+    cache_key = (scope, tuple(sorted(scoping.items())))
+    cached = model.plans.get(cache_key)
+    if isinstance(cached, _Plan):
+        return cached
+    built = _build_plan(model, scope, scoping)
+    if len(model.plans) >= _PLAN_CACHE_SIZE:
+        model.plans.clear()
+    model.plans[cache_key] = built
+    return built
+
+
+def _build_plan(model: EngineModel, scope: frozenset[str], scoping: Mapping[str, str]) -> _Plan:
+    criterion_of = {c.ref: c for c in model.criteria}
+    order = {c.ref: i for i, c in enumerate(model.criteria)}
+    in_scope = frozenset(c.ref for c in model.criteria if c.category in scope)
+    relevant = {c.key for c in model.controls if any(r in in_scope for r in c.criteria)}
+    visible = frozenset(
+        q.key
+        for q in model.questions
+        if (q.visible_when is None or q.visible_when(scoping))
+        and (q.role is Role.SCOPING or any(k in relevant for k in q.controls))
+    )
+
+    def shown(questions: Iterable[EngineQuestion]) -> tuple[EngineQuestion, ...]:
+        return tuple(q for q in questions if q.key in visible)
+
+    controls: dict[str, _ControlPlan] = {}
+    for control in model.controls:
+        if control.key not in relevant:
+            continue
+        controls[control.key] = _plan_control(
+            control,
+            criteria=tuple(r for r in control.criteria if r in in_scope),
+            criterion_of=criterion_of,
+            order=order,
+            design=shown(model.design_questions.get(control.key, ())),
+            operating=shown(model.operating_questions.get(control.key, ())),
+            evidence=shown(model.evidence_questions.get(control.key, ())),
+        )
+    criteria_plans = []
+    for criterion in model.criteria:
+        if criterion.ref not in in_scope:
+            continue
+        members = model.controls_by_criterion.get(criterion.ref, ())
+        keys = {
+            q.key
+            for c in members
+            for index in (
+                model.design_questions,
+                model.operating_questions,
+                model.evidence_questions,
+            )
+            for q in index.get(c.key, ())
+            if q.key in visible
+        }
+        criteria_plans.append(_CriterionPlan(criterion, members, tuple(sorted(keys))))
+    unanswered = []
+    for index, question in enumerate(model.questions):
+        if question.role is Role.SCOPING or question.key not in visible:
+            continue
+        linked = [controls[k] for k in question.controls if k in controls]
+        if not linked:
+            continue
+        planned = linked[0]
+        gap = Gap(
+            kind=GapKind.UNANSWERED,
+            severity=_severity(min(4, 3 + criterion_of[planned.primary].weight - 2)),
+            criterion=planned.primary,
+            criteria=planned.criteria,
+            control=planned.control.key,
+            question=question.key,
+            title=f"Unanswered: {question.text}",
+            remediation="Answer this question so the assessment can judge the control.",
+            effort_weeks=0,
+        )
+        unanswered.append((question.key, _ranked(gap, planned.primary_order, index)))
+    return _Plan(
+        in_scope_refs=in_scope,
+        visible=visible,
+        controls=tuple(controls.values()),
+        criteria=tuple(criteria_plans),
+        questions=tuple(q for q in model.questions if q.key in visible),
+        unanswered=tuple(unanswered),
+    )
+
+
+def _plan_control(
+    control: EngineControl,
+    *,
+    criteria: tuple[str, ...],
+    criterion_of: Mapping[str, EngineCriterion],
+    order: Mapping[str, int],
+    design: tuple[EngineQuestion, ...],
+    operating: tuple[EngineQuestion, ...],
+    evidence: tuple[EngineQuestion, ...],
+) -> _ControlPlan:
+    primary = max(criteria, key=lambda r: criterion_of[r].weight)
+    points = criterion_of[primary].weight - 2 + (1 if control.key_control else 0)
+
+    def gap(kind: GapKind, points: int, title: str, remediation: str, effort: int) -> Gap:
+        return Gap(
+            kind=kind,
+            severity=_severity(points),
+            criterion=primary,
+            criteria=criteria,
+            control=control.key,
+            question=None,
+            title=f"{control.name}: {title}",
+            remediation=remediation,
+            effort_weeks=effort,
+        )
+
+    missing = gap(
+        GapKind.DESIGN, points + 5, "not in place", control.remediation, control.effort_weeks
+    )
+    partial = gap(
+        GapKind.DESIGN,
+        points + 4,
+        "only partly in place",
+        control.remediation,
+        control.effort_weeks,
+    )
+    no_evidence = gap(
+        GapKind.EVIDENCE,
+        min(5, points + 4),
+        "runs without evidence an auditor can sample",
+        "Record each run (tickets, logs, sign-offs) and keep the records for the whole window. "
+        + control.remediation,
+        1,
+    )
+    rank = order[primary]
+    return _ControlPlan(
+        control=control,
+        design=design,
+        operating_qs=operating,
+        evidence=evidence,
+        primary=primary,
+        primary_order=rank,
+        criteria=criteria,
+        points=points,
+        design_missing=_ranked(missing, rank),
+        design_partial=_ranked(partial, rank),
+        no_evidence=_ranked(no_evidence, rank),
+        _operating={},
+    )
+
+
+class _Run:
+    """One evaluation over a plan; holds the answers so helpers stay small."""
+
+    def __init__(self, plan: _Plan, answers: Mapping[str, str], params: Parameters) -> None:
+        self.plan = plan
         self.params = params
         self.type2 = params.audit_type is AuditType.TYPE_2
-        self.criterion_of = {c.ref: c for c in model.criteria}
-        self.in_scope_refs = {c.ref for c in model.criteria if c.category in params.scope}
-        self.relevant_controls = {
-            c.key for c in model.controls if any(r in self.in_scope_refs for r in c.criteria)
-        }
-        scoping = {
-            q.key: answers[q.key]
-            for q in model.questions
-            if q.role is Role.SCOPING and q.key in answers
-        }
-        self.visible: set[str] = set()
-        for question in model.questions:
-            if question.visible_when is not None and not question.visible_when(scoping):
-                continue
-            if question.role is Role.SCOPING or any(
-                k in self.relevant_controls for k in question.controls
-            ):
-                self.visible.add(question.key)
-        self.answers = {k: v for k, v in answers.items() if k in self.visible}
+        self.answers = {k: v for k, v in answers.items() if k in plan.visible}
 
-    def _visible(self, questions: Iterable[EngineQuestion]) -> list[EngineQuestion]:
-        return [q for q in questions if q.key in self.visible]
-
-    def _mean(self, questions: list[EngineQuestion]) -> tuple[float, float, float, bool]:
+    def _mean(self, questions: Iterable[EngineQuestion]) -> tuple[float, float, float, bool]:
         """(sum of weighted scores, weight incl. unanswered, weight answered, any n/a)."""
         total = weight_all = weight_answered = 0.0
         any_na = False
+        answers = self.answers
         for question in questions:
-            value = self.answers.get(question.key)
+            value = answers.get(question.key)
             if value == NOT_APPLICABLE:
                 any_na = True
                 continue
@@ -130,11 +350,13 @@ class _Run:
                 total += question.weight * question.score(value)
         return total, weight_all, weight_answered, any_na
 
-    def control(self, control: EngineControl) -> ControlResult:
-        model = self.model
-        design_qs = self._visible(model.design_questions.get(control.key, ()))
-        operating_qs = self._visible(model.operating_questions.get(control.key, ()))
-        evidence_qs = self._visible(model.evidence_questions.get(control.key, ()))
+    def control(self, planned: _ControlPlan) -> ControlResult:
+        key = planned.control.key
+        design_qs, operating_qs, evidence_qs = (
+            planned.design,
+            planned.operating_qs,
+            planned.evidence,
+        )
 
         months: int | None = None
         answered_months = [
@@ -143,16 +365,15 @@ class _Run:
         if answered_months:
             months = max(answered_months)
         evidence: float | None = None
-        ev_total, ev_all, _, _ = self._mean(evidence_qs)
-        if ev_all > 0:
-            evidence = ev_total / ev_all
+        if evidence_qs:
+            ev_total, ev_all, _, _ = self._mean(evidence_qs)
+            if ev_all > 0:
+                evidence = ev_total / ev_all
 
         total, weight_all, weight_answered, any_na = self._mean(design_qs)
         if weight_all == 0:
             if design_qs or any_na or not (operating_qs or evidence_qs):
-                return ControlResult(
-                    control.key, ControlStatus.NOT_APPLICABLE, 0.0, 0.0, months, evidence
-                )
+                return ControlResult(key, ControlStatus.NOT_APPLICABLE, 0.0, 0.0, months, evidence)
             # No design question: a control known only by its operation.
             design = 1.0 if (months or 0) > 0 else 0.0
             known = design if months is not None else None
@@ -179,31 +400,21 @@ class _Run:
             )
         else:
             score = design
-        return ControlResult(control.key, status, round(100.0 * score, 2), design, months, evidence)
+        return ControlResult(key, status, round(100.0 * score, 2), design, months, evidence)
 
-    def criterion(self, ref: str, controls: Mapping[str, ControlResult]) -> CriterionResult:
-        criterion = self.criterion_of[ref]
+    def criterion(
+        self, planned: _CriterionPlan, controls: Mapping[str, ControlResult]
+    ) -> CriterionResult:
+        criterion = planned.criterion
         members = [
             (c, controls[c.key])
-            for c in self.model.controls_by_criterion.get(ref, ())
+            for c in planned.controls
             if controls[c.key].status is not ControlStatus.NOT_APPLICABLE
         ]
-        drivers = sorted(
-            {
-                q.key
-                for c in self.model.controls_by_criterion.get(ref, ())
-                for role_index in (
-                    self.model.design_questions,
-                    self.model.operating_questions,
-                    self.model.evidence_questions,
-                )
-                for q in role_index.get(c.key, ())
-                if q.key in self.answers
-            }
-        )
+        drivers = tuple(k for k in planned.question_keys if k in self.answers)
         if not members:
             return CriterionResult(
-                ref, criterion.category, CriterionStatus.NOT_APPLICABLE, 0.0, tuple(drivers)
+                criterion.ref, criterion.category, CriterionStatus.NOT_APPLICABLE, 0.0, drivers
             )
         weight = sum(KEY_CONTROL_WEIGHT if c.key_control else 1.0 for c, _ in members)
         score = (
@@ -221,114 +432,36 @@ class _Run:
             status = CriterionStatus.PARTIAL
         else:
             status = CriterionStatus.NOT_MET
-        return CriterionResult(ref, criterion.category, status, score, tuple(drivers))
-
-    def primary_criterion(self, control: EngineControl) -> str:
-        in_scope = [r for r in control.criteria if r in self.in_scope_refs]
-        return max(in_scope, key=lambda r: self.criterion_of[r].weight)
+        return CriterionResult(criterion.ref, criterion.category, status, score, drivers)
 
     def gaps(self, controls: Mapping[str, ControlResult]) -> list[Gap]:
-        gaps: list[Gap] = []
+        found: list[_Ranked] = []
         window = self.params.window_months
-        for control in self.model.controls:
-            if control.key not in self.relevant_controls:
-                continue
-            result = controls[control.key]
-            criterion = self.primary_criterion(control)
-            criteria = tuple(r for r in control.criteria if r in self.in_scope_refs)
-            points = self.criterion_of[criterion].weight - 2 + (1 if control.key_control else 0)
-            if result.status in (ControlStatus.MISSING, ControlStatus.PARTIAL):
-                missing = result.status is ControlStatus.MISSING
-                gaps.append(
-                    Gap(
-                        kind=GapKind.DESIGN,
-                        severity=_severity(points + (5 if missing else 4)),
-                        criterion=criterion,
-                        criteria=criteria,
-                        control=control.key,
-                        question=None,
-                        title=f"{control.name}: "
-                        + ("not in place" if missing else "only partly in place"),
-                        remediation=control.remediation,
-                        effort_weeks=control.effort_weeks,
-                    )
-                )
-            if result.status in (ControlStatus.IMPLEMENTED, ControlStatus.PARTIAL):
+        for planned in self.plan.controls:
+            result = controls[planned.control.key]
+            status = result.status
+            if status is ControlStatus.MISSING:
+                found.append(planned.design_missing)
+            elif status is ControlStatus.PARTIAL:
+                found.append(planned.design_partial)
+            if status is ControlStatus.IMPLEMENTED or status is ControlStatus.PARTIAL:
                 months = result.months_operated
                 if self.type2 and months is not None and months < window:
-                    gaps.append(
-                        Gap(
-                            kind=GapKind.OPERATING,
-                            severity=_severity(min(5, points + 4)),
-                            criterion=criterion,
-                            criteria=criteria,
-                            control=control.key,
-                            question=None,
-                            title=(
-                                f"{control.name}: operated {months} of the "
-                                f"{window} months the window needs"
-                            ),
-                            remediation=(
-                                "Keep the control running and retaining evidence for "
-                                f"{window - months} more month(s). {control.remediation}"
-                            ),
-                            effort_weeks=0,
-                        )
-                    )
+                    found.append(planned.operating(months, window))
                 if result.evidence is not None and result.evidence < IMPLEMENTED_AT:
-                    gaps.append(
-                        Gap(
-                            kind=GapKind.EVIDENCE,
-                            severity=_severity(min(5, points + 4)),
-                            criterion=criterion,
-                            criteria=criteria,
-                            control=control.key,
-                            question=None,
-                            title=f"{control.name}: runs without evidence an auditor can sample",
-                            remediation=(
-                                "Record each run (tickets, logs, sign-offs) and keep the "
-                                f"records for the whole window. {control.remediation}"
-                            ),
-                            effort_weeks=1,
-                        )
-                    )
-        control_of = {c.key: c for c in self.model.controls}
-        for question in self.model.questions:
-            if question.role is Role.SCOPING or question.key not in self.visible:
-                continue
-            if question.key in self.answers:
-                continue
-            linked = [control_of[k] for k in question.controls if k in self.relevant_controls]
-            if not linked:
-                continue
-            control = linked[0]
-            criterion = self.primary_criterion(control)
-            gaps.append(
-                Gap(
-                    kind=GapKind.UNANSWERED,
-                    severity=_severity(min(4, 3 + self.criterion_of[criterion].weight - 2)),
-                    criterion=criterion,
-                    criteria=tuple(r for r in control.criteria if r in self.in_scope_refs),
-                    control=control.key,
-                    question=question.key,
-                    title=f"Unanswered: {question.text}",
-                    remediation="Answer this question so the assessment can judge the control.",
-                    effort_weeks=0,
-                )
-            )
-        order = {c.ref: i for i, c in enumerate(self.model.criteria)}
-        gaps.sort(
-            key=lambda g: (_SEVERITY_ORDER[g.severity], order[g.criterion], g.control or "", g.kind)
-        )
-        return gaps
+                    found.append(planned.no_evidence)
+        answers = self.answers
+        found.extend(ranked for key, ranked in self.plan.unanswered if key not in answers)
+        found.sort(key=_rank)
+        return [gap for _, gap in found]
 
     def timeline(
         self, controls: Mapping[str, ControlResult], gaps: list[Gap]
     ) -> tuple[date | None, date | None]:
         today = self.params.today
-        control_of = {c.key: c for c in self.model.controls}
+        planned_of = {p.control.key: p for p in self.plan.controls}
         design_weeks = [
-            control_of[g.control].effort_weeks
+            planned_of[g.control].control.effort_weeks
             * (1.0 if controls[g.control].status is ControlStatus.MISSING else PARTIAL_EFFORT_SHARE)
             for g in gaps
             if g.kind is GapKind.DESIGN and g.control is not None
@@ -338,23 +471,19 @@ class _Run:
         if not self.type2:
             return designed_by, designed_by + REPORTING_LAG
         window = self.params.window_months
+        redesigned = {g.control for g in gaps if g.kind is GapKind.DESIGN}
         # A control already running with evidence lets the window start in the
         # past, as far back as it has run; a young or new control holds it later.
         start = add_months(today, -window)
-        for key in self.relevant_controls:
-            result = controls[key]
+        for key, result in controls.items():
             if result.status is ControlStatus.NOT_APPLICABLE:
                 continue
-            if result.status in (ControlStatus.MISSING, ControlStatus.UNKNOWN) or any(
-                g.control == key and g.kind is GapKind.DESIGN for g in gaps
-            ):
+            if result.status in (ControlStatus.MISSING, ControlStatus.UNKNOWN) or key in redesigned:
                 ready = designed_by
+            elif result.months_operated is not None:
+                ready = add_months(today, -result.months_operated)
             else:
-                ready = (
-                    add_months(today, -(result.months_operated or 0))
-                    if result.months_operated is not None
-                    else today
-                )
+                ready = today
             start = max(start, ready)
         report = max(add_months(start, window), today) + REPORTING_LAG
         return start, report
@@ -362,14 +491,13 @@ class _Run:
 
 def evaluate(model: EngineModel, answers: Mapping[str, str], params: Parameters) -> Report:
     """The readiness report for one assessment's answers."""
-    run = _Run(model, answers, params)
-    controls = {c.key: run.control(c) for c in model.controls if c.key in run.relevant_controls}
-    criteria = [
-        run.criterion(c.ref, controls) for c in model.criteria if c.ref in run.in_scope_refs
-    ]
+    planned = plan(model, params.scope, answers)
+    run = _Run(planned, answers, params)
+    controls = {p.control.key: run.control(p) for p in planned.controls}
+    criteria = [run.criterion(c, controls) for c in planned.criteria]
 
     categories: list[CategoryResult] = []
-    weight_of = {c.ref: c.weight for c in model.criteria}
+    weight_of = {c.criterion.ref: c.criterion.weight for c in planned.criteria}
     pooled = pooled_weight = 0.0
     for category in sorted(params.scope, key=_category_order):
         members = [
@@ -391,15 +519,14 @@ def evaluate(model: EngineModel, answers: Mapping[str, str], params: Parameters)
         )
     gaps = run.gaps(controls)
     start, report_date = run.timeline(controls, gaps)
-    relevant_questions = [q for q in model.questions if q.key in run.visible]
-    answered = sum(1 for q in relevant_questions if q.key in run.answers)
-    total_questions = len(relevant_questions)
+    answered = sum(1 for q in planned.questions if q.key in run.answers)
+    total_questions = len(planned.questions)
     return Report(
         readiness=round(pooled / pooled_weight, 2) if pooled_weight else 0.0,
         completeness=round(100.0 * answered / total_questions, 2) if total_questions else 100.0,
         categories=tuple(categories),
         criteria=tuple(criteria),
-        controls=tuple(controls[c.key] for c in model.controls if c.key in controls),
+        controls=tuple(controls.values()),
         gaps=tuple(gaps),
         earliest_observation_start=start,
         earliest_report_date=report_date,

@@ -112,6 +112,11 @@ class EngineModel:
     operating_questions: Mapping[str, tuple[EngineQuestion, ...]] = field(init=False)
     evidence_questions: Mapping[str, tuple[EngineQuestion, ...]] = field(init=False)
     controls_by_criterion: Mapping[str, tuple[EngineControl, ...]] = field(init=False)
+    # What the engine derives from a scope and the scoping answers, reused across reports
+    # (see ``engine.plan``): a small, bounded cache that never changes a result.
+    plans: dict[object, object] = field(
+        init=False, default_factory=dict, compare=False, repr=False, hash=False
+    )
 
     def __post_init__(self) -> None:
         by_role: dict[Role, dict[str, list[EngineQuestion]]] = {role: {} for role in Role}

@@ -203,12 +203,27 @@ class ApiKeyRepository:
 
 # Reads of assessments never need the full answer history; lists need no answers either.
 _WITHOUT_HISTORY = {"answer_history": 0}
+# Lists name what they keep (an inclusion projection): a heavy field added later stays out,
+# and servers copy the few kept fields instead of stripping large arrays from each document.
+_HEAVY = {"answers", "answer_history", "report"}
 _SUMMARY = {
-    "answer_history": 0,
-    "answers": 0,
-    "report.criteria": 0,
-    "report.controls": 0,
-    "report.gaps": 0,
+    **{
+        (info.alias or name): 1
+        for name, info in AssessmentRecord.model_fields.items()
+        if name not in _HEAVY and name != "revision_id"
+    },
+    **{
+        f"report.{key}": 1
+        for key in (
+            "readiness",
+            "completeness",
+            "answered",
+            "total",
+            "earliest_observation_start",
+            "earliest_report_date",
+            "categories",
+        )
+    },
 }
 
 

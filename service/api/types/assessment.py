@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
@@ -18,6 +19,7 @@ from service.catalog.models import Category
 from service.errors import NotFound
 from service.scoring.model import ControlStatus, CriterionStatus, GapKind, Severity
 from service.scoring.model import Gap as GapModel
+from service.scoring.model import Report as ReportModel
 from service.storage.documents import AssessmentRecord
 
 if TYPE_CHECKING:
@@ -151,15 +153,20 @@ def _answers_by_key(view: AssessmentView) -> dict[str, Answer]:
 
 @strawberry.type
 class ReadinessReport:
-    view: strawberry.Private[AssessmentView]
+    """The headline figures come from the stored summary when it is current, so a page of
+    assessments with their scores never loads answers or gap lists; the details load the
+    full assessment (batched by the DataLoader) only when a query asks for them."""
+
+    headline: strawberry.Private[ReportModel]
+    full: strawberry.Private[Callable[[], Awaitable[AssessmentView]]]
 
     @strawberry.field(description="Readiness over the in-scope categories, 0 to 100.")
     def readiness(self) -> float:
-        return self.view.report.readiness
+        return self.headline.readiness
 
     @strawberry.field(description="Share of relevant questions answered, 0 to 100.")
     def completeness(self) -> float:
-        return self.view.report.completeness
+        return self.headline.completeness
 
     @strawberry.field
     def categories(self) -> list[CategoryResult]:
@@ -170,13 +177,14 @@ class ReadinessReport:
                 criteria_met=c.criteria_met,
                 criteria_total=c.criteria_total,
             )
-            for c in self.view.report.categories
+            for c in self.headline.categories
         ]
 
     @strawberry.field
-    def criteria(self, category: Category | None = None) -> list[CriterionResult]:
-        framework = self.view.framework
-        answers = _answers_by_key(self.view)
+    async def criteria(self, category: Category | None = None) -> list[CriterionResult]:
+        view = await self.full()
+        framework = view.framework
+        answers = _answers_by_key(view)
         return [
             CriterionResult(
                 criterion=Criterion(framework_version=framework, model=framework.criteria[c.ref]),
@@ -184,13 +192,14 @@ class ReadinessReport:
                 score=c.score,
                 drivers=[answers[k] for k in c.drivers if k in answers],
             )
-            for c in self.view.report.criteria
+            for c in view.report.criteria
             if category is None or c.category == category.value
         ]
 
     @strawberry.field
-    def controls(self) -> list[ControlResult]:
-        framework = self.view.framework
+    async def controls(self) -> list[ControlResult]:
+        view = await self.full()
+        framework = view.framework
         return [
             ControlResult(
                 control=Control(framework_version=framework, model=framework.controls[c.key]),
@@ -198,24 +207,27 @@ class ReadinessReport:
                 score=c.score,
                 months_operated=c.months_operated,
             )
-            for c in self.view.report.controls
+            for c in view.report.controls
         ]
 
     @strawberry.field
-    def gaps(self, kind: GapKind | None = None, severity: Severity | None = None) -> list[Gap]:
+    async def gaps(
+        self, kind: GapKind | None = None, severity: Severity | None = None
+    ) -> list[Gap]:
+        view = await self.full()
         return [
-            Gap(view=self.view, model=g)
-            for g in self.view.report.gaps
+            Gap(view=view, model=g)
+            for g in view.report.gaps
             if (kind is None or g.kind == kind) and (severity is None or g.severity == severity)
         ]
 
     @strawberry.field(description="When the open design gaps could be closed and a window start.")
     def earliest_observation_start(self) -> date | None:
-        return self.view.report.earliest_observation_start
+        return self.headline.earliest_observation_start
 
     @strawberry.field(description="Observation start plus the window plus the reporting lag.")
     def earliest_report_date(self) -> date | None:
-        return self.view.report.earliest_report_date
+        return self.headline.earliest_report_date
 
 
 @strawberry.type
@@ -363,7 +375,14 @@ class AssessmentType(Node):
 
     @strawberry.field
     async def report(self, info: strawberry.Info) -> ReadinessReport:
-        return ReadinessReport(view=await self.view(info))
+        def full() -> Awaitable[AssessmentView]:
+            return self.view(info)
+
+        if self.loaded is None:
+            headline = info.context.assessments.headline(self.record)
+            if headline is not None:
+                return ReadinessReport(headline=headline, full=full)
+        return ReadinessReport(headline=(await self.view(info)).report, full=full)
 
     @strawberry.field(
         description="Progress since an earlier assessment of the same organisation: by default "
