@@ -74,3 +74,41 @@ async def test_a_page_of_assessments_with_scores_is_constant(
     body = await alice(PAGE, {"id": org_id, "first": 100})
     assert len(body["data"]["organization"]["assessments"]["edges"]) == count
     assert len(commands.commands) <= 3, commands.commands
+
+
+HEADLINES = """
+query($id: ID!) { organization(id: $id) { assessments(first: 100) { nodes { id
+  report { readiness completeness categories { category score } earliestReportDate } } } } }
+"""
+DETAILS = """
+query($id: ID!) { organization(id: $id) { assessments(first: 100) { nodes { id
+  report { readiness gaps { kind } } } } } }
+"""
+
+
+async def test_report_headlines_on_a_page_come_from_the_summary(
+    alice: GraphQLClient, commands: CommandCounter
+) -> None:
+    org_id = await org(alice)
+    for _ in range(5):
+        assessment = await create(alice, org_id)
+        await save(alice, assessment, [{"questionKey": "iam.reviews", "value": "partial"}])
+    await warm(alice)
+    commands.reset()
+    body = await alice(HEADLINES, {"id": org_id})
+    nodes = body["data"]["organization"]["assessments"]["nodes"]
+    assert len(nodes) == 5
+    assert all(n["report"]["categories"] and n["report"]["earliestReportDate"] for n in nodes)
+    # One page query, no load of the full assessments (answers, gap lists).
+    assert len(commands.commands) <= 3, commands.commands
+    assert commands.commands.count("find assessments") == 1, commands.commands
+
+    commands.reset()
+    detailed = await alice(DETAILS, {"id": org_id})
+    detailed_nodes = detailed["data"]["organization"]["assessments"]["nodes"]
+    assert [n["report"]["readiness"] for n in detailed_nodes] == [
+        n["report"]["readiness"] for n in nodes
+    ]
+    assert all(n["report"]["gaps"] for n in detailed_nodes)
+    # Gap lists need the full assessments: one batched load for the whole page.
+    assert commands.commands.count("find assessments") == 2, commands.commands
