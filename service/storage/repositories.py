@@ -242,7 +242,10 @@ class AssessmentRepository:
         return cls(list((await access.roles()).keys()))
 
     def _filter(self, **extra: Any) -> dict[str, Any]:
-        return {"organization_id": {"$in": self._orgs}, **extra}
+        # The tenant scope is always there; an ``_id`` comes first, so even a planner that
+        # follows field order (the embedded server's does) looks the document up by its id
+        # rather than scanning the organisation's assessments.
+        return {**extra, "organization_id": {"$in": self._orgs}}
 
     @staticmethod
     def _collection() -> Any:
