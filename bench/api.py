@@ -2,6 +2,7 @@
 
 - overhead: one full report through Starlette + Strawberry vs the same report
   dict built from the same service call and serialised by a plain Starlette route;
+- look-up by id: the same report when its organisation holds 100 assessments vs 1;
 - page size: a page of 100 assessments with their category scores vs a page of 1;
 - data size: the same page of 20 when the database holds 10,000 assessments vs 100.
 """
@@ -145,6 +146,12 @@ async def run(repeat: int = 30) -> dict[str, float]:
         graphql = await median_seconds(graphql_report, repeat)
         plain = await median_seconds(plain_report, repeat)
 
+        # The same report when its organisation holds one assessment, not 100: a look-up by
+        # id must not scan the organisation.
+        lone_org = (await client(ORG, {"n": "Lone"}))["createOrganization"]["organization"]["id"]
+        lone = await answered_assessment(client, lone_org, rng)
+        alone = await median_seconds(lambda: client(REPORT, {"id": lone}), repeat)
+
         async def page(first: int) -> None:
             await client(PAGE, {"id": org_id, "first": first})
 
@@ -166,6 +173,7 @@ async def run(repeat: int = 30) -> dict[str, float]:
         "graphql_report_ms": round(graphql * 1000, 2),
         "plain_report_ms": round(plain * 1000, 2),
         "graphql_overhead_ratio": round(graphql / plain, 2),
+        "report_in_org_of_100_vs_1_ratio": round(graphql / alone, 2),
         "page_100_vs_1_ratio": round(page_100 / page_1, 2),
         "assessments_in_db": total,
         "page_20_at_10k_vs_100_ratio": round(page_20_large / page_20_small, 2),
