@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from enum import Enum
+from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -15,6 +16,7 @@ from service.api.pagination import PageInfo
 from service.api.types.catalog import Control, Criterion, Framework, Questionnaire
 from service.api.types.node import Node
 from service.assessment.service import AssessmentView
+from service.catalog.catalog import FrameworkVersion
 from service.catalog.models import Category
 from service.errors import NotFound
 from service.scoring.model import ControlStatus, CriterionStatus, GapKind, Severity
@@ -70,12 +72,39 @@ class CategoryResult:
     criteria_total: int
 
 
+class _AnswerIndex:
+    """The assessment's answers as GraphQL objects, built on first use: only a query that
+    asks for a criterion's drivers pays for it, and then once for all criteria."""
+
+    def __init__(self, view: AssessmentView) -> None:
+        self._view = view
+
+    @cached_property
+    def by_key(self) -> dict[str, Answer]:
+        return {
+            a["question_key"]: Answer(
+                question_key=a["question_key"],
+                value=a["value"],
+                note=a.get("note"),
+                answered_by=a.get("answered_by"),
+                answered_at=a.get("answered_at"),
+            )
+            for a in self._view.record.answers
+        }
+
+
 @strawberry.type
 class CriterionResult:
+    answers: strawberry.Private[_AnswerIndex]
+    driver_keys: strawberry.Private[tuple[str, ...]]
     criterion: Criterion
     status: CriterionStatus
     score: float
-    drivers: list[Answer] = strawberry.field(description="The answers that drove this result.")
+
+    @strawberry.field(description="The answers that drove this result.")
+    def drivers(self) -> list[Answer]:
+        answers = self.answers.by_key
+        return [answers[k] for k in self.driver_keys if k in answers]
 
 
 @strawberry.type
@@ -88,67 +117,59 @@ class ControlResult:
 
 @strawberry.type
 class Gap:
-    view: strawberry.Private[AssessmentView]
-    model: strawberry.Private[GapModel]
+    """Scalar fields and the gap's criterion and control are plain attributes (see
+    ``Criterion``); only ``criteria`` is resolved on demand."""
 
-    @strawberry.field
-    def criterion(self) -> Criterion:
-        framework = self.view.framework
-        return Criterion(
-            framework_version=framework, model=framework.criteria[self.model.criterion]
-        )
+    framework: strawberry.Private[FrameworkVersion]
+    model: strawberry.Private[GapModel]
+    criterion: Criterion
+    control: Control | None
+    kind: GapKind
+    severity: Severity
+    title: str
+    remediation: str
+    question_key: str | None = strawberry.field(
+        description="The unanswered question, for UNANSWERED gaps."
+    )
+    effort_weeks: int
 
     @strawberry.field(description="Every in-scope criterion the gap's control addresses.")
     def criteria(self) -> list[Criterion]:
-        framework = self.view.framework
-        return [
-            Criterion(framework_version=framework, model=framework.criteria[r])
-            for r in self.model.criteria
-        ]
-
-    @strawberry.field
-    def control(self) -> Control | None:
-        if self.model.control is None:
-            return None
-        framework = self.view.framework
-        return Control(framework_version=framework, model=framework.controls[self.model.control])
-
-    @strawberry.field
-    def kind(self) -> GapKind:
-        return self.model.kind
-
-    @strawberry.field
-    def severity(self) -> Severity:
-        return self.model.severity
-
-    @strawberry.field
-    def title(self) -> str:
-        return self.model.title
-
-    @strawberry.field
-    def remediation(self) -> str:
-        return self.model.remediation
-
-    @strawberry.field(description="The unanswered question, for UNANSWERED gaps.")
-    def question_key(self) -> str | None:
-        return self.model.question
-
-    @strawberry.field
-    def effort_weeks(self) -> int:
-        return self.model.effort_weeks
+        framework = self.framework
+        return [Criterion.of(framework, framework.criteria[r]) for r in self.model.criteria]
 
 
-def _answers_by_key(view: AssessmentView) -> dict[str, Answer]:
-    return {
-        a["question_key"]: Answer(
-            question_key=a["question_key"],
-            value=a["value"],
-            note=a.get("note"),
-            answered_by=a.get("answered_by"),
-            answered_at=a.get("answered_at"),
+def _gaps(framework: FrameworkVersion, models: list[GapModel]) -> list[Gap]:
+    """Gap objects sharing one criterion and control object per ref and key."""
+    criteria: dict[str, Criterion] = {}
+    controls: dict[str, Control] = {}
+    gaps = []
+    for g in models:
+        criterion = criteria.get(g.criterion)
+        if criterion is None:
+            criterion = criteria[g.criterion] = Criterion.of(
+                framework, framework.criteria[g.criterion]
+            )
+        control = None
+        if g.control is not None:
+            control = controls.get(g.control)
+            if control is None:
+                control = controls[g.control] = Control.of(framework, framework.controls[g.control])
+        gaps.append(
+            Gap(
+                framework=framework,
+                model=g,
+                criterion=criterion,
+                control=control,
+                kind=g.kind,
+                severity=g.severity,
+                title=g.title,
+                remediation=g.remediation,
+                question_key=g.question,
+                effort_weeks=g.effort_weeks,
+            )
         )
-        for a in view.record.answers
-    }
+    return gaps
 
 
 @strawberry.type
@@ -184,13 +205,14 @@ class ReadinessReport:
     async def criteria(self, category: Category | None = None) -> list[CriterionResult]:
         view = await self.full()
         framework = view.framework
-        answers = _answers_by_key(view)
+        answers = _AnswerIndex(view)
         return [
             CriterionResult(
-                criterion=Criterion(framework_version=framework, model=framework.criteria[c.ref]),
+                answers=answers,
+                driver_keys=c.drivers,
+                criterion=Criterion.of(framework, framework.criteria[c.ref]),
                 status=c.status,
                 score=c.score,
-                drivers=[answers[k] for k in c.drivers if k in answers],
             )
             for c in view.report.criteria
             if category is None or c.category == category.value
@@ -202,7 +224,7 @@ class ReadinessReport:
         framework = view.framework
         return [
             ControlResult(
-                control=Control(framework_version=framework, model=framework.controls[c.key]),
+                control=Control.of(framework, framework.controls[c.key]),
                 status=c.status,
                 score=c.score,
                 months_operated=c.months_operated,
@@ -215,11 +237,14 @@ class ReadinessReport:
         self, kind: GapKind | None = None, severity: Severity | None = None
     ) -> list[Gap]:
         view = await self.full()
-        return [
-            Gap(view=view, model=g)
-            for g in view.report.gaps
-            if (kind is None or g.kind == kind) and (severity is None or g.severity == severity)
-        ]
+        return _gaps(
+            view.framework,
+            [
+                g
+                for g in view.report.gaps
+                if (kind is None or g.kind == kind) and (severity is None or g.severity == severity)
+            ],
+        )
 
     @strawberry.field(description="When the open design gaps could be closed and a window start.")
     def earliest_observation_start(self) -> date | None:
@@ -365,7 +390,7 @@ class AssessmentType(Node):
 
     @strawberry.field
     async def answers(self, info: strawberry.Info) -> list[Answer]:
-        return list(_answers_by_key(await self.view(info)).values())
+        return list(_AnswerIndex(await self.view(info)).by_key.values())
 
     @strawberry.field(description="Visible, relevant questions answered.")
     async def progress(self, info: strawberry.Info) -> Progress:

@@ -68,34 +68,33 @@ class PolicyFamily:
 
 @strawberry.type
 class Criterion:
+    """Scalar fields are plain attributes copied from the catalog model (``Criterion.of``):
+    Strawberry serves them without a resolver call, which matters in reports that list
+    hundreds of gaps, each with its criterion and control."""
+
     framework_version: strawberry.Private[FrameworkVersion]
     model: strawberry.Private[CriterionModel]
-
-    @strawberry.field
-    def ref(self) -> str:
-        return self.model.ref
-
-    @strawberry.field
-    def category(self) -> Category:
-        return self.model.category
-
-    @strawberry.field
-    def series(self) -> str:
-        return self.model.series
-
-    @strawberry.field
-    def title(self) -> str:
-        return self.model.title
-
-    @strawberry.field
-    def description(self) -> str:
-        return self.model.description
-
-    @strawberry.field(
+    ref: str
+    category: Category
+    series: str
+    title: str
+    description: str
+    weight: int = strawberry.field(
         description="1 (lower risk) to 3 (where auditors most often find exceptions)."
     )
-    def weight(self) -> int:
-        return self.model.weight
+
+    @classmethod
+    def of(cls, framework_version: FrameworkVersion, model: CriterionModel) -> Criterion:
+        return cls(
+            framework_version=framework_version,
+            model=model,
+            ref=model.ref,
+            category=model.category,
+            series=model.series,
+            title=model.title,
+            description=model.description,
+            weight=model.weight,
+        )
 
     @strawberry.field
     def points_of_focus(self) -> list[PointOfFocus]:
@@ -107,7 +106,7 @@ class Criterion:
     @strawberry.field
     def controls(self) -> list[Control]:
         return [
-            Control(framework_version=self.framework_version, model=c)
+            Control.of(self.framework_version, c)
             for c in self.framework_version.controls_by_criterion.get(self.model.ref, [])
         ]
 
@@ -120,56 +119,44 @@ class Criterion:
 
 @strawberry.type
 class Control:
+    """Scalar fields are plain attributes, as on ``Criterion``; build with ``Control.of``."""
+
     framework_version: strawberry.Private[FrameworkVersion]
     model: strawberry.Private[ControlModel]
+    key: str
+    name: str
+    description: str
+    domain: str
+    frequency: Frequency
+    key_control: bool
+    evidence: list[str] = strawberry.field(
+        description="What an auditor samples for this control in a Type II period."
+    )
+    policy_family: str
+    remediation: str
+    effort_weeks: int
 
-    @strawberry.field
-    def key(self) -> str:
-        return self.model.key
-
-    @strawberry.field
-    def name(self) -> str:
-        return self.model.name
-
-    @strawberry.field
-    def description(self) -> str:
-        return self.model.description
-
-    @strawberry.field
-    def domain(self) -> str:
-        return self.model.domain
-
-    @strawberry.field
-    def frequency(self) -> Frequency:
-        return self.model.frequency
-
-    @strawberry.field
-    def key_control(self) -> bool:
-        return self.model.key_control
-
-    @strawberry.field(description="What an auditor samples for this control in a Type II period.")
-    def evidence(self) -> list[str]:
-        return list(self.model.evidence)
-
-    @strawberry.field
-    def policy_family(self) -> str:
-        return self.model.policy_family
-
-    @strawberry.field
-    def remediation(self) -> str:
-        return self.model.remediation
-
-    @strawberry.field
-    def effort_weeks(self) -> int:
-        return self.model.effort_weeks
+    @classmethod
+    def of(cls, framework_version: FrameworkVersion, model: ControlModel) -> Control:
+        return cls(
+            framework_version=framework_version,
+            model=model,
+            key=model.key,
+            name=model.name,
+            description=model.description,
+            domain=model.domain,
+            frequency=model.frequency,
+            key_control=model.key_control,
+            evidence=model.evidence,
+            policy_family=model.policy_family,
+            remediation=model.remediation,
+            effort_weeks=model.effort_weeks,
+        )
 
     @strawberry.field
     def criteria(self) -> list[Criterion]:
         criteria = self.framework_version.criteria
-        return [
-            Criterion(framework_version=self.framework_version, model=criteria[ref])
-            for ref in self.model.criteria
-        ]
+        return [Criterion.of(self.framework_version, criteria[ref]) for ref in self.model.criteria]
 
     @strawberry.field
     def mappings(self) -> list[ControlMapping]:
@@ -233,14 +220,13 @@ class Framework:
     @strawberry.field
     def criteria(self, category: Category | None = None) -> list[Criterion]:
         return [
-            Criterion(framework_version=self.version_record, model=c)
-            for c in self.version_record.criteria_in(category)
+            Criterion.of(self.version_record, c) for c in self.version_record.criteria_in(category)
         ]
 
     @strawberry.field
     def criterion(self, ref: str) -> Criterion | None:
         model = self.version_record.criteria.get(ref)
-        return Criterion(framework_version=self.version_record, model=model) if model else None
+        return Criterion.of(self.version_record, model) if model else None
 
     @strawberry.field(
         description="Controls, optionally filtered by criterion, text (name, description, key) "
@@ -272,7 +258,7 @@ class Framework:
                 or needle in c.description.casefold()
                 or needle in c.key.casefold()
             ]
-        return [Control(framework_version=version, model=c) for c in models]
+        return [Control.of(version, c) for c in models]
 
     @strawberry.field(description="Which criteria and controls a mapped framework's ref touches.")
     def cross_reference(self, framework: MappedFramework, ref: str) -> CrossReference:
@@ -282,10 +268,8 @@ class Framework:
         return CrossReference(
             framework=framework,
             ref=ref.strip(),
-            controls=[Control(framework_version=version, model=c) for c in controls],
-            criteria=[
-                Criterion(framework_version=version, model=version.criteria[r]) for r in refs
-            ],
+            controls=[Control.of(version, c) for c in controls],
+            criteria=[Criterion.of(version, version.criteria[r]) for r in refs],
         )
 
 
@@ -298,28 +282,37 @@ class AnswerOption:
 
 @strawberry.type
 class Question:
+    """Scalar fields are plain attributes, as on ``Criterion``; build with ``Question.of``."""
+
     framework_version: strawberry.Private[FrameworkVersion]
     model: strawberry.Private[QuestionModel]
+    key: str
+    text: str
+    help: str | None
+    kind: QuestionKind
+    role: QuestionRole
+    show_if: str | None
+    points_of_focus: list[str]
+    weight: float
+    allow_not_applicable: bool = strawberry.field(
+        description='True when "n/a" is an accepted answer.'
+    )
 
-    @strawberry.field
-    def key(self) -> str:
-        return self.model.key
-
-    @strawberry.field
-    def text(self) -> str:
-        return self.model.text
-
-    @strawberry.field
-    def help(self) -> str | None:
-        return self.model.help
-
-    @strawberry.field
-    def kind(self) -> QuestionKind:
-        return self.model.kind
-
-    @strawberry.field
-    def role(self) -> QuestionRole:
-        return self.model.effective_role
+    @classmethod
+    def of(cls, framework_version: FrameworkVersion, model: QuestionModel) -> Question:
+        return cls(
+            framework_version=framework_version,
+            model=model,
+            key=model.key,
+            text=model.text,
+            help=model.help,
+            kind=model.kind,
+            role=model.effective_role,
+            show_if=model.show_if,
+            points_of_focus=model.points_of_focus,
+            weight=model.weight,
+            allow_not_applicable=model.allow_na,
+        )
 
     @strawberry.field
     def options(self) -> list[AnswerOption]:
@@ -332,26 +325,10 @@ class Question:
     def controls(self) -> list[Control]:
         controls = self.framework_version.controls
         return [
-            Control(framework_version=self.framework_version, model=controls[k])
+            Control.of(self.framework_version, controls[k])
             for k in self.model.controls
             if k in controls
         ]
-
-    @strawberry.field
-    def show_if(self) -> str | None:
-        return self.model.show_if
-
-    @strawberry.field
-    def points_of_focus(self) -> list[str]:
-        return list(self.model.points_of_focus)
-
-    @strawberry.field
-    def weight(self) -> float:
-        return self.model.weight
-
-    @strawberry.field(description='True when "n/a" is an accepted answer.')
-    def allow_not_applicable(self) -> bool:
-        return self.model.allow_na
 
 
 @strawberry.type
@@ -404,9 +381,7 @@ class Questionnaire:
                 key=s.key,
                 title=s.title,
                 description=s.description,
-                questions=[
-                    Question(framework_version=self.framework_record, model=q) for q in s.questions
-                ],
+                questions=[Question.of(self.framework_record, q) for q in s.questions],
             )
             for s in self.version_record.model.sections
         ]
