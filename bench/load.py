@@ -4,7 +4,9 @@ Pairs of clients share an assessment, so the version guard is exercised for
 real: a client that loses the race re-reads and retries. Afterwards every
 assessment's version must equal 1 + the saves that succeeded on it, and its
 answers must be those of the last successful save of each question (no lost
-update). Memory is the server's RSS after warm-up vs after the run.
+update). Memory is the server's RSS after warm-up vs after the run, and at half
+time vs the end: growth that stops once caches fill shows as a second-half ratio
+near 1.
 """
 
 from __future__ import annotations
@@ -48,6 +50,11 @@ def rss_kib(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     return 0
+
+
+async def rss_after(pid: int, seconds: float) -> int:
+    await asyncio.sleep(seconds)
+    return rss_kib(pid)
 
 
 async def post(http: httpx.AsyncClient, token: str, query: str, variables: dict[str, Any]) -> Any:
@@ -221,6 +228,7 @@ async def run(clients: int = 50, seconds: float = 60.0) -> dict[str, float]:
                 stats = Stats()
                 started = time.perf_counter()
                 deadline = started + seconds
+                rss_half = asyncio.create_task(rss_after(server.pid, seconds / 2))
                 await asyncio.gather(
                     *(
                         client_loop(
@@ -237,6 +245,7 @@ async def run(clients: int = 50, seconds: float = 60.0) -> dict[str, float]:
                 )
                 elapsed = time.perf_counter() - started
                 rss_end = rss_kib(server.pid)
+                rss_mid = await rss_half
                 lost = await verify(http, token, base, stats)
         finally:
             server.terminate()
@@ -258,4 +267,6 @@ async def run(clients: int = 50, seconds: float = 60.0) -> dict[str, float]:
         "rss_start_mib": round(rss_start / 1024, 1),
         "rss_end_mib": round(rss_end / 1024, 1),
         "rss_growth_ratio": round(rss_end / max(rss_start, 1), 2),
+        "rss_mid_mib": round(rss_mid / 1024, 1),
+        "rss_second_half_growth_ratio": round(rss_end / max(rss_mid, 1), 2),
     }

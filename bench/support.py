@@ -82,3 +82,19 @@ async def median_seconds(action: Callable[[], Awaitable[Any]], repeat: int) -> f
         await action()
         samples.append(time.perf_counter() - started)
     return statistics.median(samples)
+
+
+async def paired_medians(
+    first: Callable[[], Awaitable[Any]], second: Callable[[], Awaitable[Any]], repeat: int
+) -> tuple[float, float]:
+    """Median seconds of two actions timed alternately, so a noisy neighbour on a shared
+    machine slows both sides of a ratio alike."""
+    await first()
+    await second()
+    samples: tuple[list[float], list[float]] = ([], [])
+    for _ in range(repeat):
+        for action, into in ((first, samples[0]), (second, samples[1])):
+            started = time.perf_counter()
+            await action()
+            into.append(time.perf_counter() - started)
+    return statistics.median(samples[0]), statistics.median(samples[1])

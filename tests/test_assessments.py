@@ -226,23 +226,131 @@ async def test_submitted_is_read_only_until_reopened(alice: GraphQLClient) -> No
     )["errors"] == []
 
 
-async def test_history_keeps_earlier_values_and_clearing_works(
-    alice: GraphQLClient, app: Any
-) -> None:
+HISTORY = """
+query($id: ID!, $key: String, $first: Int) { assessment(id: $id) {
+  answerHistory(questionKey: $key, first: $first) {
+    questionKey value note answeredBy answeredAt replacedBy replacedAt } } }
+"""
+
+
+async def history(
+    client: GraphQLClient, assessment: dict[str, Any], **variables: Any
+) -> list[dict[str, Any]]:
+    body = await client(HISTORY, {"id": assessment["id"], **variables})
+    assert "errors" not in body, body
+    return list(body["data"]["assessment"]["answerHistory"])
+
+
+async def raw_assessment(assessment: dict[str, Any]) -> dict[str, Any]:
+    from service.api.ids import decode_id
+    from service.storage.documents import AssessmentRecord
+
+    found = await AssessmentRecord.get_pymongo_collection().find_one(
+        {"_id": decode_id("Assessment", assessment["id"])}
+    )
+    assert found is not None
+    return dict(found)
+
+
+async def test_history_keeps_earlier_values_and_clearing_works(alice: GraphQLClient) -> None:
     assessment = await create(alice, await org(alice))
-    await save(alice, assessment, [{"questionKey": "iam.reviews", "value": "no"}])
+    await save(alice, assessment, [{"questionKey": "iam.reviews", "value": "no", "note": "n1"}])
     await save(alice, assessment, [{"questionKey": "iam.reviews", "value": "yes"}], version=2)
     cleared = await save(
         alice, assessment, [{"questionKey": "iam.reviews", "value": ""}], version=3
     )
     assert cleared["assessment"]["answers"] == []
+    revisions = await history(alice, assessment)
+    assert [(r["questionKey"], r["value"]) for r in revisions] == [
+        ("iam.reviews", "yes"),
+        ("iam.reviews", "no"),
+    ]
+    assert revisions[1]["note"] == "n1"
+    assert revisions[1]["answeredBy"] == revisions[1]["replacedBy"] == "user:alice"
+    assert revisions[1]["answeredAt"] <= revisions[1]["replacedAt"] <= revisions[0]["replacedAt"]
+
+
+async def test_history_filters_by_question_and_caps_the_page(alice: GraphQLClient) -> None:
+    assessment = await create(alice, await org(alice))
+    version = assessment["version"]
+    for value in ["no", "partial", "yes", "no"]:
+        payload = await save(
+            alice,
+            assessment,
+            [
+                {"questionKey": "iam.reviews", "value": value},
+                {"questionKey": "scope.personal_data", "value": "yes"},
+            ],
+            version=version,
+        )
+        assert payload["errors"] == [], payload
+        version = payload["assessment"]["version"]
+    reviews = await history(alice, assessment, key="iam.reviews")
+    assert [r["value"] for r in reviews] == ["yes", "partial", "no"]
+    assert len(await history(alice, assessment)) == 6
+    assert [r["value"] for r in await history(alice, assessment, key="iam.reviews", first=1)] == [
+        "yes"
+    ]
+    too_many = await alice(HISTORY, {"id": assessment["id"], "first": 101}, expect_errors=True)
+    assert too_many["errors"][0]["extensions"]["code"] == "LIMIT_EXCEEDED"
+
+
+async def test_saves_do_not_grow_the_assessment_document(alice: GraphQLClient) -> None:
+    """Earlier answers live in their own collection: the assessment stays one size."""
+    import bson
+
+    assessment = await create(alice, await org(alice))
+    version = assessment["version"]
+    sizes = []
+    for value in ["no", "yes"] * 5:
+        payload = await save(
+            alice,
+            assessment,
+            [{"questionKey": "iam.reviews", "value": value, "note": "x" * 200}],
+            version=version,
+        )
+        version = payload["assessment"]["version"]
+        raw = await raw_assessment(assessment)
+        assert "answer_history" not in raw or raw["answer_history"] == []
+        sizes.append(len(bson.encode({k: v for k, v in raw.items() if k != "updated_at"})))
+    # The same answer gives the same report, so the same size, however many saves came before.
+    assert len(set(sizes[0::2])) == 1 and len(set(sizes[1::2])) == 1, sizes
+    assert len(await history(alice, assessment)) == 9
+
+
+async def test_a_conflicting_save_writes_no_revision(alice: GraphQLClient) -> None:
+    assessment = await create(alice, await org(alice))
+    await save(alice, assessment, [{"questionKey": "iam.reviews", "value": "no"}])
+    stale = await save(alice, assessment, [{"questionKey": "iam.reviews", "value": "yes"}])
+    assert stale["errors"][0]["code"] == "VERSION_CONFLICT"
+    assert await history(alice, assessment) == []
+
+
+async def test_history_kept_inside_older_assessments_is_still_read(alice: GraphQLClient) -> None:
+    """Assessments saved before revisions had their own collection kept them inline."""
     from service.api.ids import decode_id
     from service.storage.documents import AssessmentRecord
 
-    raw = await AssessmentRecord.get_pymongo_collection().find_one(
-        {"_id": decode_id("Assessment", assessment["id"])}
+    assessment = await create(alice, await org(alice))
+    await save(alice, assessment, [{"questionKey": "iam.reviews", "value": "yes"}])
+    raw = await raw_assessment(assessment)
+    inline = {
+        "question_key": "iam.reviews",
+        "value": "no",
+        "note": None,
+        "answered_by": "user:alice",
+        "answered_at": raw["created_at"],
+        "replaced_at": raw["created_at"],
+        "replaced_by": "user:alice",
+    }
+    await AssessmentRecord.get_pymongo_collection().update_one(
+        {"_id": decode_id("Assessment", assessment["id"])},
+        {"$set": {"answer_history": [inline]}},
     )
-    assert [h["value"] for h in raw["answer_history"]] == ["no", "yes"]
+    await save(alice, assessment, [{"questionKey": "iam.reviews", "value": "partial"}], version=2)
+    assert [r["value"] for r in await history(alice, assessment)] == ["yes", "no"]
+    read = (await alice(READ, {"id": assessment["id"]}))["data"]["assessment"]
+    assert read["answers"][0]["value"] == "partial"
 
 
 async def test_other_tenants_cannot_touch_an_assessment(

@@ -110,3 +110,27 @@ async def test_validation_cache_hits_for_a_repeated_query(alice: GraphQLClient) 
     await alice(query)
     await alice(query)
     assert cache.cache_info().hits - before == 2
+
+
+def test_enum_output_index_names_every_member_as_strawberry_does() -> None:
+    """The schema serialises enum members by look-up; the names must be Strawberry's."""
+    from graphql import GraphQLEnumType
+    from strawberry.schema.schema_converter import CustomGraphQLEnumType
+
+    from service.api.schema import build_schema
+
+    schema = build_schema()
+    enums = [
+        t
+        for t in schema._schema.type_map.values()
+        if isinstance(t, CustomGraphQLEnumType) and not t.name.startswith("__")
+    ]
+    assert {"GapKind", "Severity", "TrustCategory", "CriterionStatus"} <= {e.name for e in enums}
+    for enum in enums:
+        for member in enum.wrapped_cls:
+            expected = CustomGraphQLEnumType.coerce_output_value(enum, member)
+            assert enum.coerce_output_value(member) == expected
+            assert enum.coerce_output_value(member.value) == expected
+        with pytest.raises(Exception, match=r"cannot represent|Invalid value"):
+            enum.coerce_output_value("no such value")
+        assert isinstance(enum, GraphQLEnumType)

@@ -133,8 +133,12 @@ class AssessmentService:
         scope = await self.access.scope(organization_id)
         return await AssessmentRepository.of_scope(scope).page(first, after)
 
-    async def history(self, assessment_id: ObjectId) -> list[dict[str, object]]:
-        return await (await AssessmentRepository.of_access(self.access)).history(assessment_id)
+    async def history(
+        self, assessment_id: ObjectId, question_key: str | None = None, limit: int = 100
+    ) -> list[dict[str, object]]:
+        """Earlier values of the assessment's answers, newest first."""
+        repository = await AssessmentRepository.of_access(self.access)
+        return await repository.history(assessment_id, question_key, limit)
 
     # -- writing -----------------------------------------------------------------
 
@@ -319,6 +323,7 @@ class AssessmentService:
             fields,
             history,
             allowed_statuses=[Status.DRAFT.value, Status.IN_PROGRESS.value],
+            organization_id=record.organization_id,
             # Keys and counts only: answer values and notes stay out of the audit log.
             event=audit_event(
                 self.access.principal,

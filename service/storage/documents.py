@@ -124,8 +124,11 @@ class QuestionnaireRecord(Document):
 class AssessmentRecord(Document):
     """An organisation's assessment: pinned catalog versions, answers and the materialised report.
 
-    ``answers`` is the current value of each question; ``answer_history`` keeps
-    every earlier value (never read on hot paths: excluded by projection).
+    ``answers`` is the current value of each question; earlier values are
+    ``AnswerRevision`` documents in their own collection, written in the same
+    ordered batch as the change, so this document stays the same size however
+    often it is saved. ``answer_history`` is where versions before that kept them
+    (still read, never written).
     ``report`` is computed in the same write as the answers; ``report_basis``
     says what it was computed from (engine, catalog versions, day), so a
     reader recomputes it when any of those changed.
@@ -163,6 +166,34 @@ class AssessmentRecord(Document):
             IndexModel([("organization_id", pymongo.ASCENDING), ("_id", pymongo.DESCENDING)]),
             IndexModel(
                 [("organization_id", pymongo.ASCENDING), ("updated_at", pymongo.DESCENDING)]
+            ),
+        ]
+
+
+class AnswerRevision(Document):
+    """An answer as it was before a save replaced or cleared it. Append-only."""
+
+    organization_id: PydanticObjectId
+    assessment_id: PydanticObjectId
+    question_key: str
+    value: str
+    note: str | None = None
+    answered_by: str | None = None
+    answered_at: datetime | None = None
+    replaced_at: datetime
+    replaced_by: str
+    # The assessment version the replacing save produced: orders revisions within a moment.
+    replaced_in_version: int
+
+    class Settings:
+        name = "answer_revisions"
+        indexes = [
+            IndexModel(
+                [
+                    ("organization_id", pymongo.ASCENDING),
+                    ("assessment_id", pymongo.ASCENDING),
+                    ("replaced_in_version", pymongo.DESCENDING),
+                ]
             ),
         ]
 
@@ -246,6 +277,7 @@ DOCUMENT_MODELS: list[type[Document]] = [
     FrameworkRecord,
     QuestionnaireRecord,
     AssessmentRecord,
+    AnswerRevision,
     AuditEvent,
     PolicyDraftRecord,
     LlmUsage,

@@ -19,6 +19,7 @@ from pymongo.errors import DuplicateKeyError
 from service.auth import api_keys
 from service.auth.principal import Role
 from service.storage.documents import (
+    AnswerRevision,
     ApiKey,
     AssessmentRecord,
     AuditEvent,
@@ -201,8 +202,7 @@ class ApiKeyRepository:
         ).update({"$set": {"revoked_at": now()}})
 
 
-# Reads of assessments never need the full answer history; lists need no answers either.
-_WITHOUT_HISTORY = {"answer_history": 0}
+# Lists of assessments need no answers, no history and only the report's headline.
 # Lists name what they keep (an inclusion projection): a heavy field added later stays out,
 # and servers copy the few kept fields instead of stripping large arrays from each document.
 _HEAVY = {"answers", "answer_history", "report"}
@@ -225,6 +225,30 @@ _SUMMARY = {
         )
     },
 }
+
+
+_TRUSTED = ("answers", "report")
+
+
+def _record(row: dict[str, Any]) -> AssessmentRecord:
+    """An assessment from a stored row. The scalar fields are validated; the two large
+    free-form fields (typed ``Any`` inside, so validation would only copy them, a few
+    milliseconds per read of a full assessment) are checked for shape and attached as read."""
+    # Revisions kept inline by older versions are read only by ``history``. Full reads
+    # take no projection: an exclusion projection cost the embedded server more than
+    # the bytes it saved, and new documents carry no history.
+    row.pop("answer_history", None)
+    heavy = {key: row.pop(key) for key in _TRUSTED if key in row}
+    record: AssessmentRecord = AssessmentRecord.model_validate(row)
+    answers = heavy.get("answers", [])
+    report = heavy.get("report", {})
+    if not isinstance(answers, list) or not all(isinstance(a, dict) for a in answers):
+        raise TypeError("stored answers are not a list of documents")
+    if not isinstance(report, dict):
+        raise TypeError("stored report is not a document")
+    record.answers = answers
+    record.report = report
+    return record
 
 
 class AssessmentRepository:
@@ -262,19 +286,13 @@ class AssessmentRepository:
         return record
 
     async def get(self, assessment_id: ObjectId) -> AssessmentRecord | None:
-        found = await self._collection().find_one(
-            self._filter(_id=assessment_id), projection=_WITHOUT_HISTORY
-        )
-        return AssessmentRecord.model_validate(found) if found else None
+        found = await self._collection().find_one(self._filter(_id=assessment_id))
+        return _record(found) if found else None
 
     async def get_many(self, ids: Sequence[ObjectId]) -> list[AssessmentRecord | None]:
         """Full assessments by id in one query, aligned with ``ids``."""
-        rows = (
-            await self._collection()
-            .find(self._filter(_id={"$in": list(ids)}), projection=_WITHOUT_HISTORY)
-            .to_list()
-        )
-        found = {row["_id"]: AssessmentRecord.model_validate(row) for row in rows}
+        rows = await self._collection().find(self._filter(_id={"$in": list(ids)})).to_list()
+        found = {row["_id"]: _record(row) for row in rows}
         return [found.get(i) for i in ids]
 
     async def previous(self, record: AssessmentRecord) -> AssessmentRecord | None:
@@ -287,16 +305,46 @@ class AssessmentRepository:
                 "framework_key": record.framework_key,
                 "_id": {"$lt": record.id},
             },
-            projection=_WITHOUT_HISTORY,
             sort=[("organization_id", 1), ("_id", -1)],
         )
-        return AssessmentRecord.model_validate(found) if found else None
+        return _record(found) if found else None
 
-    async def history(self, assessment_id: ObjectId) -> list[dict[str, Any]]:
-        found = await self._collection().find_one(
-            self._filter(_id=assessment_id), projection={"answer_history": 1}
+    async def history(
+        self, assessment_id: ObjectId, question_key: str | None = None, limit: int = 100
+    ) -> list[dict[str, Any]]:
+        """Earlier answers, newest first: the revisions collection, then any revisions an
+        older version of the service kept inside the assessment document."""
+        record = await self._collection().find_one(
+            self._filter(_id=assessment_id), projection={"organization_id": 1, "answer_history": 1}
         )
-        return list(found.get("answer_history", [])) if found else []
+        if record is None:
+            return []
+        query: dict[str, Any] = {
+            "organization_id": record["organization_id"],
+            "assessment_id": assessment_id,
+        }
+        if question_key is not None:
+            query["question_key"] = question_key
+        revisions = (
+            await AnswerRevision.get_pymongo_collection()
+            .find(
+                query,
+                projection={"_id": 0, "organization_id": 0, "assessment_id": 0},
+                sort=[
+                    ("organization_id", 1),
+                    ("assessment_id", 1),
+                    ("replaced_in_version", -1),
+                ],
+                limit=limit,
+            )
+            .to_list()
+        )
+        legacy = [
+            h
+            for h in reversed(record.get("answer_history", []))
+            if question_key is None or h.get("question_key") == question_key
+        ]
+        return (revisions + legacy)[:limit]
 
     async def update(
         self,
@@ -307,19 +355,40 @@ class AssessmentRepository:
         *,
         allowed_statuses: Sequence[str] | None = None,
         event: dict[str, Any] | None = None,
+        organization_id: ObjectId | None = None,
     ) -> bool:
-        """One atomic write guarded by the version (plus its audit event); False when
-        the guard did not match, in which case nothing at all was written."""
-        from service.storage.writes import GuardedUpdate, GuardFailed, write  # noqa: PLC0415
+        """One write guarded by the version, then the replaced answers (``history``, as
+        revisions of ``organization_id``'s assessment) and the audit event, in one ordered
+        batch; False when the guard did not match, in which case nothing was written."""
+        from service.storage.writes import (  # noqa: PLC0415 - writes imports this module
+            GuardedUpdate,
+            GuardFailed,
+            Insert,
+            write,
+        )
 
         query = self._filter(_id=assessment_id, version=expected_version)
         if allowed_statuses is not None:
             query["status"] = {"$in": list(allowed_statuses)}
         update: dict[str, Any] = {"$set": {**fields, "version": expected_version + 1}}
-        if history:
-            update["$push"] = {"answer_history": {"$each": history}}
+        # Revisions follow the guarded update in the same ordered batch: written only
+        # when the update was, and outside the assessment so its size stays bounded.
+        if history and organization_id not in self._orgs:
+            raise PermissionError("revisions outside the repository's scope")
+        revisions = [
+            Insert(
+                AnswerRevision,
+                {
+                    **h,
+                    "organization_id": organization_id,
+                    "assessment_id": assessment_id,
+                    "replaced_in_version": expected_version + 1,
+                },
+            )
+            for h in history or []
+        ]
         try:
-            await write([GuardedUpdate(AssessmentRecord, query, update)], event)
+            await write([GuardedUpdate(AssessmentRecord, query, update), *revisions], event)
         except GuardFailed:
             return False
         return True
@@ -399,7 +468,11 @@ class MembershipRepository:
 
     async def set_role(self, member: Membership, role: Role, event: dict[str, Any]) -> bool:
         """Change a role read just before; False when it changed meanwhile."""
-        from service.storage.writes import GuardedUpdate, GuardFailed, write  # noqa: PLC0415
+        from service.storage.writes import (  # noqa: PLC0415 - writes imports this module
+            GuardedUpdate,
+            GuardFailed,
+            write,
+        )
 
         guard = {
             "_id": member.id,
@@ -474,7 +547,11 @@ class OrganizationKeys:
         return record, new.secret
 
     async def revoke(self, key_id: ObjectId, event: dict[str, Any]) -> ApiKey | None:
-        from service.storage.writes import GuardedUpdate, GuardFailed, write  # noqa: PLC0415
+        from service.storage.writes import (  # noqa: PLC0415 - writes imports this module
+            GuardedUpdate,
+            GuardFailed,
+            write,
+        )
 
         existing = await ApiKey.find_one(
             ApiKey.id == key_id, ApiKey.organization_id == self.scope.organization_id

@@ -12,7 +12,7 @@ import strawberry
 from bson import ObjectId
 
 from service.api.ids import decode_id, encode_id
-from service.api.pagination import PageInfo
+from service.api.pagination import MAX_PAGE_SIZE, PageInfo, page_size
 from service.api.types.catalog import Control, Criterion, Framework, Questionnaire
 from service.api.types.node import Node
 from service.assessment.service import AssessmentView
@@ -55,6 +55,17 @@ class Answer:
     note: str | None
     answered_by: str | None = None
     answered_at: datetime | None = None
+
+
+@strawberry.type(description="An answer as it was before a save replaced or cleared it.")
+class AnswerRevision:
+    question_key: str
+    value: str
+    note: str | None
+    answered_by: str | None
+    answered_at: datetime | None
+    replaced_by: str
+    replaced_at: datetime
 
 
 @strawberry.type
@@ -391,6 +402,30 @@ class AssessmentType(Node):
     @strawberry.field
     async def answers(self, info: strawberry.Info) -> list[Answer]:
         return list(_AnswerIndex(await self.view(info)).by_key.values())
+
+    @strawberry.field(
+        description="Earlier values of the answers, newest first, optionally for one question "
+        f"(at most {MAX_PAGE_SIZE})."
+    )
+    async def answer_history(
+        self, info: strawberry.Info, question_key: str | None = None, first: int | None = None
+    ) -> list[AnswerRevision]:
+        assert self.record.id is not None  # noqa: S101 - saved documents have ids
+        rows = await info.context.assessments.history(
+            self.record.id, question_key, page_size(first)
+        )
+        return [
+            AnswerRevision(
+                question_key=str(r["question_key"]),
+                value=str(r["value"]),
+                note=r.get("note"),
+                answered_by=r.get("answered_by"),
+                answered_at=r.get("answered_at"),
+                replaced_by=str(r["replaced_by"]),
+                replaced_at=r["replaced_at"],
+            )
+            for r in rows
+        ]
 
     @strawberry.field(description="Visible, relevant questions answered.")
     async def progress(self, info: strawberry.Info) -> Progress:
