@@ -117,7 +117,7 @@ class AssessmentService:
         model = self.engines.get(framework, questionnaire)
         today = self.clock()
         if record.report and record.report_basis == self._basis(record, today):
-            report = from_document(record.report)
+            report = from_document(record.report, model, record.window_months)
         else:
             answers = {a["question_key"]: a["value"] for a in record.answers}
             report = evaluate(model, answers, self._params(record, today))

@@ -3,6 +3,8 @@
 from service.scoring.engine import evaluate, suggested_scope
 from service.scoring.model import EngineModel, Parameters, Report
 
-ENGINE_VERSION = "1"
+# Part of every stored report's basis: bump it when results or their stored form change,
+# and stored reports are recomputed when next read.
+ENGINE_VERSION = "2"
 
 __all__ = ["ENGINE_VERSION", "EngineModel", "Parameters", "Report", "evaluate", "suggested_scope"]

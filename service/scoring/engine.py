@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from service.scoring import texts
 from service.scoring.model import (
     NOT_APPLICABLE,
     AuditType,
@@ -124,6 +125,7 @@ class _ControlPlan:
         cached = self._operating.get((months, window))
         if cached is None:
             control = self.control
+            title, remediation = texts.operating(control, months, window)
             cached = _ranked(
                 Gap(
                     kind=GapKind.OPERATING,
@@ -132,13 +134,8 @@ class _ControlPlan:
                     criteria=self.criteria,
                     control=control.key,
                     question=None,
-                    title=(
-                        f"{control.name}: operated {months} of the {window} months the window needs"
-                    ),
-                    remediation=(
-                        "Keep the control running and retaining evidence for "
-                        f"{window - months} more month(s). {control.remediation}"
-                    ),
+                    title=title,
+                    remediation=remediation,
                     effort_weeks=0,
                 ),
                 self.primary_order,
@@ -242,6 +239,7 @@ def _build_plan(model: EngineModel, scope: frozenset[str], scoping: Mapping[str,
         if not linked:
             continue
         planned = linked[0]
+        title, remediation = texts.unanswered(question)
         gap = Gap(
             kind=GapKind.UNANSWERED,
             severity=_severity(min(4, 3 + criterion_of[planned.primary].weight - 2)),
@@ -249,8 +247,8 @@ def _build_plan(model: EngineModel, scope: frozenset[str], scoping: Mapping[str,
             criteria=planned.criteria,
             control=planned.control.key,
             question=question.key,
-            title=f"Unanswered: {question.text}",
-            remediation="Answer this question so the assessment can judge the control.",
+            title=title,
+            remediation=remediation,
             effort_weeks=0,
         )
         unanswered.append((question.key, _ranked(gap, planned.primary_order, index)))
@@ -277,7 +275,7 @@ def _plan_control(
     primary = max(criteria, key=lambda r: criterion_of[r].weight)
     points = criterion_of[primary].weight - 2 + (1 if control.key_control else 0)
 
-    def gap(kind: GapKind, points: int, title: str, remediation: str, effort: int) -> Gap:
+    def gap(kind: GapKind, points: int, words: tuple[str, str], effort: int) -> Gap:
         return Gap(
             kind=kind,
             severity=_severity(points),
@@ -285,29 +283,21 @@ def _plan_control(
             criteria=criteria,
             control=control.key,
             question=None,
-            title=f"{control.name}: {title}",
-            remediation=remediation,
+            title=words[0],
+            remediation=words[1],
             effort_weeks=effort,
         )
 
     missing = gap(
-        GapKind.DESIGN, points + 5, "not in place", control.remediation, control.effort_weeks
-    )
-    partial = gap(
         GapKind.DESIGN,
-        points + 4,
-        "only partly in place",
-        control.remediation,
+        points + 5,
+        texts.design(control, partial=False),
         control.effort_weeks,
     )
-    no_evidence = gap(
-        GapKind.EVIDENCE,
-        min(5, points + 4),
-        "runs without evidence an auditor can sample",
-        "Record each run (tickets, logs, sign-offs) and keep the records for the whole window. "
-        + control.remediation,
-        1,
+    partial = gap(
+        GapKind.DESIGN, points + 4, texts.design(control, partial=True), control.effort_weeks
     )
+    no_evidence = gap(GapKind.EVIDENCE, min(5, points + 4), texts.evidence(control), 1)
     rank = order[primary]
     return _ControlPlan(
         control=control,

@@ -112,6 +112,8 @@ class EngineModel:
     operating_questions: Mapping[str, tuple[EngineQuestion, ...]] = field(init=False)
     evidence_questions: Mapping[str, tuple[EngineQuestion, ...]] = field(init=False)
     controls_by_criterion: Mapping[str, tuple[EngineControl, ...]] = field(init=False)
+    control_index: Mapping[str, EngineControl] = field(init=False)
+    question_index: Mapping[str, EngineQuestion] = field(init=False)
     # What the engine derives from a scope and the scoping answers, reused across reports
     # (see ``engine.plan``): a small, bounded cache that never changes a result.
     plans: dict[object, object] = field(
@@ -131,6 +133,8 @@ class EngineModel:
             for ref in control.criteria:
                 by_criterion.setdefault(ref, []).append(control)
         object.__setattr__(self, "controls_by_criterion", _freeze(by_criterion))
+        object.__setattr__(self, "control_index", {c.key: c for c in self.controls})
+        object.__setattr__(self, "question_index", {q.key: q for q in self.questions})
 
 
 def _freeze(index: dict[str, list[_T]]) -> dict[str, tuple[_T, ...]]:
