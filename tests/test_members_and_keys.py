@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import httpx
@@ -66,6 +67,43 @@ async def test_members_and_the_last_owner_rule(alice: GraphQLClient, bob: GraphQ
     assert (await alice("query($id: ID!) { organization(id: $id) { id } }", {"id": org}))["data"][
         "organization"
     ] is None
+
+
+OWNERS = "query($id: ID!) { organization(id: $id) { members { subject role } } }"
+
+
+@pytest.mark.parametrize("second", ["demote", "remove"])
+async def test_two_owners_leaving_at_once_leave_one_owner(
+    alice: GraphQLClient, bob: GraphQLClient, second: str
+) -> None:
+    """Each request alone passes the last-owner check; together they must not both land."""
+    org = await new_org(alice)
+    await alice(ADD, {"org": org, "subject": "user:bob", "role": "OWNER"})
+    for _round in range(3):
+        first = alice(CHANGE, {"org": org, "subject": "user:alice", "role": "VIEWER"})
+        other = (
+            bob(CHANGE, {"org": org, "subject": "user:bob", "role": "VIEWER"})
+            if second == "demote"
+            else bob(REMOVE, {"org": org, "subject": "user:bob"})
+        )
+        results = await asyncio.gather(first, other)
+        payloads = [next(iter(r["data"].values())) for r in results]
+        codes = sorted(p["errors"][0]["code"] if p["errors"] else "OK" for p in payloads)
+        assert codes == ["INVALID_STATE", "OK"], payloads
+        # Whoever is still an OWNER restores the other one for the next round.
+        members = {}
+        for client in (alice, bob):
+            found = (await client(OWNERS, {"id": org}))["data"]["organization"]
+            if found is not None:
+                members = {m["subject"]: m["role"] for m in found["members"]}
+        assert list(members.values()).count("OWNER") == 1, members
+        owner = alice if members.get("user:alice") == "OWNER" else bob
+        leaver = "user:bob" if owner is alice else "user:alice"
+        if leaver in members:
+            restore = await owner(CHANGE, {"org": org, "subject": leaver, "role": "OWNER"})
+        else:
+            restore = await owner(ADD, {"org": org, "subject": leaver, "role": "OWNER"})
+        assert not next(iter(restore["data"].values()))["errors"]
 
 
 async def test_api_keys_are_scoped_shown_once_and_revocable(

@@ -1,6 +1,7 @@
 """Organisations: creation, renaming, members and API keys, with their rules.
 
-The last OWNER can be neither removed nor demoted; every change writes an
+The last OWNER can be neither removed nor demoted, even by two such changes at
+once (a guarded owners epoch on the organisation); every change writes an
 audit event in the same round trip.
 """
 
@@ -62,44 +63,60 @@ async def add_member(scope: TenantScope, subject: str, role: Role) -> Membership
     return await members.add(cleaned, role, event)
 
 
-async def _last_owner_check(members: MembershipRepository, member: Membership) -> None:
-    if member.role is Role.OWNER and await members.owners() <= 1:
+# How often a change that takes the OWNER role from someone re-reads and retries when
+# another such change landed between its check and its write.
+OWNER_RETRIES = 3
+
+
+async def _owners_epoch(members: MembershipRepository, member: Membership) -> int | None:
+    """None when ``member`` is no OWNER; else the owners epoch that the write must find
+    unchanged, after checking that another OWNER remains."""
+    if member.role is not Role.OWNER:
+        return None
+    count, epoch = await members.owners()
+    if count <= 1:
         raise InvalidState("an organisation keeps at least one OWNER")
+    return epoch
+
+
+async def _member(members: MembershipRepository, subject: str) -> Membership:
+    member = await members.get(subject.strip())
+    if member is None:
+        raise NotFound("no such member", ("input", "subject"))
+    return member
 
 
 async def change_member_role(scope: TenantScope, subject: str, role: Role) -> Membership:
     members = MembershipRepository(scope)
-    member = await members.get(subject.strip())
-    if member is None:
-        raise NotFound("no such member", ("input", "subject"))
-    if role is not Role.OWNER:
-        await _last_owner_check(members, member)
-    event = audit_event(
-        scope.principal,
-        "changeMemberRole",
-        "Member",
-        member.subject,
-        scope.organization_id,
-        role=role.value,
-        previous=member.role.value,
-    )
-    if not await members.set_role(member, role, event):
-        raise InvalidState("the member's role changed meanwhile; retry")
-    updated: Membership = member.model_copy(update={"role": role})
-    return updated
+    for _attempt in range(OWNER_RETRIES):
+        member = await _member(members, subject)
+        epoch = None if role is Role.OWNER else await _owners_epoch(members, member)
+        event = audit_event(
+            scope.principal,
+            "changeMemberRole",
+            "Member",
+            member.subject,
+            scope.organization_id,
+            role=role.value,
+            previous=member.role.value,
+        )
+        if await members.set_role(member, role, event, owners_epoch=epoch):
+            updated: Membership = member.model_copy(update={"role": role})
+            return updated
+    raise InvalidState("the organisation's members changed meanwhile; retry")
 
 
 async def remove_member(scope: TenantScope, subject: str) -> Membership:
     members = MembershipRepository(scope)
-    member = await members.get(subject.strip())
-    if member is None:
-        raise NotFound("no such member", ("input", "subject"))
-    await _last_owner_check(members, member)
-    event = audit_event(
-        scope.principal, "removeMember", "Member", member.subject, scope.organization_id
-    )
-    await members.remove(member, event)
-    return member
+    for _attempt in range(OWNER_RETRIES):
+        member = await _member(members, subject)
+        epoch = await _owners_epoch(members, member)
+        event = audit_event(
+            scope.principal, "removeMember", "Member", member.subject, scope.organization_id
+        )
+        if await members.remove(member, event, owners_epoch=epoch):
+            return member
+    raise InvalidState("the organisation's members changed meanwhile; retry")
 
 
 async def create_api_key(scope: TenantScope, name: str, role: Role) -> tuple[ApiKey, str]:

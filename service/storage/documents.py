@@ -21,6 +21,9 @@ class Organization(Document):
     name: str
     created_at: datetime
     created_by: str
+    # Bumped by every change that takes the OWNER role from someone, guarded on the value
+    # read before the last-owner check: two such changes at once cannot both land.
+    owners_epoch: int = 0
 
     class Settings:
         name = "organizations"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from beanie import Document, PydanticObjectId, SortDirection
 from bson import ObjectId
@@ -27,6 +27,9 @@ from service.storage.documents import (
     Organization,
 )
 from service.storage.tenancy import Access, TenantScope
+
+if TYPE_CHECKING:
+    from service.storage.writes import Write
 
 
 def now() -> datetime:
@@ -448,10 +451,28 @@ class MembershipRepository:
             Membership.organization_id == self.scope.organization_id, Membership.subject == subject
         )
 
-    async def owners(self) -> int:
-        return await Membership.find(
+    async def owners(self) -> tuple[int, int]:
+        """The number of OWNERs and the owners epoch read just before counting them; a
+        write guarded by ``owners_guard(epoch)`` lands only if no OWNER left since."""
+        organization = await Organization.get_pymongo_collection().find_one(
+            {"_id": self.scope.organization_id}, projection={"owners_epoch": 1}
+        )
+        epoch = int((organization or {}).get("owners_epoch", 0))
+        count = await Membership.find(
             Membership.organization_id == self.scope.organization_id, Membership.role == Role.OWNER
         ).count()
+        return count, epoch
+
+    def _owners_guard(self, epoch: int) -> Write:
+        from service.storage.writes import GuardedUpdate  # noqa: PLC0415
+
+        # Organisations created before the epoch existed have no such field: 0 or missing.
+        current: Any = epoch if epoch else {"$in": [0, None]}
+        return GuardedUpdate(
+            Organization,
+            {"_id": self.scope.organization_id, "owners_epoch": current},
+            {"$inc": {"owners_epoch": 1}},
+        )
 
     async def add(self, subject: str, role: Role, event: dict[str, Any]) -> Membership:
         from service.storage.writes import Insert, write  # noqa: PLC0415
@@ -466,8 +487,15 @@ class MembershipRepository:
         await write([Insert(Membership, document_of(member))], event)
         return member
 
-    async def set_role(self, member: Membership, role: Role, event: dict[str, Any]) -> bool:
-        """Change a role read just before; False when it changed meanwhile."""
+    async def set_role(
+        self,
+        member: Membership,
+        role: Role,
+        event: dict[str, Any],
+        owners_epoch: int | None = None,
+    ) -> bool:
+        """Change a role read just before; False when it (or, with ``owners_epoch``, the
+        set of OWNERs) changed meanwhile, in which case the role is unchanged."""
         from service.storage.writes import (  # noqa: PLC0415 - writes imports this module
             GuardedUpdate,
             GuardFailed,
@@ -479,19 +507,33 @@ class MembershipRepository:
             "organization_id": self.scope.organization_id,
             "role": member.role,
         }
+        steps: list[Write] = [] if owners_epoch is None else [self._owners_guard(owners_epoch)]
+        steps.append(GuardedUpdate(Membership, guard, {"$set": {"role": role}}))
         try:
-            await write([GuardedUpdate(Membership, guard, {"$set": {"role": role}})], event)
+            await write(steps, event)
         except GuardFailed:
             return False
         return True
 
-    async def remove(self, member: Membership, event: dict[str, Any]) -> None:
-        from service.storage.writes import write  # noqa: PLC0415
+    async def remove(
+        self, member: Membership, event: dict[str, Any], owners_epoch: int | None = None
+    ) -> bool:
+        """Remove a member read just before; False when the set of OWNERs changed
+        meanwhile (with ``owners_epoch``), in which case nothing was removed."""
+        from service.storage.writes import Delete, GuardFailed, write  # noqa: PLC0415
 
-        await Membership.get_pymongo_collection().delete_one(
-            {"_id": member.id, "organization_id": self.scope.organization_id}
+        steps: list[Write] = [] if owners_epoch is None else [self._owners_guard(owners_epoch)]
+        steps.append(
+            Delete(
+                Membership,
+                {"_id": member.id, "organization_id": self.scope.organization_id},
+            )
         )
-        await write([], event)
+        try:
+            await write(steps, event)
+        except GuardFailed:
+            return False
+        return True
 
 
 class AuditRepository:

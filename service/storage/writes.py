@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from beanie import Document
-from pymongo import AsyncMongoClient, InsertOne, UpdateOne
+from pymongo import AsyncMongoClient, DeleteOne, InsertOne, UpdateOne
 from pymongo.errors import BulkWriteError, ClientBulkWriteException, OperationFailure
 
 from service.auth.principal import Principal
@@ -70,30 +70,45 @@ class GuardedUpdate:
     update: dict[str, Any]
 
 
-Write = Insert | GuardedUpdate
+@dataclass(frozen=True, slots=True)
+class Delete:
+    """Delete the one document matching ``filter`` (matching none is not an error)."""
+
+    collection: type[Document]
+    filter: dict[str, Any]
+
+
+Write = Insert | GuardedUpdate | Delete
 
 
 def _client_model(step: Write) -> Any:
     namespace = step.collection.get_pymongo_collection().full_name
     if isinstance(step, Insert):
         return InsertOne(step.document, namespace=namespace)
+    if isinstance(step, Delete):
+        return DeleteOne(step.filter, namespace=namespace)
     return UpdateOne(step.filter, step.update, upsert=True, namespace=namespace)
 
 
 def _collection_model(step: Write) -> Any:
     if isinstance(step, Insert):
         return InsertOne(step.document)
+    if isinstance(step, Delete):
+        return DeleteOne(step.filter)
     return UpdateOne(step.filter, step.update, upsert=True)
 
 
 async def write(steps: Sequence[Write], event: dict[str, Any] | None = None) -> None:
-    """Apply the writes, then the audit event, in order and (on MongoDB 8) in one command."""
+    """Apply the writes, then the audit event, in order and (on MongoDB 8) in one command.
+
+    Raises ``GuardFailed`` when a guarded update matched nothing; the writes before it
+    in ``steps`` have then landed, so put guards first."""
     ordered = [*steps, *([Insert(AuditEvent, event)] if event is not None else [])]
     client: AsyncMongoClient[Any] = AuditEvent.get_pymongo_collection().database.client
     try:
         await client.bulk_write([_client_model(step) for step in ordered], ordered=True)
     except ClientBulkWriteException as error:
-        if _is_guard(error.write_errors):
+        if _is_guard(error.write_errors, ordered):
             raise GuardFailed from None
         raise
     except OperationFailure as error:
@@ -102,15 +117,20 @@ async def write(steps: Sequence[Write], event: dict[str, Any] | None = None) -> 
         await _one_by_one(ordered)
 
 
-def _is_guard(write_errors: Any) -> bool:
-    """True when the first write (the guarded update) collided on its upsert."""
+def _is_guard(write_errors: Any, ordered: Sequence[Write], offset: int = 0) -> bool:
+    """True when the first error is a guarded update colliding on its upsert."""
     if isinstance(write_errors, dict):
         write_errors = list(write_errors.values())
     errors = list(write_errors or [])
     if not errors:
         return False
     first = errors[0]
-    return bool(first.get("code") == DUPLICATE_KEY and first.get("idx", first.get("index", 0)) == 0)
+    index = offset + int(first.get("idx", first.get("index", 0)))
+    return bool(
+        first.get("code") == DUPLICATE_KEY
+        and index < len(ordered)
+        and isinstance(ordered[index], GuardedUpdate)
+    )
 
 
 async def _one_by_one(steps: list[Write]) -> None:
@@ -120,6 +140,6 @@ async def _one_by_one(steps: list[Write]) -> None:
                 [_collection_model(step)], ordered=True
             )
         except BulkWriteError as error:
-            if index == 0 and _is_guard(error.details.get("writeErrors")):
+            if _is_guard(error.details.get("writeErrors"), steps, offset=index):
                 raise GuardFailed from None
             raise
