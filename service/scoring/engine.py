@@ -354,11 +354,17 @@ class _Run:
         ]
         if answered_months:
             months = max(answered_months)
+        # Evidence as answered decides the EVIDENCE gap (an unanswered question is an
+        # UNANSWERED gap, never a silent "no"); the score counts unanswered as 0 weight
+        # earned, as for design, so answering can only raise it.
         evidence: float | None = None
+        evidence_factor = 1.0
         if evidence_qs:
-            ev_total, ev_all, _, _ = self._mean(evidence_qs)
+            ev_total, ev_all, ev_answered, _ = self._mean(evidence_qs)
             if ev_all > 0:
-                evidence = ev_total / ev_all
+                evidence_factor = ev_total / ev_all
+            if ev_answered > 0:
+                evidence = ev_total / ev_answered
 
         total, weight_all, weight_answered, any_na = self._mean(design_qs)
         if weight_all == 0:
@@ -384,7 +390,6 @@ class _Run:
             operating = (
                 1.0 if not operating_qs else min(1.0, (months or 0) / self.params.window_months)
             )
-            evidence_factor = 1.0 if evidence is None else evidence
             score = design * (
                 DESIGN_SHARE + OPERATING_SHARE * operating + EVIDENCE_SHARE * evidence_factor
             )

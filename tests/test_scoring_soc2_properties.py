@@ -1,0 +1,106 @@
+"""The engine's properties again, on the real SOC 2 catalog (evidence questions included),
+and the EVIDENCE gap, which the small sample catalog cannot raise."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from service.assessment.engine_model import build_engine_model
+from service.catalog.loader import read_bundle
+from service.scoring import evaluate
+from service.scoring.model import NOT_APPLICABLE, AuditType, GapKind, Parameters, Role
+from tests.scoring_support import answer_values, answers_strategy, versions
+from tests.test_scoring_properties import all_scores
+
+ROOT = Path(__file__).resolve().parent.parent
+_framework, _questionnaires = read_bundle(ROOT / "frameworks" / "soc2")
+assert _framework is not None
+FRAMEWORK, QUESTIONNAIRE = versions(_framework, _questionnaires[0])
+MODEL = build_engine_model(FRAMEWORK, QUESTIONNAIRE)
+VALUES = answer_values(MODEL, QUESTIONNAIRE)
+ANSWERS = answers_strategy(VALUES)
+ALL_IN = frozenset({"SECURITY", "AVAILABILITY", "PROCESSING_INTEGRITY", "CONFIDENTIALITY"})
+PARAMS = st.builds(
+    Parameters,
+    scope=st.sets(st.sampled_from(sorted(ALL_IN | {"PRIVACY"}))).map(
+        lambda s: frozenset({"SECURITY", *s})
+    ),
+    audit_type=st.sampled_from(list(AuditType)),
+    window_months=st.integers(3, 12),
+    today=st.dates(min_value=date(2025, 1, 1), max_value=date(2030, 12, 31)),
+)
+TYPE2 = Parameters(ALL_IN | {"PRIVACY"}, AuditType.TYPE_2, 6, date(2026, 11, 23))
+SCORED = [q for q in MODEL.questions if q.role is not Role.SCOPING]
+
+
+def best_design() -> dict[str, str]:
+    """Scoping says yes to everything; design and operating answers are the best."""
+    answers = {}
+    for question in MODEL.questions:
+        ladder = [v for v in VALUES[question.key] if v != NOT_APPLICABLE]
+        if question.role is Role.SCOPING:
+            answers[question.key] = "yes" if "yes" in ladder else ladder[0]
+        elif question.role in (Role.DESIGN, Role.OPERATING):
+            answers[question.key] = ladder[-1]
+    return answers
+
+
+@settings(max_examples=40, deadline=None)
+@given(answers=ANSWERS, params=PARAMS)
+def test_scores_are_bounded(answers: dict[str, str], params: Parameters) -> None:
+    report = evaluate(MODEL, answers, params)
+    assert all(0.0 <= s <= 100.0 for s in all_scores(report).values())
+    assert 0.0 <= report.completeness <= 100.0
+
+
+@settings(max_examples=60, deadline=None)
+@given(answers=ANSWERS, params=PARAMS, data=st.data())
+def test_improving_one_answer_never_lowers_any_score(
+    answers: dict[str, str], params: Parameters, data: st.DataObject
+) -> None:
+    question = data.draw(st.sampled_from(SCORED))
+    ladder = [v for v in VALUES[question.key] if v != NOT_APPLICABLE]
+    low = data.draw(st.integers(0, len(ladder) - 1))
+    high = data.draw(st.integers(low, len(ladder) - 1))
+    before = all_scores(evaluate(MODEL, {**answers, question.key: ladder[low]}, params))
+    after = all_scores(evaluate(MODEL, {**answers, question.key: ladder[high]}, params))
+    assert all(after[name] >= before[name] for name in before), question.key
+
+
+@settings(max_examples=40, deadline=None)
+@given(answers=ANSWERS, params=PARAMS)
+def test_unanswered_evidence_is_an_unanswered_gap_never_an_evidence_gap(
+    answers: dict[str, str], params: Parameters
+) -> None:
+    report = evaluate(MODEL, answers, params)
+    for gap in report.gaps:
+        if gap.kind is GapKind.EVIDENCE:
+            asked = [q.key for q in MODEL.evidence_questions[str(gap.control)]]
+            assert any(answers.get(k) not in (None, NOT_APPLICABLE) for k in asked), gap
+
+
+def test_evidence_answered_no_is_an_evidence_gap_and_blank_is_unanswered() -> None:
+    answers = best_design()
+    blank = evaluate(MODEL, answers, TYPE2)
+    assert not [g for g in blank.gaps if g.kind is GapKind.EVIDENCE]
+    evidence_keys = {q.key for qs in MODEL.evidence_questions.values() for q in qs}
+    unanswered = {g.question for g in blank.gaps if g.kind is GapKind.UNANSWERED}
+    assert evidence_keys & unanswered, "blank evidence questions are reported as unanswered"
+
+    without = {**answers, **{k: VALUES[k][0] for k in evidence_keys}}
+    report = evaluate(MODEL, without, TYPE2)
+    flagged = {g.control for g in report.gaps if g.kind is GapKind.EVIDENCE}
+    in_scope = {c.key for c in report.controls if c.status.value in ("IMPLEMENTED", "PARTIAL")}
+    expected = {k for k in MODEL.evidence_questions if k in in_scope}
+    assert flagged and flagged == expected
+    gap = next(g for g in report.gaps if g.kind is GapKind.EVIDENCE)
+    assert gap.title.endswith("runs without evidence an auditor can sample")
+    assert gap.effort_weeks == 1
+    # Evidence kept raises readiness; no evidence never beats unanswered.
+    kept = {**answers, **{k: VALUES[k][-1] for k in evidence_keys if VALUES[k][-1] != "n/a"}}
+    assert evaluate(MODEL, kept, TYPE2).readiness > report.readiness
+    assert report.readiness >= blank.readiness
