@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -104,3 +105,30 @@ def test_evidence_answered_no_is_an_evidence_gap_and_blank_is_unanswered() -> No
     kept = {**answers, **{k: VALUES[k][-1] for k in evidence_keys if VALUES[k][-1] != "n/a"}}
     assert evaluate(MODEL, kept, TYPE2).readiness > report.readiness
     assert report.readiness >= blank.readiness
+
+
+@settings(max_examples=40, deadline=None)
+@given(answers=ANSWERS, params=PARAMS)
+def test_memoised_results_equal_a_cold_computation(
+    answers: dict[str, str], params: Parameters
+) -> None:
+    """The model memoises control and criterion results by their inputs; a model that
+    has seen many other reports gives the same report as a fresh one."""
+    cold = build_engine_model(FRAMEWORK, QUESTIONNAIRE)
+    assert evaluate(MODEL, answers, params) == evaluate(cold, answers, params)
+
+
+def test_the_result_memo_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from service.scoring import engine
+
+    monkeypatch.setattr(engine, "_RESULTS_SIZE", 500)
+    model = build_engine_model(FRAMEWORK, QUESTIONNAIRE)
+    answers = best_design()
+    for months in range(13):
+        for window in range(3, 13):
+            params = Parameters(ALL_IN, AuditType.TYPE_2, window, TYPE2.today)
+            report = evaluate(model, {**answers, "ops.iam.months": str(months)}, params)
+            stored = sum(map(len, model.results.values()))
+            assert stored <= 500 + len(report.controls) + len(report.criteria)
+    fresh = build_engine_model(FRAMEWORK, QUESTIONNAIRE)
+    assert evaluate(model, answers, TYPE2) == evaluate(fresh, answers, TYPE2)

@@ -17,9 +17,10 @@ Rules that make the properties hold:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from operator import itemgetter
 
 from service.scoring import texts
 from service.scoring.model import (
@@ -92,8 +93,11 @@ def _severity(points: int) -> Severity:
 _Ranked = tuple[tuple[int, int, str, str, int], Gap]
 
 
-def _rank(ranked: _Ranked) -> tuple[int, int, str, str, int]:
-    return ranked[0]
+_RANK = itemgetter(0)  # a ranked gap's sort key
+
+
+def _nothing(_answers: Mapping[str, str | None]) -> object:
+    return ()
 
 
 def _ranked(gap: Gap, criterion_order: int, question_index: int = 0) -> _Ranked:
@@ -119,6 +123,11 @@ class _ControlPlan:
     design_partial: _Ranked
     no_evidence: _Ranked
     _operating: dict[tuple[int, int], _Ranked]
+    # The visible questions the result depends on, and an id for that set (memo keys).
+    input_keys: tuple[str, ...]
+    signature: int
+    # Reads the answers to ``input_keys`` from a dict holding every visible key (C speed).
+    read: Callable[[Mapping[str, str | None]], object]
 
     def operating(self, months: int, window: int) -> _Ranked:
         """The OPERATING gap for ``months`` of ``window``; few distinct values, so cached."""
@@ -148,8 +157,11 @@ class _ControlPlan:
 class _CriterionPlan:
     criterion: EngineCriterion
     controls: tuple[EngineControl, ...]
-    # Visible questions of its controls, sorted: the candidates for "answers that drove it".
+    # Visible questions of its controls, sorted: the candidates for "answers that drove it",
+    # and all that its result depends on.
     question_keys: tuple[str, ...]
+    signature: int
+    control_keys: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,20 +173,18 @@ class _Plan:
     controls: tuple[_ControlPlan, ...]
     criteria: tuple[_CriterionPlan, ...]
     questions: tuple[EngineQuestion, ...]
+    question_keys: frozenset[str]
     # Visible scored questions with the gap each raises while unanswered.
     unanswered: tuple[tuple[str, _Ranked], ...]
 
 
 _PLAN_CACHE_SIZE = 512
+_RESULTS_SIZE = 100_000
 
 
 def plan(model: EngineModel, scope: frozenset[str], answers: Mapping[str, str]) -> _Plan:
     """The plan for ``scope`` and the scoping answers in ``answers``, cached on the model."""
-    scoping = {
-        q.key: answers[q.key]
-        for q in model.questions
-        if q.role is Role.SCOPING and q.key in answers
-    }
+    scoping = {k: answers[k] for k in model.scoping_keys if k in answers}
     cache_key = (scope, tuple(sorted(scoping.items())))
     cached = model.plans.get(cache_key)
     if isinstance(cached, _Plan):
@@ -206,6 +216,7 @@ def _build_plan(model: EngineModel, scope: frozenset[str], scoping: Mapping[str,
         if control.key not in relevant:
             continue
         controls[control.key] = _plan_control(
+            model,
             control,
             criteria=tuple(r for r in control.criteria if r in in_scope),
             criterion_of=criterion_of,
@@ -230,7 +241,16 @@ def _build_plan(model: EngineModel, scope: frozenset[str], scoping: Mapping[str,
             for q in index.get(c.key, ())
             if q.key in visible
         }
-        criteria_plans.append(_CriterionPlan(criterion, members, tuple(sorted(keys))))
+        question_keys = tuple(sorted(keys))
+        criteria_plans.append(
+            _CriterionPlan(
+                criterion,
+                members,
+                question_keys,
+                _signature(model, ("criterion", criterion.ref, question_keys)),
+                tuple(c.key for c in members),
+            )
+        )
     unanswered = []
     for index, question in enumerate(model.questions):
         if question.role is Role.SCOPING or question.key not in visible:
@@ -258,11 +278,18 @@ def _build_plan(model: EngineModel, scope: frozenset[str], scoping: Mapping[str,
         controls=tuple(controls.values()),
         criteria=tuple(criteria_plans),
         questions=tuple(q for q in model.questions if q.key in visible),
+        question_keys=frozenset(q.key for q in model.questions if q.key in visible),
         unanswered=tuple(unanswered),
     )
 
 
+def _signature(model: EngineModel, inputs: tuple[object, ...]) -> int:
+    """A small id for a set of inputs; distinct sets get distinct ids (never reused)."""
+    return model.signatures.setdefault(inputs, len(model.signatures))
+
+
 def _plan_control(
+    model: EngineModel,
     control: EngineControl,
     *,
     criteria: tuple[str, ...],
@@ -299,6 +326,10 @@ def _plan_control(
     )
     no_evidence = gap(GapKind.EVIDENCE, min(5, points + 4), texts.evidence(control), 1)
     rank = order[primary]
+    design_keys = tuple(q.key for q in design)
+    operating_keys = tuple(q.key for q in operating)
+    ev_keys = tuple(q.key for q in evidence)
+    input_keys = design_keys + operating_keys + ev_keys
     return _ControlPlan(
         control=control,
         design=design,
@@ -312,6 +343,9 @@ def _plan_control(
         design_partial=_ranked(partial, rank),
         no_evidence=_ranked(no_evidence, rank),
         _operating={},
+        input_keys=input_keys,
+        read=itemgetter(*input_keys) if input_keys else _nothing,
+        signature=_signature(model, ("control", control.key, design_keys, operating_keys, ev_keys)),
     )
 
 
@@ -322,7 +356,7 @@ class _Run:
         self.plan = plan
         self.params = params
         self.type2 = params.audit_type is AuditType.TYPE_2
-        self.answers = {k: v for k, v in answers.items() if k in plan.visible}
+        self.answers = {k: answers[k] for k in plan.visible & answers.keys()}
 
     def _mean(self, questions: Iterable[EngineQuestion]) -> tuple[float, float, float, bool]:
         """(sum of weighted scores, weight incl. unanswered, weight answered, any n/a)."""
@@ -429,67 +463,116 @@ class _Run:
             status = CriterionStatus.NOT_MET
         return CriterionResult(criterion.ref, criterion.category, status, score, drivers)
 
-    def gaps(self, controls: Mapping[str, ControlResult]) -> list[Gap]:
-        found: list[_Ranked] = []
+    def controls(self, model: EngineModel) -> _ControlPass:
+        """Every in-scope control's result, and in the same pass the gaps it raises and
+        what the timeline needs of it.
+
+        A control's result depends only on the answers to its visible questions (and the
+        audit type and window), so it is looked up in the model's memo by exactly those
+        inputs: a save that changes a few answers recomputes a few controls. Each entry
+        gets a serial number, never reused, that criteria are keyed by in turn."""
+        memo = model.results.setdefault((self.type2, self.params.window_months), {})
         window = self.params.window_months
+        # Every visible key, None where unanswered, so each control reads its inputs
+        # with one itemgetter call.
+        slots: dict[str, str | None] = dict.fromkeys(self.plan.visible)
+        slots.update(self.answers)
+        walk = _ControlPass()
+        results, serials, found = walk.results, walk.serials, walk.found
         for planned in self.plan.controls:
-            result = controls[planned.control.key]
+            key = (planned.signature, planned.read(slots))
+            entry = memo.get(key)
+            if entry is None:
+                entry = memo[key] = (self.control(planned), next(model.serials))
+            result: ControlResult
+            serial: int
+            result, serial = entry  # type: ignore[misc]
+            results[planned.control.key] = result
+            serials[planned.control.key] = serial
             status = result.status
-            if status is ControlStatus.MISSING:
-                found.append(planned.design_missing)
-            elif status is ControlStatus.PARTIAL:
-                found.append(planned.design_partial)
             if status is ControlStatus.IMPLEMENTED or status is ControlStatus.PARTIAL:
                 months = result.months_operated
+                if status is ControlStatus.PARTIAL:
+                    found.append(planned.design_partial)
+                    walk.design_weeks.append(planned.control.effort_weeks * PARTIAL_EFFORT_SHARE)
+                    walk.held_to_design = True
+                elif months is None:
+                    walk.held_to_today = True
+                elif walk.youngest is None or months < walk.youngest:
+                    walk.youngest = months
                 if self.type2 and months is not None and months < window:
                     found.append(planned.operating(months, window))
                 if result.evidence is not None and result.evidence < IMPLEMENTED_AT:
                     found.append(planned.no_evidence)
+            elif status is ControlStatus.MISSING:
+                found.append(planned.design_missing)
+                walk.design_weeks.append(float(planned.control.effort_weeks))
+                walk.held_to_design = True
+            elif status is ControlStatus.UNKNOWN:
+                walk.held_to_design = True
+        return walk
+
+    def gaps(self, walk: _ControlPass) -> list[Gap]:
         answers = self.answers
+        found = walk.found
         found.extend(ranked for key, ranked in self.plan.unanswered if key not in answers)
-        found.sort(key=_rank)
+        found.sort(key=_RANK)
         return [gap for _, gap in found]
 
-    def timeline(
-        self, controls: Mapping[str, ControlResult], gaps: list[Gap]
-    ) -> tuple[date | None, date | None]:
+    def timeline(self, walk: _ControlPass) -> tuple[date | None, date | None]:
         today = self.params.today
-        planned_of = {p.control.key: p for p in self.plan.controls}
-        design_weeks = [
-            planned_of[g.control].control.effort_weeks
-            * (1.0 if controls[g.control].status is ControlStatus.MISSING else PARTIAL_EFFORT_SHARE)
-            for g in gaps
-            if g.kind is GapKind.DESIGN and g.control is not None
-        ]
-        weeks = max(max(design_weeks, default=0.0), sum(design_weeks) / PARALLEL_STREAMS)
+        # Controls with a DESIGN gap need their effort (three work streams); they and the
+        # unknown ones hold the window start until the design work is done.
+        weeks = max(max(walk.design_weeks, default=0.0), sum(walk.design_weeks) / PARALLEL_STREAMS)
         designed_by = today + timedelta(days=math.ceil(weeks * 7))
         if not self.type2:
             return designed_by, designed_by + REPORTING_LAG
         window = self.params.window_months
-        redesigned = {g.control for g in gaps if g.kind is GapKind.DESIGN}
         # A control already running with evidence lets the window start in the
         # past, as far back as it has run; a young or new control holds it later.
         start = add_months(today, -window)
-        for key, result in controls.items():
-            if result.status is ControlStatus.NOT_APPLICABLE:
-                continue
-            if result.status in (ControlStatus.MISSING, ControlStatus.UNKNOWN) or key in redesigned:
-                ready = designed_by
-            elif result.months_operated is not None:
-                ready = add_months(today, -result.months_operated)
-            else:
-                ready = today
-            start = max(start, ready)
+        if walk.youngest is not None:
+            start = max(start, add_months(today, -walk.youngest))
+        if walk.held_to_today:
+            start = max(start, today)
+        if walk.held_to_design:
+            start = max(start, designed_by)
         report = max(add_months(start, window), today) + REPORTING_LAG
         return start, report
+
+
+@dataclass(slots=True)
+class _ControlPass:
+    """What one pass over the controls collects."""
+
+    results: dict[str, ControlResult] = field(default_factory=dict)
+    serials: dict[str, int] = field(default_factory=dict)
+    found: list[_Ranked] = field(default_factory=list)
+    design_weeks: list[float] = field(default_factory=list)
+    held_to_design: bool = False
+    held_to_today: bool = False
+    youngest: int | None = None
 
 
 def evaluate(model: EngineModel, answers: Mapping[str, str], params: Parameters) -> Report:
     """The readiness report for one assessment's answers."""
     planned = plan(model, params.scope, answers)
     run = _Run(planned, answers, params)
-    controls = {p.control.key: run.control(p) for p in planned.controls}
-    criteria = [run.criterion(c, controls) for c in planned.criteria]
+    # Results are memoised by their exact inputs (see ``_Run.controls``); the memo is
+    # emptied when it reaches _RESULTS_SIZE entries, so it stays bounded.
+    if sum(map(len, model.results.values())) >= _RESULTS_SIZE:
+        model.results.clear()
+    walk = run.controls(model)
+    controls, serials = walk.results, walk.serials
+    memo = model.results[(run.type2, params.window_months)]
+    criteria: list[CriterionResult] = []
+    for c in planned.criteria:
+        # Equal serials of its controls mean equal answers to all its questions.
+        inputs = (c.signature, tuple(map(serials.__getitem__, c.control_keys)))
+        found = memo.get(inputs)
+        if found is None:
+            found = memo[inputs] = run.criterion(c, controls)
+        criteria.append(found)  # type: ignore[arg-type]
 
     categories: list[CategoryResult] = []
     weight_of = {c.criterion.ref: c.criterion.weight for c in planned.criteria}
@@ -512,9 +595,9 @@ def evaluate(model: EngineModel, answers: Mapping[str, str], params: Parameters)
                 criteria_total=len(members),
             )
         )
-    gaps = run.gaps(controls)
-    start, report_date = run.timeline(controls, gaps)
-    answered = sum(1 for q in planned.questions if q.key in run.answers)
+    start, report_date = run.timeline(walk)
+    gaps = run.gaps(walk)
+    answered = len(planned.question_keys & run.answers.keys())
     total_questions = len(planned.questions)
     return Report(
         readiness=round(pooled / pooled_weight, 2) if pooled_weight else 0.0,

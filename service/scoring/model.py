@@ -7,7 +7,8 @@ and answers into a mapping of question key to value.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import itertools
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -119,6 +120,19 @@ class EngineModel:
     plans: dict[object, object] = field(
         init=False, default_factory=dict, compare=False, repr=False, hash=False
     )
+    # Control and criterion results by their exact inputs, per (Type II, window) (see
+    # ``engine.evaluate``), and
+    # the small ids that name a control's or criterion's set of visible questions.
+    results: dict[tuple[bool, int], dict[object, object]] = field(
+        init=False, default_factory=dict, compare=False, repr=False, hash=False
+    )
+    signatures: dict[object, int] = field(
+        init=False, default_factory=dict, compare=False, repr=False, hash=False
+    )
+    serials: Iterator[int] = field(
+        init=False, default_factory=itertools.count, compare=False, repr=False, hash=False
+    )
+    scoping_keys: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         by_role: dict[Role, dict[str, list[EngineQuestion]]] = {role: {} for role in Role}
@@ -135,6 +149,8 @@ class EngineModel:
         object.__setattr__(self, "controls_by_criterion", _freeze(by_criterion))
         object.__setattr__(self, "control_index", {c.key: c for c in self.controls})
         object.__setattr__(self, "question_index", {q.key: q for q in self.questions})
+        scoping = tuple(q.key for q in self.questions if q.role is Role.SCOPING)
+        object.__setattr__(self, "scoping_keys", scoping)
 
 
 def _freeze(index: dict[str, list[_T]]) -> dict[str, tuple[_T, ...]]:
