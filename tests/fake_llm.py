@@ -119,6 +119,11 @@ def make_app(behaviour: Behaviour) -> Starlette:
                 }
                 yield f"data: {json.dumps(chunk)}\n\n"
                 await asyncio.sleep(behaviour.delay)
+                if mode == "broken-stream":
+                    # An error event after some text, as servers send when they fail mid-way.
+                    error = {"error": {"message": "upstream overloaded", "type": "server_error"}}
+                    yield f"data: {json.dumps(error)}\n\n"
+                    return
             final = {
                 "id": "c1",
                 "object": "chat.completion.chunk",

@@ -192,6 +192,28 @@ async def test_off_topic_output_is_retried_once_then_falls_back(
     )
 
 
+async def test_an_error_in_the_middle_of_the_stream_falls_back(
+    llm_app: tuple[Starlette, GraphQLClient], behaviour: Behaviour
+) -> None:
+    """The server starts answering, then sends an error event: the draft still lands."""
+    _, client = llm_app
+    assessment = await prepare(client)
+    behaviour.script[:] = ["broken-stream"] * 20
+    payload = await draft(client, assessment)
+    assert payload["errors"] == []
+    assert payload["drafts"]
+    for item in payload["drafts"]:
+        assert item["generator"] == "TEMPLATE"
+        assert "failed" in item["fallbackReason"]
+        assert item["body"].startswith("# ")
+    listed = await client(
+        "query($a: ID!) { assessment(id: $a) { policyDrafts { generating } } }",
+        {"a": assessment},
+    )
+    drafts = listed["data"]["assessment"]["policyDrafts"]
+    assert drafts and not any(d["generating"] for d in drafts)
+
+
 async def test_a_timeout_falls_back(
     llm_app: tuple[Starlette, GraphQLClient], behaviour: Behaviour
 ) -> None:
@@ -241,6 +263,27 @@ async def test_without_an_llm_templates_are_the_normal_path(
 @pytest.fixture
 def frameworks_dir(mini_frameworks: Path) -> Path:
     return mini_frameworks
+
+
+async def test_drafts_read_back_by_node_and_by_assessment_with_their_controls(
+    alice: GraphQLClient, bob: GraphQLClient
+) -> None:
+    assessment = await prepare(alice)
+    drafted = (await draft(alice, assessment))["drafts"]
+    query = """query($a: ID!) { assessment(id: $a) { policyDrafts {
+      id family controlKeys controls { key name } } } }"""
+    listed = (await alice(query, {"a": assessment}))["data"]["assessment"]["policyDrafts"]
+    assert [d["id"] for d in listed] == [d["id"] for d in drafted]
+    for item in listed:
+        assert [c["key"] for c in item["controls"]] == item["controlKeys"]
+        assert all(c["name"] for c in item["controls"])
+    node = "query($d: ID!) { node(id: $d) { ... on PolicyDraft { id family } } }"
+    first = drafted[0]
+    found = (await alice(node, {"d": first["id"]}))["data"]["node"]
+    assert found == {"id": first["id"], "family": first["family"]}
+    # Another tenant's draft reads exactly like a missing one.
+    assert (await bob(node, {"d": first["id"]}))["data"]["node"] is None
+    assert (await bob(query, {"a": assessment}))["data"]["assessment"] is None
 
 
 async def test_review_keeps_earlier_bodies(alice: GraphQLClient, bob: GraphQLClient) -> None:
@@ -320,8 +363,13 @@ def test_streaming_progress_subscription(llm_settings: Settings, behaviour: Beha
                     pieces.append(event["text"])
         assert pieces and json.loads("".join(pieces))["title"] == "Access Control Policy"
         assert final.startswith("# Access Control Policy")
-        stored = gql("query($a: ID!) { node(id: $a) { id } }", {"a": access["id"]})
-        assert "errors" not in stored
+        stored = gql(
+            "query($a: ID!) { node(id: $a) { ... on PolicyDraft { id generating body } } }",
+            {"a": access["id"]},
+        )
+        assert stored["data"]["node"]["id"] == access["id"]
+        assert stored["data"]["node"]["generating"] is False
+        assert stored["data"]["node"]["body"] == final
 
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -22,6 +22,8 @@ from service.api.types.organization import (
     OrganizationEdge,
     OrganizationType,
 )
+from service.api.types.policy import TYPE_NAME as POLICY_DRAFT
+from service.api.types.policy import PolicyDraftType
 from service.auth.principal import Permission
 from service.errors import InvalidInput
 from service.storage.repositories import AuditRepository
@@ -76,6 +78,9 @@ async def node(info: Info, id: strawberry.ID) -> Node | None:
     if type_name == ASSESSMENT:
         view = await info.context.assessment_loader.load(object_id)
         return AssessmentType.of(view) if view else None
+    if type_name == POLICY_DRAFT:
+        draft = await info.context.drafting.get(object_id)
+        return PolicyDraftType.of(draft) if draft else None
     return None
 
 

@@ -22,7 +22,7 @@ from typing import Any, Protocol, cast
 
 import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from openai import APIConnectionError, APIStatusError, APITimeoutError, AsyncOpenAI
+from openai import APIConnectionError, APIError, APIStatusError, APITimeoutError, AsyncOpenAI
 from openai.types.chat import ChatCompletionMessageParam
 from openai.types.shared_params import ResponseFormatJSONSchema
 from pydantic import ValidationError
@@ -220,6 +220,12 @@ class OpenAIDrafter:
             except APIConnectionError:
                 if attempt == self.retries:
                     raise DrafterUnavailable("LLM endpoint unreachable") from None
+            except (APIError, ValueError) as error:
+                # An error event in the middle of a stream, or a body that is not the JSON
+                # the protocol promises: retried like a 5xx.
+                if attempt == self.retries:
+                    reason = type(error).__name__
+                    raise DrafterUnavailable(f"LLM stream failed ({reason})") from None
             await asyncio.sleep(self.backoff * 2**attempt)
         raise DrafterUnavailable("LLM endpoint kept failing")
 

@@ -187,6 +187,9 @@ class DraftingService:
             except DrafterUnavailable as error:
                 await self._spend(scope.organization_id, error.tokens)
                 reason = f"LLM drafting failed ({error}); drafted from templates"
+            except Exception as error:  # a draft must never be left half-written
+                log.exception("llm drafter failed unexpectedly", error_type=type(error).__name__)
+                reason = "LLM drafting failed unexpectedly; drafted from templates"
         result = await self.templates.draft(request)
         return result, reason
 

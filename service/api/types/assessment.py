@@ -26,6 +26,7 @@ from service.storage.documents import AssessmentRecord
 
 if TYPE_CHECKING:
     from service.api.types.organization import OrganizationType
+    from service.api.types.policy import PolicyDraftType
 
 TYPE_NAME = "Assessment"
 
@@ -443,6 +444,16 @@ class AssessmentType(Node):
             if headline is not None:
                 return ReadinessReport(headline=headline, full=full)
         return ReadinessReport(headline=(await self.view(info)).report, full=full)
+
+    @strawberry.field(description="Policies drafted for this assessment, oldest first.")
+    async def policy_drafts(
+        self, info: strawberry.Info
+    ) -> list[Annotated[PolicyDraftType, strawberry.lazy("service.api.types.policy")]]:
+        from service.api.types.policy import PolicyDraftType  # noqa: PLC0415
+
+        assert self.record.id is not None  # noqa: S101
+        records = await info.context.drafting.list_for(self.record.id, self.record.organization_id)
+        return [PolicyDraftType.of(r) for r in records]
 
     @strawberry.field(
         description="Progress since an earlier assessment of the same organisation: by default "

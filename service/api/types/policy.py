@@ -8,6 +8,7 @@ from enum import Enum
 import strawberry
 
 from service.api.ids import encode_id
+from service.api.types.catalog import Control
 from service.api.types.node import Node
 from service.storage.documents import PolicyDraftRecord
 
@@ -66,6 +67,18 @@ class PolicyDraftType(Node):
     @strawberry.field
     def family(self) -> str:
         return self.record.family
+
+    @strawberry.field(description="The controls this policy documents.")
+    async def controls(self, info: strawberry.Info) -> list[Control]:
+        view = await info.context.assessment_loader.load(self.record.assessment_id)
+        if view is None:
+            return []
+        framework = view.framework
+        return [
+            Control.of(framework, framework.controls[k])
+            for k in self.record.controls
+            if k in framework.controls
+        ]
 
     @strawberry.field(description="Keys of the controls this policy documents.")
     def control_keys(self) -> list[str]:
