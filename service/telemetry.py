@@ -48,6 +48,9 @@ def get_logger(name: str) -> structlog.stdlib.BoundLogger:
     return logger
 
 
+MAX_OPERATION_NAMES = 200
+
+
 class Metrics:
     """The service's Prometheus metrics, in a registry owned by one app instance."""
 
@@ -61,8 +64,8 @@ class Metrics:
         )
         self.latency = Histogram(
             "graphql_operation_duration_seconds",
-            "GraphQL operation latency by operation name",
-            ["operation"],
+            "GraphQL operation latency by operation name and outcome",
+            ["operation", "outcome"],
             registry=self.registry,
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
         )
@@ -72,6 +75,19 @@ class Metrics:
             ["path", "status"],
             registry=self.registry,
         )
+        self._operation_names: set[str] = set()
+
+    def operation_label(self, name: str | None) -> str:
+        """The label for an operation name. Names come from clients, so the first
+        ``MAX_OPERATION_NAMES`` seen get a series each and later ones share "other":
+        a client cannot grow the registry without bound."""
+        label = (name or "anonymous")[:64]
+        if label in self._operation_names:
+            return label
+        if len(self._operation_names) >= MAX_OPERATION_NAMES:
+            return "other"
+        self._operation_names.add(label)
+        return label
 
 
 class RequestContextMiddleware:

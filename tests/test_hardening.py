@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from pathlib import Path
 
 import httpx
 import pytest
+import strawberry
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
@@ -179,3 +181,49 @@ async def test_production_hides_introspection_ide_and_error_details(
             headers={"Authorization": f"Bearer {key}"},
         )
         assert "introspection" in introspection.json()["errors"][0]["message"].lower()
+
+
+def _failing_schema(production: bool) -> strawberry.Schema:
+    """A schema with our error shaping whose resolvers fail in an unexpected way."""
+    from service.api.extensions import error_shaping
+
+    @strawberry.type
+    class Query:
+        @strawberry.field
+        def boom(self) -> int:
+            raise RuntimeError("SECRET-INTERNAL-DETAIL")
+
+    @strawberry.type
+    class Subscription:
+        @strawberry.subscription
+        async def ticks(self) -> AsyncGenerator[int, None]:
+            yield 1
+            raise RuntimeError("SECRET-INTERNAL-DETAIL")
+
+    return strawberry.Schema(
+        query=Query, subscription=Subscription, extensions=[error_shaping(production)]
+    )
+
+
+@pytest.mark.parametrize("production", [True, False])
+async def test_unexpected_errors_are_masked_in_production_also_in_subscriptions(
+    production: bool,
+) -> None:
+    schema = _failing_schema(production)
+    result = await schema.execute("{ boom }")
+    assert result.errors is not None
+    messages = [e.message for e in result.errors]
+    stream = await schema.subscribe("subscription { ticks }")
+    # Read each event as it arrives, as a WebSocket handler sends it: fixing it up later
+    # would be too late for the client.
+    seen: list[tuple[str, object]] = []
+    async for event in stream:  # type: ignore[union-attr]
+        seen += [(e.message, (e.extensions or {}).get("code")) for e in event.errors or []]
+    assert seen
+    messages += [m for m, _ in seen]
+    codes = {(e.extensions or {}).get("code") for e in result.errors} | {c for _, c in seen}
+    assert codes == {"INTERNAL_SERVER_ERROR"}
+    if production:
+        assert all("SECRET" not in m for m in messages), messages
+    else:
+        assert all("SECRET-INTERNAL-DETAIL" in m for m in messages), messages

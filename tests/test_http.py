@@ -38,7 +38,27 @@ async def test_metrics_count_operations_by_name_and_outcome(
     text = (await client.get("/metrics")).text
     assert 'graphql_operations_total{operation="Mine",outcome="ok"} 1.0' in text
     assert 'graphql_operations_total{operation="Broken",outcome="error"} 1.0' in text
-    assert 'graphql_operation_duration_seconds_count{operation="Mine"} 1.0' in text
+    assert 'graphql_operation_duration_seconds_count{operation="Mine",outcome="ok"} 1.0' in text
+    assert (
+        'graphql_operation_duration_seconds_count{operation="Broken",outcome="error"} 1.0' in text
+    )
+
+
+async def test_client_chosen_operation_names_cannot_grow_the_metrics_without_bound(
+    client: httpx.AsyncClient, alice: GraphQLClient
+) -> None:
+    from service.telemetry import MAX_OPERATION_NAMES
+
+    for n in range(MAX_OPERATION_NAMES + 20):
+        await alice(f"query Q{n} {{ __typename }}")
+    text = (await client.get("/metrics")).text
+    named = {
+        line.split('operation="')[1].split('"')[0]
+        for line in text.splitlines()
+        if line.startswith("graphql_operations_total{")
+    }
+    assert len(named) <= MAX_OPERATION_NAMES + 1
+    assert 'graphql_operations_total{operation="other",outcome="ok"} 20.0' in text
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from graphql import ASTValidationRule, GraphQLError
 from pymongo.errors import PyMongoError
@@ -68,12 +69,20 @@ def error_shaping(production: bool) -> Callable[[], SchemaExtension]:
 
         def on_operation(self) -> Iterator[None]:
             yield
-            result = self.execution_context.result
-            errors = getattr(result, "errors", None)
-            if result is not None and errors:
-                result.errors = [_reshape(error, production) for error in errors]
+            _reshape_result(self.execution_context.result, production)
+
+        def on_stream_result(self, result: Any) -> Iterator[None]:
+            """Each event of a subscription, before it reaches the client."""
+            _reshape_result(result, production)
+            yield
 
     return ErrorShaping
+
+
+def _reshape_result(result: Any, production: bool) -> None:
+    errors = getattr(result, "errors", None)
+    if result is not None and errors:
+        result.errors = [_reshape(error, production) for error in errors]
 
 
 def operation_metrics(metrics: Metrics) -> Callable[[], SchemaExtension]:
@@ -82,7 +91,7 @@ def operation_metrics(metrics: Metrics) -> Callable[[], SchemaExtension]:
             started = time.perf_counter()
             yield
             context = self.execution_context
-            name = (context.operation_name or "anonymous")[:64]
+            name = metrics.operation_label(context.operation_name)
             result = context.result
             errors = getattr(result, "errors", None) or []
             if any(
@@ -96,6 +105,7 @@ def operation_metrics(metrics: Metrics) -> Callable[[], SchemaExtension]:
             else:
                 outcome = "ok"
             metrics.operations.labels(operation=name, outcome=outcome).inc()
-            metrics.latency.labels(operation=name).observe(time.perf_counter() - started)
+            elapsed = time.perf_counter() - started
+            metrics.latency.labels(operation=name, outcome=outcome).observe(elapsed)
 
     return OperationMetrics
