@@ -10,6 +10,7 @@ import yaml
 
 from service.catalog.authoring import SCHEMAS, render
 from service.catalog.loader import load_directory
+from service.catalog.validation import CatalogError
 from service.storage.documents import FrameworkRecord, QuestionnaireRecord
 from tests import catalog_samples
 from tests.conftest import CommandCounter, GraphQLClient, user_key
@@ -153,6 +154,34 @@ async def test_a_changed_document_is_a_new_version_and_assessments_stay_pinned(
         "framework": {"version": "1"},
         "questionnaire": {"version": "1"},
     }
+
+
+async def test_a_bad_questionnaire_publishes_nothing_not_even_its_framework(
+    alice: GraphQLClient, frameworks_dir: Path
+) -> None:
+    before = (await FrameworkRecord.count(), await QuestionnaireRecord.count())
+    changed = catalog_samples.framework()
+    changed["criteria"][0]["title"] = "Access, revised"
+    (frameworks_dir / "mini" / "framework.yaml").write_text(yaml.safe_dump(changed))
+    broken = catalog_samples.questionnaire()
+    broken["sections"][0]["questions"][0]["controls"] = ["NOPE-99"]
+    questionnaire_file = next((frameworks_dir / "mini").glob("questionnaire*.yaml"))
+    questionnaire_file.write_text(yaml.safe_dump(broken))
+    with pytest.raises(CatalogError) as refused:
+        await load_directory(frameworks_dir)
+    assert any("NOPE-99" in p and p.startswith("questionnaire ") for p in refused.value.problems)
+    assert (await FrameworkRecord.count(), await QuestionnaireRecord.count()) == before
+    latest = (await alice(FRAMEWORK, {"key": "mini"}))["data"]["framework"]
+    assert latest["version"] == "1"
+
+
+async def test_a_yaml_syntax_error_is_a_clear_problem(
+    alice: GraphQLClient, frameworks_dir: Path
+) -> None:
+    (frameworks_dir / "mini" / "framework.yaml").write_text("key: mini\ncriteria: [\n  - {")
+    with pytest.raises(CatalogError) as refused:
+        await load_directory(frameworks_dir)
+    assert refused.value.problems[0].startswith("framework.yaml: not valid YAML at line ")
 
 
 async def test_owner_imports_a_private_framework(alice: GraphQLClient, bob: GraphQLClient) -> None:

@@ -19,6 +19,7 @@ import yaml
 from service.catalog.catalog import Catalog
 from service.catalog.publishing import publish_framework, publish_questionnaire
 from service.catalog.repository import CatalogRepository
+from service.catalog.validation import CatalogError, parse_framework, parse_questionnaire
 
 
 @dataclass
@@ -28,9 +29,14 @@ class LoadReport:
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
-    loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise CatalogError([f"{path.name}: not valid YAML{where}"]) from None
     if not isinstance(loaded, dict):
-        raise TypeError(f"{path}: a catalog document must be a mapping")
+        raise CatalogError([f"{path.name}: a catalog document must be a mapping"])
     return loaded
 
 
@@ -55,11 +61,38 @@ def read_catalog(root: Path) -> list[tuple[dict[str, Any] | None, list[dict[str,
     ]
 
 
+def check_catalog(bundles: list[tuple[dict[str, Any] | None, list[dict[str, Any]]]]) -> None:
+    """Validate every document before anything is published, so a bad questionnaire
+    never leaves its new framework version published without it; raises
+    ``CatalogError`` listing every problem of every document."""
+    problems: list[str] = []
+    for framework_raw, questionnaires in bundles:
+        framework = None
+        if framework_raw is not None:
+            try:
+                framework = parse_framework(framework_raw)
+            except CatalogError as error:
+                key = framework_raw.get("key", "?")
+                problems += [f"framework {key}: {p}" for p in error.problems]
+        for questionnaire in questionnaires:
+            if framework is None or questionnaire.get("framework") != framework.key:
+                continue  # checked against the published framework when it is published
+            try:
+                parse_questionnaire(questionnaire, framework)
+            except CatalogError as error:
+                key = questionnaire.get("key", "?")
+                problems += [f"questionnaire {key}: {p}" for p in error.problems]
+    if problems:
+        raise CatalogError(problems)
+
+
 async def load_directory(root: Path, repository: CatalogRepository | None = None) -> LoadReport:
     repository = repository or CatalogRepository(Catalog())
     report = LoadReport()
     # Parsing YAML is blocking work: keep it off the event loop.
-    for framework, questionnaires in await asyncio.to_thread(read_catalog, root):
+    bundles = await asyncio.to_thread(read_catalog, root)
+    check_catalog(bundles)
+    for framework, questionnaires in bundles:
         if framework is not None:
             outcome = await publish_framework(framework)
             (report.published if outcome.new else report.unchanged).append(outcome.label)
