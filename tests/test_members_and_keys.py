@@ -170,6 +170,30 @@ async def test_every_mutation_writes_an_audit_event_for_owners(
         {"id": assessment},
     )
     assert conflict["data"]["saveAnswers"]["errors"][0]["code"] == "VERSION_CONFLICT"
+    more = [
+        (
+            "mutation($id: ID!) { r: exportAssessment(input: {assessmentId: $id, format: CSV}) { errors { code } } }",
+            {"id": assessment},
+        ),
+        (
+            'mutation($id: ID!) { r: draftPolicies(input: {assessmentId: $id, controlKeys: ["IAM-01"]}) { errors { code } } }',
+            {"id": assessment},
+        ),
+        (
+            "mutation($id: ID!) { r: submitAssessment(input: {assessmentId: $id}) { errors { code } } }",
+            {"id": assessment},
+        ),
+        (
+            "mutation($id: ID!) { r: reopenAssessment(input: {assessmentId: $id}) { errors { code } } }",
+            {"id": assessment},
+        ),
+        (
+            'mutation($org: ID!) { r: changeMemberRole(input: {organizationId: $org, subject: "user:bob", role: VIEWER}) { errors { code } } }',
+            {"org": org},
+        ),
+    ]
+    for mutation, variables in more:
+        assert (await alice(mutation, variables))["data"]["r"]["errors"] == [], mutation
     events = (
         await alice(
             "query($id: ID!) { organization(id: $id) { auditEvents(first: 50) { edges { node { actor action targetType details requestId } } } } }",
@@ -178,6 +202,11 @@ async def test_every_mutation_writes_an_audit_event_for_owners(
     )["data"]["organization"]["auditEvents"]["edges"]
     actions = [e["node"]["action"] for e in events]
     assert actions == [
+        "changeMemberRole",
+        "reopenAssessment",
+        "submitAssessment",
+        "draftPolicies",
+        "exportAssessment",
         "saveAnswers",
         "createAssessment",
         "renameOrganization",
@@ -188,7 +217,10 @@ async def test_every_mutation_writes_an_audit_event_for_owners(
         e["node"]["actor"] == "user:alice" and len(e["node"]["requestId"]) == 32 for e in events
     )
     assert "secret note" not in str(events)
-    assert '"yes"' not in events[0]["node"]["details"]
+    saved = next(e["node"] for e in events if e["node"]["action"] == "saveAnswers")
+    assert '"yes"' not in saved["details"]
+    exported = next(e["node"] for e in events if e["node"]["action"] == "exportAssessment")
+    assert exported["targetType"] == "Assessment" and '"CSV"' in exported["details"]
     denied = await bob(
         "query($id: ID!) { organization(id: $id) { auditEvents { edges { cursor } } } }",
         {"id": org},

@@ -20,6 +20,7 @@ from service.errors import NotFound
 from service.reports import formats, oscal
 from service.reports.content import Comparison, compare, report_document
 from service.storage.repositories import AssessmentRepository, OrganizationRepository
+from service.storage.writes import audit_event, write
 
 
 class ExportFormat(StrEnum):
@@ -102,7 +103,9 @@ class ReportService:
         return compare(view, previous) if previous else None
 
     async def content(self, assessment_id: ObjectId | None) -> dict[str, Any]:
-        view = await self._view(assessment_id, "assessmentId")
+        return await self._content(await self._view(assessment_id, "assessmentId"))
+
+    async def _content(self, view: AssessmentView) -> dict[str, Any]:
         organization = await self.organizations.get(view.record.organization_id)
         return report_document(
             view,
@@ -113,10 +116,23 @@ class ReportService:
         )
 
     async def export(self, assessment_id: ObjectId | None, fmt: ExportFormat) -> ExportedFile:
-        content = await self.content(assessment_id)
+        """The report as a file; who exported which assessment, in which format, goes to the
+        audit log (a readiness report maps a company's weaknesses)."""
+        view = await self._view(assessment_id, "assessmentId")
+        content = await self._content(view)
         suffix, content_type, render = _RENDERERS[fmt]
         framework = content["assessment"]["framework"]["key"]
         name = (
             f"{framework}-readiness-{_slug(content['organization'])}-{content['assessment']['id']}"
         )
-        return ExportedFile(f"{name}.{suffix}", content_type, render(content))
+        exported = ExportedFile(f"{name}.{suffix}", content_type, render(content))
+        event = audit_event(
+            self.assessments.access.principal,
+            "exportAssessment",
+            "Assessment",
+            view.record.id,
+            view.record.organization_id,
+            format=fmt.value,
+        )
+        await write([], event)
+        return exported
