@@ -28,7 +28,28 @@ def _add_request_id(
 
 
 def configure_logging(level: str = "INFO") -> None:
-    logging.basicConfig(format="%(message)s", stream=sys.stderr, level=level.upper(), force=True)
+    # Libraries log through the standard library: render their records as the same JSON
+    # lines as ours, so every line on stderr parses.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[
+                structlog.stdlib.add_log_level,
+                structlog.stdlib.add_logger_name,
+                structlog.processors.TimeStamper(fmt="iso", utc=True),
+                _add_request_id,
+            ],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                structlog.processors.JSONRenderer(),
+            ],
+        )
+    )
+    logging.basicConfig(handlers=[handler], level=level.upper(), force=True)
+    # Strawberry logs every error of a result; error shaping logs the unexpected ones
+    # once, with the request id, and domain errors are answers, not incidents.
+    logging.getLogger("strawberry.execution").setLevel(logging.CRITICAL)
     structlog.configure(
         processors=[
             structlog.stdlib.add_log_level,

@@ -69,3 +69,7 @@ async def test_logs_hold_no_secrets_or_answers(
     assert all(len(line["request_id"]) == 32 for line in requests)
     for forbidden in (key, secret, "TOP-SECRET-NOTE", "rk_wrong", "Bearer"):
         assert forbidden not in output, forbidden
+    # Every line is JSON, library records included (a refused page size above is one).
+    for line in captured.err.splitlines():
+        if line.strip():
+            json.loads(line)
