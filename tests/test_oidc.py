@@ -209,6 +209,23 @@ async def test_jwks_url_is_cached_and_unknown_kids_refresh_at_most_once_a_minute
     assert handler.hits == 2
 
 
+async def test_an_unreachable_jwks_url_is_not_asked_again_on_every_request(
+    jwks_server: tuple[str, type[_JwksHandler]],
+) -> None:
+    url, handler = jwks_server
+    source = JwksSource(url=url.replace("/jwks.json", "/missing.json"))
+    handler.body = b"not json"
+    verifier = TokenVerifier(ISSUER, AUDIENCE, source)
+    for _ in range(5):
+        with pytest.raises(InvalidToken):
+            await verifier.verify(token())
+    assert handler.hits == 1  # one failed fetch; the next requests fail at once
+    handler.body = json.dumps(public_jwks(RSA)).encode()
+    source._failed_at -= 6  # the retry delay has passed
+    assert (await verifier.verify(token()))["sub"] == "user:oidc"
+    assert handler.hits == 2
+
+
 def test_production_without_mongodb_uri_refuses_to_start() -> None:
     settings = Settings(
         environment="production",

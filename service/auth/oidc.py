@@ -28,11 +28,18 @@ from joserfc.jwt import JWTClaimsRegistry
 ALGORITHMS = {"RS256": "RSA", "ES256": "EC"}
 LEEWAY_SECONDS = 60
 REFRESH_INTERVAL_SECONDS = 60.0
+# While the issuer's keys cannot be fetched and none are cached, requests fail at once
+# for this long after a failed attempt instead of each waiting on the issuer again.
+RETRY_AFTER_FAILURE_SECONDS = 5.0
 MAX_TOKEN_LENGTH = 8192
 
 
 class InvalidToken(Exception):
     """The token is not acceptable; the reason is logged, never shown to the caller."""
+
+
+class KeysUnavailable(OSError):
+    """The issuer's keys could not be fetched a moment ago; not tried again yet."""
 
 
 def _header(token: str) -> dict[str, Any]:
@@ -56,6 +63,7 @@ class JwksSource:
         self.path = path
         self._keys: KeySet | None = None
         self._fetched_at = 0.0
+        self._failed_at = -RETRY_AFTER_FAILURE_SECONDS
         self._lock = asyncio.Lock()
 
     async def _load(self) -> KeySet:
@@ -71,11 +79,17 @@ class JwksSource:
 
     async def keys(self, kid: str | None) -> KeySet:
         async with self._lock:
+            now = time.monotonic()
+            if self._keys is None and now - self._failed_at < RETRY_AFTER_FAILURE_SECONDS:
+                raise KeysUnavailable("signing keys unavailable; retrying shortly")
             known = self._keys is not None and any(k.kid == kid for k in self._keys)
-            stale = time.monotonic() - self._fetched_at > REFRESH_INTERVAL_SECONDS
+            stale = now - self._fetched_at > REFRESH_INTERVAL_SECONDS
             if self._keys is None or (not known and stale and self.url is not None):
                 try:
                     self._keys = await self._load()
+                except BaseException:
+                    self._failed_at = time.monotonic()
+                    raise
                 finally:
                     self._fetched_at = time.monotonic()
             return self._keys
