@@ -286,4 +286,17 @@ async def test_html_renders_its_charts_in_headless_chromium(
     )
     assert bar_blue > 5_000
     assert severity_red > 200
+
+    def near(colour: str, tolerance: int = 30) -> int:
+        r0, g0, b0 = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+        return sum(
+            n
+            for (r, g, b), n in counts.items()
+            if abs(r - r0) + abs(g - g0) + abs(b - b0) < tolerance
+        )
+
+    # Gaps by kind and by severity share the series colours: the second and third
+    # series (orange, yellow) come only from those two charts.
+    assert near("#ea580c") > 200, near("#ea580c")
+    assert near("#ca8a04") > 100, near("#ca8a04")
     assert len(counts) > 50  # text, lines and bars: far from a blank page
