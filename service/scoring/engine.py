@@ -179,7 +179,7 @@ class _Plan:
 
 
 _PLAN_CACHE_SIZE = 512
-_RESULTS_SIZE = 100_000
+_RESULTS_SIZE = 50_000  # about 400 bytes an entry: 20 MB at most per catalog version
 
 
 def plan(model: EngineModel, scope: frozenset[str], answers: Mapping[str, str]) -> _Plan:
