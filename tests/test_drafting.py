@@ -567,3 +567,55 @@ def test_every_template_is_shipped_in_the_wheel() -> None:
     templates = {path for path in TEMPLATES.rglob("*") if path.is_file()}
     assert len(templates) > 20
     assert templates <= shipped, sorted(str(path) for path in templates - shipped)
+
+
+def test_a_connection_holds_a_bounded_number_of_subscriptions(
+    llm_settings: Settings, behaviour: Behaviour
+) -> None:
+    behaviour.delay = 0.3  # drafts keep generating while the subscriptions are opened
+    settings = llm_settings.model_copy(update={"max_subscriptions_per_connection": 2})
+    app = create_app(settings)
+    with TestClient(app) as http:
+        key = http.portal.call(user_key, "user:many")  # type: ignore[union-attr]
+        headers = {"Authorization": f"Bearer {key}"}
+
+        def gql(query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+            return http.post(
+                "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+            ).json()
+
+        org = gql('mutation { createOrganization(input: {name: "Many"}) { organization { id } } }')[
+            "data"
+        ]["createOrganization"]["organization"]["id"]
+        assessment = gql(
+            'mutation($o: ID!) { createAssessment(input: {organizationId: $o, name: "a", frameworkKey: "mini", scope: [], auditType: TYPE_2}) { assessment { id } } }',
+            {"o": org},
+        )["data"]["createAssessment"]["assessment"]["id"]
+        gql(
+            'mutation($a: ID!) { saveAnswers(input: {assessmentId: $a, expectedVersion: 1, answers: [{questionKey: "iam.reviews", value: "no"}]}) { errors { code } } }',
+            {"a": assessment},
+        )
+        started = gql(DRAFT, {"a": assessment, "stream": True})["data"]["draftPolicies"]
+        draft_id = started["drafts"][0]["id"]
+        with http.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+            ws.send_json({"type": "connection_init", "payload": {"Authorization": f"Bearer {key}"}})
+            assert ws.receive_json()["type"] == "connection_ack"
+            for n in range(3):
+                ws.send_json(
+                    {
+                        "type": "subscribe",
+                        "id": f"s{n}",
+                        "payload": {
+                            "query": "subscription($d: ID!) { policyDraftProgress(draftId: $d) { done } }",
+                            "variables": {"d": draft_id},
+                        },
+                    }
+                )
+            # Read until each subscription has ended, one way or the other.
+            ended: dict[str, dict[str, Any]] = {}
+            while len(ended) < 3:
+                message = ws.receive_json()
+                if message["type"] in ("error", "complete"):
+                    ended[message["id"]] = message
+            assert [ended[f"s{n}"]["type"] for n in range(3)] == ["complete", "complete", "error"]
+            assert "Subscription limit reached" in ended["s2"]["payload"][0]["message"]
