@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from beanie import SortDirection
 from bson import ObjectId
 
 from service.assessment.service import AssessmentService, AssessmentView
@@ -28,10 +27,10 @@ from service.drafting.progress import ProgressHub
 from service.drafting.prompt import ControlFacts, CriterionFacts, DraftRequest
 from service.errors import InvalidInput, InvalidState, LimitExceeded, NotFound
 from service.scoring.model import GapKind
-from service.storage.documents import LlmUsage, Organization, PolicyDraftRecord
-from service.storage.repositories import document_of, now
+from service.storage.documents import PolicyDraftRecord
+from service.storage.repositories import DraftRepository, now
 from service.storage.tenancy import Access, TenantScope
-from service.storage.writes import GuardedUpdate, GuardFailed, Insert, audit_event, write
+from service.storage.writes import audit_event
 from service.telemetry import get_logger
 
 MAX_CONTROLS = 200
@@ -158,20 +157,6 @@ class DraftingService:
     def _today() -> str:
         return datetime.now(UTC).date().isoformat()
 
-    async def _tokens_used(self, organization_id: ObjectId) -> int:
-        usage = await LlmUsage.find_one(
-            LlmUsage.organization_id == organization_id, LlmUsage.day == self._today()
-        )
-        return usage.tokens if usage else 0
-
-    async def _spend(self, organization_id: ObjectId, tokens: int) -> None:
-        if tokens > 0:
-            await LlmUsage.get_pymongo_collection().update_one(
-                {"organization_id": organization_id, "day": self._today()},
-                {"$inc": {"tokens": tokens}},
-                upsert=True,
-            )
-
     # -- drafting -------------------------------------------------------------------
 
     async def _generate(
@@ -185,7 +170,7 @@ class DraftingService:
             try:
                 return await self.config.llm.draft(request, progress), None
             except DrafterUnavailable as error:
-                await self._spend(scope.organization_id, error.tokens)
+                await DraftRepository(scope).spend(self._today(), error.tokens)
                 reason = f"LLM drafting failed ({error}); drafted from templates"
             except Exception as error:  # a draft must never be left half-written
                 log.exception("llm drafter failed unexpectedly", error_type=type(error).__name__)
@@ -223,9 +208,8 @@ class DraftingService:
         assert record.id is not None  # noqa: S101
         try:
             result, reason = await self._generate(scope, request, record.id)
-            await self._spend(
-                scope.organization_id, result.prompt_tokens + result.completion_tokens
-            )
+            drafts = DraftRepository(scope)
+            await drafts.spend(self._today(), result.prompt_tokens + result.completion_tokens)
             fields = {
                 "title": result.document.title,
                 "body": to_markdown(result.document),
@@ -239,9 +223,7 @@ class DraftingService:
                 "fallback_reason": reason,
                 "updated_at": now(),
             }
-            await PolicyDraftRecord.get_pymongo_collection().update_one(
-                {"_id": record.id}, {"$set": fields}
-            )
+            await drafts.finish(record.id, fields)
             finished: PolicyDraftRecord = record.model_copy(update=fields)
             return finished
         finally:
@@ -264,13 +246,14 @@ class DraftingService:
         if view is None:
             raise NotFound("assessment not found", ("input", "assessmentId"))
         scope = await self.access.scope(view.record.organization_id, Permission.ASSESS)
-        organization = await Organization.get(scope.organization_id)
+        drafts = DraftRepository(scope)
+        organization = await drafts.organization()
         requests = self._requests(
             view, control_keys, organization.name if organization else "[TO CONFIRM: company name]"
         )
         if (
             self.config.llm is not None
-            and await self._tokens_used(scope.organization_id) >= self.config.daily_token_budget
+            and await drafts.tokens_used(self._today()) >= self.config.daily_token_budget
         ):
             raise LimitExceeded(
                 "the organisation's daily drafting token budget is spent; retry tomorrow"
@@ -278,8 +261,8 @@ class DraftingService:
         records = [self._record(view, request, ObjectId()) for request in requests]
         for record in records:
             self.hub.open(record.id)  # type: ignore[arg-type]
-        await write(
-            [Insert(PolicyDraftRecord, document_of(r)) for r in records],
+        await drafts.insert(
+            records,
             audit_event(
                 self.access.principal,
                 "draftPolicies",
@@ -302,21 +285,13 @@ class DraftingService:
         )
 
     async def get(self, draft_id: ObjectId) -> PolicyDraftRecord | None:
-        roles = await self.access.roles()
-        return await PolicyDraftRecord.find_one(
-            {"_id": draft_id, "organization_id": {"$in": list(roles)}}
-        )
+        return await DraftRepository.visible(self.access, draft_id)
 
     async def list_for(
         self, assessment_id: ObjectId, organization_id: ObjectId
     ) -> list[PolicyDraftRecord]:
-        await self.access.scope(organization_id)
-        return (
-            await PolicyDraftRecord.find(
-                {"organization_id": organization_id, "assessment_id": assessment_id}
-            )
-            .sort([("_id", SortDirection.ASCENDING)])
-            .to_list()
+        return await DraftRepository(await self.access.scope(organization_id)).for_assessment(
+            assessment_id
         )
 
     async def review(
@@ -346,30 +321,17 @@ class DraftingService:
         }
         if body is not None:
             fields["body"] = body
-        guard = {
-            "_id": record.id,
-            "organization_id": scope.organization_id,
-            "version": record.version,
-        }
-        try:
-            await write(
-                [
-                    GuardedUpdate(
-                        PolicyDraftRecord, guard, {"$set": fields, "$push": {"revisions": revision}}
-                    )
-                ],
-                audit_event(
-                    self.access.principal,
-                    "reviewPolicyDraft",
-                    "PolicyDraft",
-                    record.id,
-                    scope.organization_id,
-                    status=status,
-                    edited=body is not None,
-                ),
-            )
-        except GuardFailed:
-            raise InvalidState("the draft changed meanwhile; reload and retry") from None
+        event = audit_event(
+            self.access.principal,
+            "reviewPolicyDraft",
+            "PolicyDraft",
+            record.id,
+            scope.organization_id,
+            status=status,
+            edited=body is not None,
+        )
+        if not await DraftRepository(scope).review(record, fields, revision, event):
+            raise InvalidState("the draft changed meanwhile; reload and retry")
         reviewed: PolicyDraftRecord = record.model_copy(
             update={**fields, "revisions": [*record.revisions, revision]}
         )

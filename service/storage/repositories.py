@@ -23,8 +23,10 @@ from service.storage.documents import (
     ApiKey,
     AssessmentRecord,
     AuditEvent,
+    LlmUsage,
     Membership,
     Organization,
+    PolicyDraftRecord,
 )
 from service.storage.tenancy import Access, TenantScope
 
@@ -534,6 +536,81 @@ class MembershipRepository:
         except GuardFailed:
             return False
         return True
+
+
+class DraftRepository:
+    """Policy drafts and the LLM token budget of one organisation."""
+
+    def __init__(self, scope: TenantScope) -> None:
+        self.scope = scope
+
+    @staticmethod
+    async def visible(access: Access, draft_id: ObjectId) -> PolicyDraftRecord | None:
+        """A draft of any organisation ``access`` belongs to; None for another tenant's."""
+        roles = await access.roles()
+        return await PolicyDraftRecord.find_one(
+            {"_id": draft_id, "organization_id": {"$in": list(roles)}}
+        )
+
+    async def organization(self) -> Organization | None:
+        return await Organization.get(self.scope.organization_id)
+
+    async def for_assessment(self, assessment_id: ObjectId) -> list[PolicyDraftRecord]:
+        return (
+            await PolicyDraftRecord.find(
+                {"organization_id": self.scope.organization_id, "assessment_id": assessment_id}
+            )
+            .sort([("_id", SortDirection.ASCENDING)])
+            .to_list()
+        )
+
+    async def insert(self, records: Sequence[PolicyDraftRecord], event: dict[str, Any]) -> None:
+        from service.storage.writes import Insert, write  # noqa: PLC0415
+
+        if any(r.organization_id != self.scope.organization_id for r in records):
+            raise PermissionError("draft outside the repository's scope")
+        await write([Insert(PolicyDraftRecord, document_of(r)) for r in records], event)
+
+    async def finish(self, draft_id: ObjectId, fields: dict[str, Any]) -> None:
+        await PolicyDraftRecord.get_pymongo_collection().update_one(
+            {"_id": draft_id, "organization_id": self.scope.organization_id}, {"$set": fields}
+        )
+
+    async def review(
+        self,
+        record: PolicyDraftRecord,
+        fields: dict[str, Any],
+        revision: dict[str, Any],
+        event: dict[str, Any],
+    ) -> bool:
+        """Apply a review to the version read; False when the draft changed meanwhile."""
+        from service.storage.writes import GuardedUpdate, GuardFailed, write  # noqa: PLC0415
+
+        guard = {
+            "_id": record.id,
+            "organization_id": self.scope.organization_id,
+            "version": record.version,
+        }
+        update = {"$set": fields, "$push": {"revisions": revision}}
+        try:
+            await write([GuardedUpdate(PolicyDraftRecord, guard, update)], event)
+        except GuardFailed:
+            return False
+        return True
+
+    async def tokens_used(self, day: str) -> int:
+        usage = await LlmUsage.find_one(
+            LlmUsage.organization_id == self.scope.organization_id, LlmUsage.day == day
+        )
+        return usage.tokens if usage else 0
+
+    async def spend(self, day: str, tokens: int) -> None:
+        if tokens > 0:
+            await LlmUsage.get_pymongo_collection().update_one(
+                {"organization_id": self.scope.organization_id, "day": day},
+                {"$inc": {"tokens": tokens}},
+                upsert=True,
+            )
 
 
 class AuditRepository:
