@@ -619,3 +619,49 @@ def test_a_connection_holds_a_bounded_number_of_subscriptions(
                     ended[message["id"]] = message
             assert [ended[f"s{n}"]["type"] for n in range(3)] == ["complete", "complete", "error"]
             assert "Subscription limit reached" in ended["s2"]["payload"][0]["message"]
+
+
+def test_another_tenants_draft_cannot_be_followed(llm_settings: Settings) -> None:
+    app = create_app(llm_settings)
+    with TestClient(app) as http:
+        owner = http.portal.call(user_key, "user:owner")  # type: ignore[union-attr]
+        stranger = http.portal.call(user_key, "user:stranger")  # type: ignore[union-attr]
+        headers = {"Authorization": f"Bearer {owner}"}
+
+        def gql(query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+            return http.post(
+                "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+            ).json()
+
+        org = gql('mutation { createOrganization(input: {name: "Own"}) { organization { id } } }')[
+            "data"
+        ]["createOrganization"]["organization"]["id"]
+        assessment = gql(
+            'mutation($o: ID!) { createAssessment(input: {organizationId: $o, name: "a", frameworkKey: "mini", scope: [], auditType: TYPE_2}) { assessment { id } } }',
+            {"o": org},
+        )["data"]["createAssessment"]["assessment"]["id"]
+        drafted = gql(
+            'mutation($a: ID!) { draftPolicies(input: {assessmentId: $a, controlKeys: ["IAM-01"]}) { drafts { id } } }',
+            {"a": assessment},
+        )["data"]["draftPolicies"]["drafts"][0]["id"]
+        with http.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+            ws.send_json(
+                {"type": "connection_init", "payload": {"Authorization": f"Bearer {stranger}"}}
+            )
+            assert ws.receive_json()["type"] == "connection_ack"
+            ws.send_json(
+                {
+                    "type": "subscribe",
+                    "id": "x",
+                    "payload": {
+                        "query": "subscription($d: ID!) { policyDraftProgress(draftId: $d) { text } }",
+                        "variables": {"d": drafted},
+                    },
+                }
+            )
+            message = ws.receive_json()
+            errors = (
+                message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+            )
+            assert errors[0]["extensions"]["code"] == "NOT_FOUND"
+            assert "text" not in json.dumps(message.get("payload", {}).get("data") or {})
