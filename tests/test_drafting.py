@@ -665,3 +665,26 @@ def test_another_tenants_draft_cannot_be_followed(llm_settings: Settings) -> Non
             )
             assert errors[0]["extensions"]["code"] == "NOT_FOUND"
             assert "text" not in json.dumps(message.get("payload", {}).get("data") or {})
+
+
+@pytest.mark.parametrize(
+    ("note", "gone", "kept"),
+    [
+        ("John Smith approves access each quarter.", "John Smith", "approves access"),
+        ("The admin is Priya Patel; access via Okta.", "Priya Patel", "Okta"),
+        ("Our CISO, Jane Doe, signs the review.", "Jane Doe", "signs the review"),
+        ("Ask Maria Lopez (maria@acme.io).", "Maria Lopez", "Ask"),
+        ("Header: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl", "eyJ", "Bearer"),
+        ("Maps key AIzaSyA1234567890abcdefghijklmnopqrstuv in config.", "AIza", "Maps key"),
+        ("We use Google Workspace and AWS GuardDuty.", "[REDACTED", "Google Workspace"),
+    ],
+)
+def test_redaction_catches_people_keys_and_tokens_and_keeps_products(
+    note: str, gone: str, kept: str
+) -> None:
+    from service.drafting.redaction import redact
+
+    redacted = redact(note)
+    assert gone not in redacted, redacted
+    assert kept in redacted, redacted
+    assert "TOKEN]]" not in redacted and "[REDACTED] TOKEN]" not in redacted, redacted
