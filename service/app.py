@@ -106,7 +106,11 @@ def drafting_config(settings: Settings) -> DraftingConfig:
             retries=settings.openai_retries,
             backoff=settings.openai_backoff_seconds,
         )
-    return DraftingConfig(llm=llm, daily_token_budget=settings.draft_daily_token_budget)
+    return DraftingConfig(
+        llm=llm,
+        daily_token_budget=settings.draft_daily_token_budget,
+        token_reservation=settings.draft_token_reservation,
+    )
 
 
 def create_app(

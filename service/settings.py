@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     openai_backoff_seconds: float = Field(default=1.0, ge=0)
     # Per organisation and UTC day; past it, drafting with the LLM answers LIMIT_EXCEEDED.
     draft_daily_token_budget: int = Field(default=200_000, ge=0)
+    # Tokens set aside for each LLM draft before it is asked for, then trued up to what it
+    # used: concurrent drafts cannot overshoot the daily budget.
+    draft_token_reservation: int = Field(default=4_000, ge=1)
 
     frameworks_dir: Path = Path(__file__).resolve().parent.parent / "frameworks"
     log_level: str = "INFO"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import tomllib
 from collections.abc import AsyncIterator, Iterator
@@ -19,6 +20,7 @@ from service.drafting.document import PolicyDocument
 from service.drafting.drafters import TEMPLATES, TemplateDrafter
 from service.drafting.prompt import SYSTEM_PROMPT, ControlFacts, CriterionFacts, DraftRequest
 from service.settings import Settings
+from service.storage.documents import LlmUsage
 from tests import catalog_samples
 from tests.conftest import GraphQLClient, user_key
 from tests.fake_llm import Behaviour, serve
@@ -235,6 +237,7 @@ async def test_daily_token_budget(
         openai_base_url=llm_url,
         openai_model="m",
         draft_daily_token_budget=2000,
+        draft_token_reservation=1500,
     )
     app = create_app(settings)
     async with app.router.lifespan_context(app):
@@ -244,10 +247,47 @@ async def test_daily_token_budget(
             client = GraphQLClient(http, await user_key("user:spender"))
             assessment = await prepare(client)
             first = await draft(client, assessment)
-            assert first["errors"] == []  # 2 x 1,500 tokens: over budget now
+            # Two families drafted at once, 1,500 tokens each, 2,000 in the budget: one
+            # reservation fits, the other draft comes from templates. Never over budget.
+            assert first["errors"] == []
+            generators = sorted(d["generator"] for d in first["drafts"])
+            assert generators == ["LLM", "TEMPLATE"]
+            template = next(d for d in first["drafts"] if d["generator"] == "TEMPLATE")
+            assert "budget" in template["fallbackReason"]
+            usage = await LlmUsage.find_one({})
+            assert usage is not None and usage.tokens == 1500  # trued up to what was used
             second = await draft(client, assessment)
             assert second["drafts"] == []
             assert second["errors"][0]["code"] == "LIMIT_EXCEEDED"
+
+
+async def test_concurrent_drafting_never_overshoots_the_budget(
+    mongo_uri: str, db_name: str, mini_frameworks: Path, llm_url: str
+) -> None:
+    settings = make_settings(
+        mongo_uri,
+        db_name,
+        mini_frameworks,
+        openai_api_key="sk-x",
+        openai_base_url=llm_url,
+        openai_model="m",
+        draft_daily_token_budget=3000,
+        draft_token_reservation=1500,
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://t"
+        ) as http:
+            client = GraphQLClient(http, await user_key("user:racer"))
+            assessment = await prepare(client)
+            results = await asyncio.gather(*(draft(client, assessment) for _ in range(4)))
+            drafts = [d for r in results for d in r["drafts"]]
+            llm = [d for d in drafts if d["generator"] == "LLM"]
+            assert 1 <= len(llm) <= 2, [d["generator"] for d in drafts]
+            usage = await LlmUsage.find_one({})
+            assert usage is not None and usage.tokens <= 3000
+            assert usage.tokens == 1500 * len(llm)
 
 
 async def test_without_an_llm_templates_are_the_normal_path(

@@ -41,6 +41,7 @@ log = get_logger("service.drafting")
 class DraftingConfig:
     llm: Drafter | None
     daily_token_budget: int
+    token_reservation: int = 4_000
 
 
 class DraftingService:
@@ -167,14 +168,29 @@ class DraftingService:
 
         reason: str | None = None
         if self.config.llm is not None:
-            try:
-                return await self.config.llm.draft(request, progress), None
-            except DrafterUnavailable as error:
-                await DraftRepository(scope).spend(self._today(), error.tokens)
-                reason = f"LLM drafting failed ({error}); drafted from templates"
-            except Exception as error:  # a draft must never be left half-written
-                log.exception("llm drafter failed unexpectedly", error_type=type(error).__name__)
-                reason = "LLM drafting failed unexpectedly; drafted from templates"
+            # Tokens are set aside before the call and trued up after it, atomically, so
+            # drafts running at the same time cannot together overshoot the budget.
+            drafts = DraftRepository(scope)
+            day, reserved = self._today(), self.config.token_reservation
+            if not await drafts.reserve(day, reserved, self.config.daily_token_budget):
+                reason = "the daily drafting token budget is reached; drafted from templates"
+            else:
+                used = 0
+                try:
+                    drafted = await self.config.llm.draft(request, progress)
+                    used = drafted.prompt_tokens + drafted.completion_tokens
+                except DrafterUnavailable as error:
+                    used = error.tokens
+                    reason = f"LLM drafting failed ({error}); drafted from templates"
+                except Exception as error:  # a draft must never be left half-written
+                    log.exception(
+                        "llm drafter failed unexpectedly", error_type=type(error).__name__
+                    )
+                    reason = "LLM drafting failed unexpectedly; drafted from templates"
+                else:
+                    return drafted, None
+                finally:
+                    await drafts.adjust(day, used - reserved)
         result = await self.templates.draft(request)
         return result, reason
 
@@ -209,7 +225,6 @@ class DraftingService:
         try:
             result, reason = await self._generate(scope, request, record.id)
             drafts = DraftRepository(scope)
-            await drafts.spend(self._today(), result.prompt_tokens + result.completion_tokens)
             fields = {
                 "title": result.document.title,
                 "body": to_markdown(result.document),
@@ -253,7 +268,8 @@ class DraftingService:
         )
         if (
             self.config.llm is not None
-            and await drafts.tokens_used(self._today()) >= self.config.daily_token_budget
+            and await drafts.tokens_used(self._today()) + self.config.token_reservation
+            > self.config.daily_token_budget
         ):
             raise LimitExceeded(
                 "the organisation's daily drafting token budget is spent; retry tomorrow"

@@ -604,8 +604,27 @@ class DraftRepository:
         )
         return usage.tokens if usage else 0
 
-    async def spend(self, day: str, tokens: int) -> None:
-        if tokens > 0:
+    async def reserve(self, day: str, tokens: int, budget: int) -> bool:
+        """Set ``tokens`` aside if the day's total stays within ``budget``; one atomic
+        update, so concurrent reservations cannot together pass the budget. The day's
+        first reservation is always granted."""
+        try:
+            await LlmUsage.get_pymongo_collection().update_one(
+                {
+                    "organization_id": self.scope.organization_id,
+                    "day": day,
+                    "tokens": {"$lte": budget - tokens},
+                },
+                {"$inc": {"tokens": tokens}},
+                upsert=True,
+            )
+        except DuplicateKeyError:
+            return False  # the day's usage exists and has no room: the upsert collided
+        return True
+
+    async def adjust(self, day: str, tokens: int) -> None:
+        """True a reservation up (or down) to the tokens actually used."""
+        if tokens:
             await LlmUsage.get_pymongo_collection().update_one(
                 {"organization_id": self.scope.organization_id, "day": day},
                 {"$inc": {"tokens": tokens}},

@@ -98,6 +98,7 @@ OPENAI_BASE_URL: {{ . | quote }}
 OPENAI_MODEL: {{ . | quote }}
 {{- end }}
 DRAFT_DAILY_TOKEN_BUDGET: {{ $c.draftDailyTokenBudget | int64 | toString | quote }}
+DRAFT_TOKEN_RESERVATION: {{ $c.draftTokenReservation | int64 | toString | quote }}
 RATE_LIMIT_PER_SECOND: {{ $c.rateLimit.perSecond | toString | quote }}
 RATE_LIMIT_BURST: {{ $c.rateLimit.burst | int64 | toString | quote }}
 {{- end }}
