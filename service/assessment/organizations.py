@@ -1,8 +1,8 @@
 """Organisations: creation, renaming, members and API keys, with their rules.
 
 The last OWNER can be neither removed nor demoted, even by two such changes at
-once (a guarded owners epoch on the organisation); every change writes an
-audit event in the same round trip.
+once (they take a lease on the organisation and run one at a time); every
+change writes an audit event in the same round trip.
 """
 
 from __future__ import annotations
@@ -63,22 +63,6 @@ async def add_member(scope: TenantScope, subject: str, role: Role) -> Membership
     return await members.add(cleaned, role, event)
 
 
-# How often a change that takes the OWNER role from someone re-reads and retries when
-# another such change landed between its check and its write.
-OWNER_RETRIES = 3
-
-
-async def _owners_epoch(members: MembershipRepository, member: Membership) -> int | None:
-    """None when ``member`` is no OWNER; else the owners epoch that the write must find
-    unchanged, after checking that another OWNER remains."""
-    if member.role is not Role.OWNER:
-        return None
-    count, epoch = await members.owners()
-    if count <= 1:
-        raise InvalidState("an organisation keeps at least one OWNER")
-    return epoch
-
-
 async def _member(members: MembershipRepository, subject: str) -> Membership:
     member = await members.get(subject.strip())
     if member is None:
@@ -86,37 +70,60 @@ async def _member(members: MembershipRepository, subject: str) -> Membership:
     return member
 
 
+async def _keep_an_owner(members: MembershipRepository, member: Membership) -> None:
+    if member.role is Role.OWNER and await members.owners() <= 1:
+        raise InvalidState("an organisation keeps at least one OWNER")
+
+
 async def change_member_role(scope: TenantScope, subject: str, role: Role) -> Membership:
     members = MembershipRepository(scope)
-    for _attempt in range(OWNER_RETRIES):
-        member = await _member(members, subject)
-        epoch = None if role is Role.OWNER else await _owners_epoch(members, member)
-        event = audit_event(
-            scope.principal,
-            "changeMemberRole",
-            "Member",
-            member.subject,
-            scope.organization_id,
-            role=role.value,
-            previous=member.role.value,
-        )
-        if await members.set_role(member, role, event, owners_epoch=epoch):
-            updated: Membership = member.model_copy(update={"role": role})
-            return updated
-    raise InvalidState("the organisation's members changed meanwhile; retry")
+    member = await _member(members, subject)
+    if member.role is Role.OWNER and role is not Role.OWNER:
+        # Taking the OWNER role away: one such change at a time, re-read under the lock.
+        async with members.owner_changes():
+            member = await _member(members, subject)
+            await _keep_an_owner(members, member)
+            return await _set_role(scope, members, member, role)
+    return await _set_role(scope, members, member, role)
+
+
+async def _set_role(
+    scope: TenantScope, members: MembershipRepository, member: Membership, role: Role
+) -> Membership:
+    event = audit_event(
+        scope.principal,
+        "changeMemberRole",
+        "Member",
+        member.subject,
+        scope.organization_id,
+        role=role.value,
+        previous=member.role.value,
+    )
+    if not await members.set_role(member, role, event):
+        raise InvalidState("the member's role changed meanwhile; retry")
+    updated: Membership = member.model_copy(update={"role": role})
+    return updated
 
 
 async def remove_member(scope: TenantScope, subject: str) -> Membership:
     members = MembershipRepository(scope)
-    for _attempt in range(OWNER_RETRIES):
-        member = await _member(members, subject)
-        epoch = await _owners_epoch(members, member)
-        event = audit_event(
-            scope.principal, "removeMember", "Member", member.subject, scope.organization_id
-        )
-        if await members.remove(member, event, owners_epoch=epoch):
-            return member
-    raise InvalidState("the organisation's members changed meanwhile; retry")
+    member = await _member(members, subject)
+    if member.role is Role.OWNER:
+        async with members.owner_changes():
+            member = await _member(members, subject)
+            await _keep_an_owner(members, member)
+            return await _remove(scope, members, member)
+    return await _remove(scope, members, member)
+
+
+async def _remove(
+    scope: TenantScope, members: MembershipRepository, member: Membership
+) -> Membership:
+    event = audit_event(
+        scope.principal, "removeMember", "Member", member.subject, scope.organization_id
+    )
+    await members.remove(member, event)
+    return member
 
 
 async def create_api_key(scope: TenantScope, name: str, role: Role) -> tuple[ApiKey, str]:

@@ -21,9 +21,10 @@ class Organization(Document):
     name: str
     created_at: datetime
     created_by: str
-    # Bumped by every change that takes the OWNER role from someone, guarded on the value
-    # read before the last-owner check: two such changes at once cannot both land.
-    owners_epoch: int = 0
+    # A lease held while the OWNER role is taken from someone (see
+    # ``MembershipRepository.owner_changes``): such changes run one at a time.
+    owners_lock: PydanticObjectId | None = None
+    owners_lock_until: datetime | None = None
 
     class Settings:
         name = "organizations"

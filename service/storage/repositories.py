@@ -7,7 +7,10 @@ whole document is not needed, writes use update operators.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+import time
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -18,6 +21,7 @@ from pymongo.errors import DuplicateKeyError
 
 from service.auth import api_keys
 from service.auth.principal import Role
+from service.errors import InvalidState
 from service.storage.documents import (
     AnswerRevision,
     ApiKey,
@@ -31,7 +35,7 @@ from service.storage.documents import (
 from service.storage.tenancy import Access, TenantScope
 
 if TYPE_CHECKING:
-    from service.storage.writes import Write
+    pass
 
 
 def now() -> datetime:
@@ -435,6 +439,10 @@ class AssessmentRepository:
         return {row["_id"]: row for row in rows}
 
 
+OWNER_LOCK_SECONDS = 10.0
+OWNER_LOCK_WAIT_SECONDS = 5.0
+
+
 class MembershipRepository:
     """Members of one organisation."""
 
@@ -453,28 +461,48 @@ class MembershipRepository:
             Membership.organization_id == self.scope.organization_id, Membership.subject == subject
         )
 
-    async def owners(self) -> tuple[int, int]:
-        """The number of OWNERs and the owners epoch read just before counting them; a
-        write guarded by ``owners_guard(epoch)`` lands only if no OWNER left since."""
-        organization = await Organization.get_pymongo_collection().find_one(
-            {"_id": self.scope.organization_id}, projection={"owners_epoch": 1}
-        )
-        epoch = int((organization or {}).get("owners_epoch", 0))
-        count = await Membership.find(
+    async def owners(self) -> int:
+        return await Membership.find(
             Membership.organization_id == self.scope.organization_id, Membership.role == Role.OWNER
         ).count()
-        return count, epoch
 
-    def _owners_guard(self, epoch: int) -> Write:
-        from service.storage.writes import GuardedUpdate  # noqa: PLC0415
+    @asynccontextmanager
+    async def owner_changes(self) -> AsyncIterator[None]:
+        """Hold the organisation's lock for changes that take the OWNER role from someone.
 
-        # Organisations created before the epoch existed have no such field: 0 or missing.
-        current: Any = epoch if epoch else {"$in": [0, None]}
-        return GuardedUpdate(
-            Organization,
-            {"_id": self.scope.organization_id, "owners_epoch": current},
-            {"$inc": {"owners_epoch": 1}},
-        )
+        They run one at a time, so two of them cannot each count the other as the OWNER
+        who remains. The lock is a lease on the organisation document: a holder that dies
+        frees it after ``OWNER_LOCK_SECONDS``. Raises ``InvalidState`` when another change
+        holds it for longer than ``OWNER_LOCK_WAIT_SECONDS``."""
+        collection = Organization.get_pymongo_collection()
+        token = ObjectId()
+        waited_until = time.monotonic() + OWNER_LOCK_WAIT_SECONDS
+        while True:
+            moment = now()
+            taken = await collection.update_one(
+                {
+                    "_id": self.scope.organization_id,
+                    "$or": [{"owners_lock": None}, {"owners_lock_until": {"$lt": moment}}],
+                },
+                {
+                    "$set": {
+                        "owners_lock": token,
+                        "owners_lock_until": moment + timedelta(seconds=OWNER_LOCK_SECONDS),
+                    }
+                },
+            )
+            if taken.matched_count:
+                break
+            if time.monotonic() > waited_until:
+                raise InvalidState("the organisation's members are being changed; retry")
+            await asyncio.sleep(0.02)
+        try:
+            yield
+        finally:
+            await collection.update_one(
+                {"_id": self.scope.organization_id, "owners_lock": token},
+                {"$set": {"owners_lock": None, "owners_lock_until": None}},
+            )
 
     async def add(self, subject: str, role: Role, event: dict[str, Any]) -> Membership:
         from service.storage.writes import Insert, write  # noqa: PLC0415
@@ -489,15 +517,9 @@ class MembershipRepository:
         await write([Insert(Membership, document_of(member))], event)
         return member
 
-    async def set_role(
-        self,
-        member: Membership,
-        role: Role,
-        event: dict[str, Any],
-        owners_epoch: int | None = None,
-    ) -> bool:
-        """Change a role read just before; False when it (or, with ``owners_epoch``, the
-        set of OWNERs) changed meanwhile, in which case the role is unchanged."""
+    async def set_role(self, member: Membership, role: Role, event: dict[str, Any]) -> bool:
+        """Change a role read just before; False when it changed meanwhile, in which case
+        the role is unchanged."""
         from service.storage.writes import (  # noqa: PLC0415 - writes imports this module
             GuardedUpdate,
             GuardFailed,
@@ -509,33 +531,19 @@ class MembershipRepository:
             "organization_id": self.scope.organization_id,
             "role": member.role,
         }
-        steps: list[Write] = [] if owners_epoch is None else [self._owners_guard(owners_epoch)]
-        steps.append(GuardedUpdate(Membership, guard, {"$set": {"role": role}}))
         try:
-            await write(steps, event)
+            await write([GuardedUpdate(Membership, guard, {"$set": {"role": role}})], event)
         except GuardFailed:
             return False
         return True
 
-    async def remove(
-        self, member: Membership, event: dict[str, Any], owners_epoch: int | None = None
-    ) -> bool:
-        """Remove a member read just before; False when the set of OWNERs changed
-        meanwhile (with ``owners_epoch``), in which case nothing was removed."""
-        from service.storage.writes import Delete, GuardFailed, write  # noqa: PLC0415
+    async def remove(self, member: Membership, event: dict[str, Any]) -> None:
+        from service.storage.writes import Delete, write  # noqa: PLC0415
 
-        steps: list[Write] = [] if owners_epoch is None else [self._owners_guard(owners_epoch)]
-        steps.append(
-            Delete(
-                Membership,
-                {"_id": member.id, "organization_id": self.scope.organization_id},
-            )
+        await write(
+            [Delete(Membership, {"_id": member.id, "organization_id": self.scope.organization_id})],
+            event,
         )
-        try:
-            await write(steps, event)
-        except GuardFailed:
-            return False
-        return True
 
 
 class DraftRepository:
