@@ -616,19 +616,23 @@ class DraftRepository:
         """Set ``tokens`` aside if the day's total stays within ``budget``; one atomic
         update, so concurrent reservations cannot together pass the budget. The day's
         first reservation is always granted."""
-        try:
-            await LlmUsage.get_pymongo_collection().update_one(
-                {
-                    "organization_id": self.scope.organization_id,
-                    "day": day,
-                    "tokens": {"$lte": budget - tokens},
-                },
-                {"$inc": {"tokens": tokens}},
-                upsert=True,
-            )
-        except DuplicateKeyError:
-            return False  # the day's usage exists and has no room: the upsert collided
-        return True
+        # A collision means the day's usage exists and had no room, or that another first
+        # reservation of the day inserted it a moment ago: a second try tells them apart.
+        for _attempt in range(2):
+            try:
+                await LlmUsage.get_pymongo_collection().update_one(
+                    {
+                        "organization_id": self.scope.organization_id,
+                        "day": day,
+                        "tokens": {"$lte": budget - tokens},
+                    },
+                    {"$inc": {"tokens": tokens}},
+                    upsert=True,
+                )
+            except DuplicateKeyError:
+                continue
+            return True
+        return False
 
     async def adjust(self, day: str, tokens: int) -> None:
         """True a reservation up (or down) to the tokens actually used."""
