@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import tomllib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -226,17 +227,19 @@ async def test_a_timeout_falls_back(
     assert all("timed out" in d["fallbackReason"] for d in payload["drafts"])
 
 
-async def test_daily_token_budget(
-    mongo_uri: str, db_name: str, mini_frameworks: Path, llm_url: str
-) -> None:
+@asynccontextmanager
+async def budget_client(
+    mongo_uri: str, db_name: str, frameworks: Path, llm_url: str, *, budget: int, subject: str
+) -> AsyncIterator[GraphQLClient]:
+    """An app with an LLM, a daily budget and 1,500-token reservations, and a client."""
     settings = make_settings(
         mongo_uri,
         db_name,
-        mini_frameworks,
+        frameworks,
         openai_api_key="sk-x",
         openai_base_url=llm_url,
         openai_model="m",
-        draft_daily_token_budget=2000,
+        draft_daily_token_budget=budget,
         draft_token_reservation=1500,
     )
     app = create_app(settings)
@@ -244,50 +247,45 @@ async def test_daily_token_budget(
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://t"
         ) as http:
-            client = GraphQLClient(http, await user_key("user:spender"))
-            assessment = await prepare(client)
-            first = await draft(client, assessment)
-            # Two families drafted at once, 1,500 tokens each, 2,000 in the budget: one
-            # reservation fits, the other draft comes from templates. Never over budget.
-            assert first["errors"] == []
-            generators = sorted(d["generator"] for d in first["drafts"])
-            assert generators == ["LLM", "TEMPLATE"]
-            template = next(d for d in first["drafts"] if d["generator"] == "TEMPLATE")
-            assert "budget" in template["fallbackReason"]
-            usage = await LlmUsage.find_one({})
-            assert usage is not None and usage.tokens == 1500  # trued up to what was used
-            second = await draft(client, assessment)
-            assert second["drafts"] == []
-            assert second["errors"][0]["code"] == "LIMIT_EXCEEDED"
+            yield GraphQLClient(http, await user_key(subject))
+
+
+async def test_daily_token_budget(
+    mongo_uri: str, db_name: str, mini_frameworks: Path, llm_url: str
+) -> None:
+    async with budget_client(
+        mongo_uri, db_name, mini_frameworks, llm_url, budget=2000, subject="user:spender"
+    ) as client:
+        assessment = await prepare(client)
+        first = await draft(client, assessment)
+        # Two families drafted at once, 1,500 tokens each, 2,000 in the budget: one
+        # reservation fits, the other draft comes from templates. Never over budget.
+        assert first["errors"] == []
+        generators = sorted(d["generator"] for d in first["drafts"])
+        assert generators == ["LLM", "TEMPLATE"]
+        template = next(d for d in first["drafts"] if d["generator"] == "TEMPLATE")
+        assert "budget" in template["fallbackReason"]
+        usage = await LlmUsage.find_one({})
+        assert usage is not None and usage.tokens == 1500  # trued up to what was used
+        second = await draft(client, assessment)
+        assert second["drafts"] == []
+        assert second["errors"][0]["code"] == "LIMIT_EXCEEDED"
 
 
 async def test_concurrent_drafting_never_overshoots_the_budget(
     mongo_uri: str, db_name: str, mini_frameworks: Path, llm_url: str
 ) -> None:
-    settings = make_settings(
-        mongo_uri,
-        db_name,
-        mini_frameworks,
-        openai_api_key="sk-x",
-        openai_base_url=llm_url,
-        openai_model="m",
-        draft_daily_token_budget=3000,
-        draft_token_reservation=1500,
-    )
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://t"
-        ) as http:
-            client = GraphQLClient(http, await user_key("user:racer"))
-            assessment = await prepare(client)
-            results = await asyncio.gather(*(draft(client, assessment) for _ in range(4)))
-            drafts = [d for r in results for d in r["drafts"]]
-            llm = [d for d in drafts if d["generator"] == "LLM"]
-            assert 1 <= len(llm) <= 2, [d["generator"] for d in drafts]
-            usage = await LlmUsage.find_one({})
-            assert usage is not None and usage.tokens <= 3000
-            assert usage.tokens == 1500 * len(llm)
+    async with budget_client(
+        mongo_uri, db_name, mini_frameworks, llm_url, budget=3000, subject="user:racer"
+    ) as client:
+        assessment = await prepare(client)
+        results = await asyncio.gather(*(draft(client, assessment) for _ in range(4)))
+        drafts = [d for r in results for d in r["drafts"]]
+        llm = [d for d in drafts if d["generator"] == "LLM"]
+        assert 1 <= len(llm) <= 2, [d["generator"] for d in drafts]
+        usage = await LlmUsage.find_one({})
+        assert usage is not None and usage.tokens <= 3000
+        assert usage.tokens == 1500 * len(llm)
 
 
 async def test_without_an_llm_templates_are_the_normal_path(
@@ -353,45 +351,68 @@ async def test_review_keeps_earlier_bodies(alice: GraphQLClient, bob: GraphQLCli
     assert stranger["errors"][0]["code"] == "NOT_FOUND"
 
 
+def sync_gql(http: TestClient, key: str) -> Callable[..., dict[str, Any]]:
+    """GraphQL over a TestClient (the WebSocket tests need its portal and thread)."""
+    headers = {"Authorization": f"Bearer {key}"}
+
+    def gql(query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        ).json()
+        return body
+
+    return gql
+
+
+def sync_assessment(gql: Callable[..., dict[str, Any]], name: str) -> str:
+    """An organisation with an assessment whose access reviews are answered "no"."""
+    org = gql(
+        "mutation($n: String!) { createOrganization(input: {name: $n}) { organization { id } } }",
+        {"n": name},
+    )["data"]["createOrganization"]["organization"]["id"]
+    assessment: str = gql(
+        'mutation($o: ID!) { createAssessment(input: {organizationId: $o, name: "a", frameworkKey: "mini", scope: [], auditType: TYPE_2}) { assessment { id } } }',
+        {"o": org},
+    )["data"]["createAssessment"]["assessment"]["id"]
+    gql(
+        'mutation($a: ID!) { saveAnswers(input: {assessmentId: $a, expectedVersion: 1, answers: [{questionKey: "iam.reviews", value: "no"}]}) { errors { code } } }',
+        {"a": assessment},
+    )
+    return assessment
+
+
+def follow(ws: Any, key: str, subscriptions: dict[str, tuple[str, str]]) -> None:
+    """Open a graphql-transport-ws connection as ``key`` and subscribe to draft progress:
+    id -> (draft id, selected fields)."""
+    ws.send_json({"type": "connection_init", "payload": {"Authorization": f"Bearer {key}"}})
+    assert ws.receive_json()["type"] == "connection_ack"
+    for subscription_id, (draft_id, fields) in subscriptions.items():
+        ws.send_json(
+            {
+                "type": "subscribe",
+                "id": subscription_id,
+                "payload": {
+                    "query": "subscription($d: ID!) { policyDraftProgress(draftId: $d) { "
+                    + fields
+                    + " } }",
+                    "variables": {"d": draft_id},
+                },
+            }
+        )
+
+
 def test_streaming_progress_subscription(llm_settings: Settings, behaviour: Behaviour) -> None:
     behaviour.delay = 0.05
     app = create_app(llm_settings)
     with TestClient(app) as http:
         key = http.portal.call(user_key, "user:streamer")  # type: ignore[union-attr]
-        headers = {"Authorization": f"Bearer {key}"}
-
-        def gql(query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-            return http.post(
-                "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
-            ).json()
-
-        org = gql(
-            'mutation { createOrganization(input: {name: "Acme Cloud"}) { organization { id } } }'
-        )["data"]["createOrganization"]["organization"]["id"]
-        assessment = gql(
-            'mutation($o: ID!) { createAssessment(input: {organizationId: $o, name: "a", frameworkKey: "mini", scope: [], auditType: TYPE_2}) { assessment { id } } }',
-            {"o": org},
-        )["data"]["createAssessment"]["assessment"]["id"]
-        gql(
-            'mutation($a: ID!) { saveAnswers(input: {assessmentId: $a, expectedVersion: 1, answers: [{questionKey: "iam.reviews", value: "no"}]}) { errors { code } } }',
-            {"a": assessment},
-        )
+        gql = sync_gql(http, key)
+        assessment = sync_assessment(gql, "Acme Cloud")
         started = gql(DRAFT, {"a": assessment, "stream": True})["data"]["draftPolicies"]
         access = next(d for d in started["drafts"] if d["family"] == "access-control")
         assert access["generating"] is True
         with http.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
-            ws.send_json({"type": "connection_init", "payload": {"Authorization": f"Bearer {key}"}})
-            assert ws.receive_json()["type"] == "connection_ack"
-            ws.send_json(
-                {
-                    "type": "subscribe",
-                    "id": "p",
-                    "payload": {
-                        "query": "subscription($d: ID!) { policyDraftProgress(draftId: $d) { text done } }",
-                        "variables": {"d": access["id"]},
-                    },
-                }
-            )
+            follow(ws, key, {"p": (access["id"], "text done")})
             pieces, final = [], None
             while final is None:
                 message = ws.receive_json()
@@ -617,40 +638,12 @@ def test_a_connection_holds_a_bounded_number_of_subscriptions(
     app = create_app(settings)
     with TestClient(app) as http:
         key = http.portal.call(user_key, "user:many")  # type: ignore[union-attr]
-        headers = {"Authorization": f"Bearer {key}"}
-
-        def gql(query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-            return http.post(
-                "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
-            ).json()
-
-        org = gql('mutation { createOrganization(input: {name: "Many"}) { organization { id } } }')[
-            "data"
-        ]["createOrganization"]["organization"]["id"]
-        assessment = gql(
-            'mutation($o: ID!) { createAssessment(input: {organizationId: $o, name: "a", frameworkKey: "mini", scope: [], auditType: TYPE_2}) { assessment { id } } }',
-            {"o": org},
-        )["data"]["createAssessment"]["assessment"]["id"]
-        gql(
-            'mutation($a: ID!) { saveAnswers(input: {assessmentId: $a, expectedVersion: 1, answers: [{questionKey: "iam.reviews", value: "no"}]}) { errors { code } } }',
-            {"a": assessment},
-        )
+        gql = sync_gql(http, key)
+        assessment = sync_assessment(gql, "Many")
         started = gql(DRAFT, {"a": assessment, "stream": True})["data"]["draftPolicies"]
         draft_id = started["drafts"][0]["id"]
         with http.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
-            ws.send_json({"type": "connection_init", "payload": {"Authorization": f"Bearer {key}"}})
-            assert ws.receive_json()["type"] == "connection_ack"
-            for n in range(3):
-                ws.send_json(
-                    {
-                        "type": "subscribe",
-                        "id": f"s{n}",
-                        "payload": {
-                            "query": "subscription($d: ID!) { policyDraftProgress(draftId: $d) { done } }",
-                            "variables": {"d": draft_id},
-                        },
-                    }
-                )
+            follow(ws, key, {f"s{n}": (draft_id, "done") for n in range(3)})
             # Read until each subscription has ended, one way or the other.
             ended: dict[str, dict[str, Any]] = {}
             while len(ended) < 3:
@@ -666,39 +659,14 @@ def test_another_tenants_draft_cannot_be_followed(llm_settings: Settings) -> Non
     with TestClient(app) as http:
         owner = http.portal.call(user_key, "user:owner")  # type: ignore[union-attr]
         stranger = http.portal.call(user_key, "user:stranger")  # type: ignore[union-attr]
-        headers = {"Authorization": f"Bearer {owner}"}
-
-        def gql(query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-            return http.post(
-                "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
-            ).json()
-
-        org = gql('mutation { createOrganization(input: {name: "Own"}) { organization { id } } }')[
-            "data"
-        ]["createOrganization"]["organization"]["id"]
-        assessment = gql(
-            'mutation($o: ID!) { createAssessment(input: {organizationId: $o, name: "a", frameworkKey: "mini", scope: [], auditType: TYPE_2}) { assessment { id } } }',
-            {"o": org},
-        )["data"]["createAssessment"]["assessment"]["id"]
+        gql = sync_gql(http, owner)
+        assessment = sync_assessment(gql, "Own")
         drafted = gql(
             'mutation($a: ID!) { draftPolicies(input: {assessmentId: $a, controlKeys: ["IAM-01"]}) { drafts { id } } }',
             {"a": assessment},
         )["data"]["draftPolicies"]["drafts"][0]["id"]
         with http.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
-            ws.send_json(
-                {"type": "connection_init", "payload": {"Authorization": f"Bearer {stranger}"}}
-            )
-            assert ws.receive_json()["type"] == "connection_ack"
-            ws.send_json(
-                {
-                    "type": "subscribe",
-                    "id": "x",
-                    "payload": {
-                        "query": "subscription($d: ID!) { policyDraftProgress(draftId: $d) { text } }",
-                        "variables": {"d": drafted},
-                    },
-                }
-            )
+            follow(ws, stranger, {"x": (drafted, "text")})
             message = ws.receive_json()
             errors = (
                 message["payload"] if message["type"] == "error" else message["payload"]["errors"]
