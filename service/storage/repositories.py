@@ -417,7 +417,7 @@ class AssessmentRepository:
             )
             .to_list()
         )
-        items = [AssessmentRecord.model_validate({**row, "answers": []}) for row in rows[:first]]
+        items = [_record(row) for row in rows[:first]]
         return Page(items=items, has_next=len(rows) > first)
 
     async def latest_by_organization(self) -> dict[ObjectId, dict[str, Any]]:
