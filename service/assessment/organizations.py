@@ -7,6 +7,8 @@ change writes an audit event in the same round trip.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from bson import ObjectId
 
 from service.auth.principal import Role
@@ -70,60 +72,60 @@ async def _member(members: MembershipRepository, subject: str) -> Membership:
     return member
 
 
-async def _keep_an_owner(members: MembershipRepository, member: Membership) -> None:
-    if member.role is Role.OWNER and await members.owners() <= 1:
-        raise InvalidState("an organisation keeps at least one OWNER")
+async def _change_member(
+    members: MembershipRepository,
+    subject: str,
+    *,
+    drops_owner: bool,
+    change: Callable[[Membership], Awaitable[Membership]],
+) -> Membership:
+    """Apply ``change`` to a member. When it takes the OWNER role away (``drops_owner`` and
+    the member is an OWNER), it runs under the organisation's owner-change lock, on the
+    member re-read there, and only while another OWNER remains."""
+    member = await _member(members, subject)
+    if not (drops_owner and member.role is Role.OWNER):
+        return await change(member)
+    async with members.owner_changes():
+        member = await _member(members, subject)
+        if member.role is Role.OWNER and await members.owners() <= 1:
+            raise InvalidState("an organisation keeps at least one OWNER")
+        return await change(member)
 
 
 async def change_member_role(scope: TenantScope, subject: str, role: Role) -> Membership:
     members = MembershipRepository(scope)
-    member = await _member(members, subject)
-    if member.role is Role.OWNER and role is not Role.OWNER:
-        # Taking the OWNER role away: one such change at a time, re-read under the lock.
-        async with members.owner_changes():
-            member = await _member(members, subject)
-            await _keep_an_owner(members, member)
-            return await _set_role(scope, members, member, role)
-    return await _set_role(scope, members, member, role)
 
+    async def set_role(member: Membership) -> Membership:
+        event = audit_event(
+            scope.principal,
+            "changeMemberRole",
+            "Member",
+            member.subject,
+            scope.organization_id,
+            role=role.value,
+            previous=member.role.value,
+        )
+        if not await members.set_role(member, role, event):
+            raise InvalidState("the member's role changed meanwhile; retry")
+        updated: Membership = member.model_copy(update={"role": role})
+        return updated
 
-async def _set_role(
-    scope: TenantScope, members: MembershipRepository, member: Membership, role: Role
-) -> Membership:
-    event = audit_event(
-        scope.principal,
-        "changeMemberRole",
-        "Member",
-        member.subject,
-        scope.organization_id,
-        role=role.value,
-        previous=member.role.value,
+    return await _change_member(
+        members, subject, drops_owner=role is not Role.OWNER, change=set_role
     )
-    if not await members.set_role(member, role, event):
-        raise InvalidState("the member's role changed meanwhile; retry")
-    updated: Membership = member.model_copy(update={"role": role})
-    return updated
 
 
 async def remove_member(scope: TenantScope, subject: str) -> Membership:
     members = MembershipRepository(scope)
-    member = await _member(members, subject)
-    if member.role is Role.OWNER:
-        async with members.owner_changes():
-            member = await _member(members, subject)
-            await _keep_an_owner(members, member)
-            return await _remove(scope, members, member)
-    return await _remove(scope, members, member)
 
+    async def remove(member: Membership) -> Membership:
+        event = audit_event(
+            scope.principal, "removeMember", "Member", member.subject, scope.organization_id
+        )
+        await members.remove(member, event)
+        return member
 
-async def _remove(
-    scope: TenantScope, members: MembershipRepository, member: Membership
-) -> Membership:
-    event = audit_event(
-        scope.principal, "removeMember", "Member", member.subject, scope.organization_id
-    )
-    await members.remove(member, event)
-    return member
+    return await _change_member(members, subject, drops_owner=True, change=remove)
 
 
 async def create_api_key(scope: TenantScope, name: str, role: Role) -> tuple[ApiKey, str]:
