@@ -17,6 +17,7 @@ from service.assessment.engine_model import build_engine_model
 from service.catalog.loader import read_bundle
 from service.catalog.validation import unpublished_versions
 from service.scoring import Parameters, evaluate
+from service.scoring.memo import memo_of
 from service.scoring.model import NOT_APPLICABLE, AuditType, EngineModel, Role
 
 FRAMEWORKS = Path(__file__).resolve().parent.parent / "frameworks"
@@ -97,7 +98,7 @@ def run(seconds: float = 3.0) -> dict[str, float]:
     cold_model = soc2_model()
 
     def cold(answers: dict[str, str]) -> None:
-        cold_model.results.clear()
+        memo_of(cold_model).clear_results()
         evaluate(cold_model, answers, params)
 
     _pass_seconds(work, report)  # warm the plan and the memo

@@ -119,16 +119,16 @@ def test_memoised_results_equal_a_cold_computation(
 
 
 def test_the_result_memo_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    from service.scoring import engine
+    from service.scoring.memo import EngineMemo, memo_of
 
-    monkeypatch.setattr(engine, "_RESULTS_SIZE", 500)
+    monkeypatch.setattr(EngineMemo, "RESULTS_LIMIT", 500)
     model = build_engine_model(FRAMEWORK, QUESTIONNAIRE)
     answers = best_design()
     for months in range(13):
         for window in range(3, 13):
             params = Parameters(ALL_IN, AuditType.TYPE_2, window, TYPE2.today)
             report = evaluate(model, {**answers, "ops.iam.months": str(months)}, params)
-            stored = sum(map(len, model.results.values()))
+            stored = memo_of(model).results_size()
             assert stored <= 500 + len(report.controls) + len(report.criteria)
     fresh = build_engine_model(FRAMEWORK, QUESTIONNAIRE)
     assert evaluate(model, answers, TYPE2) == evaluate(fresh, answers, TYPE2)

@@ -7,7 +7,7 @@ from html import escape
 
 from markupsafe import Markup
 
-from service.scoring.engine import add_months
+from service.scoring.rules import add_months
 
 INK, MUTED, GRID, BAR = "#111827", "#6b7280", "#e5e7eb", "#2563eb"
 SERIES_COLOURS = ["#b91c1c", "#ea580c", "#ca8a04", "#16a34a", "#2563eb", "#7c3aed"]

@@ -1,7 +1,8 @@
 """The gap engine: pure functions from answers to a readiness report (no I/O, no GraphQL)."""
 
-from service.scoring.engine import evaluate, suggested_scope
+from service.scoring.engine import evaluate
 from service.scoring.model import EngineModel, Parameters, Report
+from service.scoring.rules import suggested_scope
 
 # Part of every stored report's basis: bump it when results or their stored form change,
 # and stored reports are recomputed when next read.

@@ -7,12 +7,14 @@ and answers into a mapping of question key to value.
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from service.scoring.memo import EngineMemo
 
 NOT_APPLICABLE = "n/a"
 _T = TypeVar("_T")
@@ -115,23 +117,9 @@ class EngineModel:
     controls_by_criterion: Mapping[str, tuple[EngineControl, ...]] = field(init=False)
     control_index: Mapping[str, EngineControl] = field(init=False)
     question_index: Mapping[str, EngineQuestion] = field(init=False)
-    # What the engine derives from a scope and the scoping answers, reused across reports
-    # (see ``engine.plan``): a small, bounded cache that never changes a result.
-    plans: dict[object, object] = field(
-        init=False, default_factory=dict, compare=False, repr=False, hash=False
-    )
-    # Control and criterion results by their exact inputs, per (Type II, window) (see
-    # ``engine.evaluate``), and
-    # the small ids that name a control's or criterion's set of visible questions.
-    results: dict[tuple[bool, int], dict[object, object]] = field(
-        init=False, default_factory=dict, compare=False, repr=False, hash=False
-    )
-    signatures: dict[object, int] = field(
-        init=False, default_factory=dict, compare=False, repr=False, hash=False
-    )
-    serials: Iterator[int] = field(
-        init=False, default_factory=itertools.count, compare=False, repr=False, hash=False
-    )
+    # What the engine remembers between reports (``memo.memo_of``): caches that never
+    # change a result, attached on first use.
+    memo: EngineMemo | None = field(init=False, default=None, compare=False, repr=False, hash=False)
     scoping_keys: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:

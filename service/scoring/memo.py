@@ -1,0 +1,103 @@
+"""What the engine remembers between reports of one catalog version.
+
+Nothing here changes a result: a plan depends only on the scope and the
+scoping answers, a control's result only on the answers to its visible
+questions (and the audit type and window), a criterion's only on its
+controls' results. Each is kept under exactly those inputs, so a save that
+changes a few answers recomputes a few controls. Every cache is bounded.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Callable, Hashable
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+from service.scoring.model import ControlResult, CriterionResult, EngineModel
+
+if TYPE_CHECKING:
+    from service.scoring.plan import Plan
+
+PlanKey = tuple[frozenset[str], tuple[tuple[str, str], ...]]
+# A control's result and its serial number, which criteria are keyed by in turn.
+ControlEntry = tuple[ControlResult, int]
+_V = TypeVar("_V")
+
+
+class _Bounded(Generic[_V]):
+    """A dictionary emptied when it reaches ``limit`` entries: bounded, never stale."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.entries: dict[Hashable, _V] = {}
+
+    def get(self, key: Hashable) -> _V | None:
+        return self.entries.get(key)
+
+    def put(self, key: Hashable, value: _V) -> _V:
+        if len(self.entries) >= self.limit:
+            self.entries.clear()
+        self.entries[key] = value
+        return value
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+
+class EngineMemo:
+    """Plans, control results and criterion results of one engine model."""
+
+    PLAN_LIMIT = 512
+    # About 400 bytes an entry: 20 MB at most per catalog version.
+    RESULTS_LIMIT = 50_000
+
+    def __init__(self) -> None:
+        self.plans: _Bounded[Plan] = _Bounded(self.PLAN_LIMIT)
+        # Per (Type II, window): results change with both.
+        self.controls: dict[tuple[bool, int], dict[Hashable, ControlEntry]] = {}
+        self.criteria: dict[tuple[bool, int], dict[Hashable, CriterionResult]] = {}
+        self._signatures: dict[Hashable, int] = {}
+        self._serials = itertools.count()
+
+    def signature(self, inputs: Hashable) -> int:
+        """A small id for a set of inputs; distinct sets get distinct ids (never reused)."""
+        return self._signatures.setdefault(inputs, len(self._signatures))
+
+    def serial(self) -> int:
+        return next(self._serials)
+
+    def results_size(self) -> int:
+        return sum(map(len, self.controls.values())) + sum(map(len, self.criteria.values()))
+
+    def results_for(
+        self, type2: bool, window: int
+    ) -> tuple[dict[Hashable, ControlEntry], dict[Hashable, CriterionResult]]:
+        """The result memos for one audit type and window, emptied first when full."""
+        if self.results_size() >= self.RESULTS_LIMIT:
+            self.clear_results()
+        key = (type2, window)
+        return self.controls.setdefault(key, {}), self.criteria.setdefault(key, {})
+
+    def clear_results(self) -> None:
+        self.controls.clear()
+        self.criteria.clear()
+
+    def plan(self, key: PlanKey, build: Callable[[], Plan]) -> Plan:
+        found = self.plans.get(key)
+        return found if found is not None else self.plans.put(key, build())
+
+
+_ATTACH = threading.Lock()
+
+
+def memo_of(model: EngineModel) -> EngineMemo:
+    """The model's memo, made on first use (the model itself stays plain data)."""
+    memo = model.memo
+    if memo is None:
+        with _ATTACH:
+            memo = model.memo
+            if memo is None:
+                memo = EngineMemo()
+                object.__setattr__(model, "memo", memo)
+    return memo
