@@ -37,6 +37,7 @@ from service.reports.http import report_file
 from service.settings import Settings
 from service.storage.database import Database
 from service.storage.embedded import EmbeddedServer
+from service.storage.repositories import ApiKeyRepository
 from service.storage.tenancy import MembershipCache
 from service.telemetry import Metrics, RequestContextMiddleware, configure_logging, get_logger
 
@@ -77,6 +78,8 @@ async def start_services(services: Services) -> None:
         uri, settings.mongodb_db, settings.mongodb_timeout_ms, services.event_listeners
     )
     await services.database.connect()
+    if settings.is_production:  # a development admin key never outlives a production start
+        await ApiKeyRepository().revoke_local_admin_keys()
     report = await load_directory(settings.frameworks_dir, CatalogRepository(services.catalog))
     services.catalog_loaded = True
     log.info("catalog loaded", published=report.published, unchanged=report.unchanged)

@@ -61,6 +61,11 @@ class Authenticator:
         if cached is not None and cached[0] > time.monotonic():
             return cached[1]
         record = await self.keys.find_active(secret)
+        if record is not None and record.local_admin and self.settings.is_production:
+            # The development admin key never acts in production, even if its revocation
+            # at production start failed.
+            log.warning("local admin key refused in production", key_id=str(record.id))
+            record = None
         if record is None:
             self._cache.pop(digest, None)
             return None

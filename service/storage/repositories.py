@@ -204,11 +204,14 @@ class ApiKeyRepository:
             await ApiKey.find_one(ApiKey.id == record.id).update({"$set": {"last_used_at": moment}})
             record.last_used_at = moment
 
-    async def revoke_local_admin_keys(self) -> None:
-        await ApiKey.find(
-            ApiKey.local_admin == True,  # noqa: E712
-            ApiKey.revoked_at == None,  # noqa: E711
-        ).update({"$set": {"revoked_at": now()}})
+    async def revoke_local_admin_keys(self) -> int:
+        """Revoke every local admin key (the one ``readiness serve`` prints in development);
+        the number revoked. Run at every production start, so a development key never
+        outlives the switch to production on the same database."""
+        revoked = await ApiKey.get_pymongo_collection().update_many(
+            {"local_admin": True, "revoked_at": None}, {"$set": {"revoked_at": now()}}
+        )
+        return revoked.modified_count
 
 
 # Lists of assessments need no answers, no history and only the report's headline.
