@@ -105,6 +105,7 @@ def drafting_config(settings: Settings) -> DraftingConfig:
             api_key=settings.openai_api_key.get_secret_value(),
             base_url=settings.openai_base_url,
             model=settings.openai_model,
+            max_completion_tokens=settings.draft_max_completion_tokens,
             timeout=settings.openai_timeout_seconds,
             retries=settings.openai_retries,
             backoff=settings.openai_backoff_seconds,
@@ -112,7 +113,7 @@ def drafting_config(settings: Settings) -> DraftingConfig:
     return DraftingConfig(
         llm=llm,
         daily_token_budget=settings.draft_daily_token_budget,
-        token_reservation=settings.draft_token_reservation,
+        daily_token_budget_per_principal=settings.draft_daily_token_budget_per_principal,
     )
 
 

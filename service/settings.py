@@ -41,9 +41,12 @@ class Settings(BaseSettings):
     openai_backoff_seconds: float = Field(default=1.0, ge=0)
     # Per organisation and UTC day; past it, drafting with the LLM answers LIMIT_EXCEEDED.
     draft_daily_token_budget: int = Field(default=200_000, ge=0)
-    # Tokens set aside for each LLM draft before it is asked for, then trued up to what it
-    # used: concurrent drafts cannot overshoot the daily budget.
-    draft_token_reservation: int = Field(default=4_000, ge=1)
+    # Per principal and UTC day, across every organisation it drafts in (an API key counts
+    # as the person who created it): new organisations bring no fresh budget.
+    draft_daily_token_budget_per_principal: int = Field(default=400_000, ge=0)
+    # The completion cap (``max_tokens``) of every LLM request. Each request reserves its
+    # estimated prompt plus this much from both budgets before it is sent.
+    draft_max_completion_tokens: int = Field(default=4_000, ge=256, le=32_000)
 
     frameworks_dir: Path = Path(__file__).resolve().parent.parent / "frameworks"
     log_level: str = "INFO"

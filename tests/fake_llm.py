@@ -31,6 +31,8 @@ class Behaviour:
     script: list[str] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
     delay: float = 0.0
+    # The (prompt, completion) tokens each answer reports using.
+    usage: tuple[int, int] = (1000, 500)
 
     def next(self) -> str:
         return self.script.pop(0) if self.script else "ok"
@@ -88,7 +90,12 @@ def make_app(behaviour: Behaviour) -> Starlette:
             await asyncio.sleep(5)
         document = _document(_data(body), cover=mode != "uncovered")
         text = json.dumps(document)
-        usage = {"prompt_tokens": 1000, "completion_tokens": 500, "total_tokens": 1500}
+        prompt_tokens, completion_tokens = behaviour.usage
+        usage = {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        }
         if not body.get("stream"):
             return JSONResponse(
                 {

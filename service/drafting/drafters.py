@@ -3,7 +3,10 @@
 ``OpenAIDrafter`` streams a structured-output chat completion from any
 OpenAI-compatible endpoint, retries 429 and 5xx answers with exponential
 backoff, validates the JSON with pydantic, and retries once when the draft
-does not cite every requested criterion. ``TemplateDrafter`` renders Jinja2
+does not cite every requested criterion. Every request it sends sets
+``max_tokens`` and first reserves its cost (the prompt's estimated size plus
+that cap) from a ``TokenAllowance``; the reservation is settled to what the
+server reports it used. ``TemplateDrafter`` renders Jinja2
 templates per policy family: deterministic, offline, and the fallback when
 the LLM fails. Like an LLM draft, a template draft cites exactly the
 requested criteria: the family's baseline statements keep only the
@@ -14,6 +17,7 @@ statements of their own.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -48,15 +52,54 @@ class DraftResult:
 class DrafterUnavailable(Exception):
     """The drafter could not produce an acceptable draft; the message says why."""
 
-    def __init__(self, reason: str, tokens: int = 0) -> None:
-        super().__init__(reason)
-        self.tokens = tokens
+
+class BudgetReached(DrafterUnavailable):
+    """A token budget had no room for the next request to the LLM."""
+
+
+class TokenAllowance(Protocol):
+    """Where an LLM request's tokens are reserved before it is sent and settled after."""
+
+    async def reserve(self, tokens: int) -> bool: ...
+
+    async def settle(self, reserved: int, used: int) -> None: ...
 
 
 class Drafter(Protocol):
+    def cost(self, request: DraftRequest) -> int:
+        """The most tokens one request for ``request`` is reserved for."""
+        ...
+
     async def draft(
-        self, request: DraftRequest, progress: Progress | None = None
+        self,
+        request: DraftRequest,
+        progress: Progress | None = None,
+        allowance: TokenAllowance | None = None,
     ) -> DraftResult: ...
+
+
+# A conservative token count: byte-level BPE tokenisers average about 4 bytes of English
+# or JSON per token, so a third of the UTF-8 bytes over-counts; each message adds a few
+# tokens of framing. Should a server still report more, the excess is recorded, not lost.
+BYTES_PER_TOKEN = 3
+TOKENS_PER_MESSAGE = 8
+
+
+def estimate_tokens(text: str) -> int:
+    return -(-len(text.encode()) // BYTES_PER_TOKEN) + TOKENS_PER_MESSAGE
+
+
+RESPONSE_FORMAT: ResponseFormatJSONSchema = {
+    "type": "json_schema",
+    "json_schema": {"name": "policy_document", "schema": json_schema(), "strict": True},
+}
+# Servers put a structured-output schema into the prompt: it counts like a message.
+SCHEMA_TOKENS = estimate_tokens(json.dumps(RESPONSE_FORMAT))
+
+
+def prompt_estimate(request: DraftRequest) -> int:
+    """Tokens the prompt of ``request`` may take: its messages and the response schema."""
+    return SCHEMA_TOKENS + sum(estimate_tokens(m["content"]) for m in messages(request))
 
 
 async def _ignore(_text: str) -> None:
@@ -164,6 +207,7 @@ class OpenAIDrafter:
         api_key: str,
         base_url: str | None,
         model: str,
+        max_completion_tokens: int,
         timeout: float = 60.0,
         retries: int = 3,
         backoff: float = 1.0,
@@ -172,44 +216,56 @@ class OpenAIDrafter:
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0
         )
         self.model = model
+        self.max_completion_tokens = max_completion_tokens
         self.retries = retries
         self.backoff = backoff
 
     async def close(self) -> None:
         await self.client.close()
 
-    async def _complete(self, request: DraftRequest, progress: Progress) -> tuple[str, int, int]:
-        """One streamed completion, retried with backoff on 429, 5xx and connection errors."""
+    def cost(self, request: DraftRequest) -> int:
+        return prompt_estimate(request) + self.max_completion_tokens
+
+    async def _complete(
+        self, request: DraftRequest, progress: Progress, allowance: TokenAllowance | None
+    ) -> tuple[str, int, int]:
+        """One streamed completion, retried with backoff on 429, 5xx and connection errors.
+
+        Each attempt reserves its cost first and settles it after: to the usage the server
+        reports; to nothing when the server refused (an HTTP error status) or could not be
+        reached; to the whole reservation when it may have generated without saying how
+        much (a stream cut short, a timeout, no usage reported)."""
+        cost = self.cost(request)
         for attempt in range(self.retries + 1):
+            if allowance is not None and not await allowance.reserve(cost):
+                raise BudgetReached("the daily drafting token budget is reached")
+            used, answering = cost, False
             try:
-                response_format: ResponseFormatJSONSchema = {
-                    "type": "json_schema",
-                    "json_schema": {
-                        "name": "policy_document",
-                        "schema": json_schema(),
-                        "strict": True,
-                    },
-                }
                 stream = await self.client.chat.completions.create(
                     model=self.model,
                     messages=cast("list[ChatCompletionMessageParam]", messages(request)),
-                    response_format=response_format,
+                    response_format=RESPONSE_FORMAT,
                     stream=True,
                     stream_options={"include_usage": True},
+                    max_tokens=self.max_completion_tokens,
                     temperature=0.2,
                 )
+                answering = True
                 text: list[str] = []
-                prompt_tokens = completion_tokens = 0
+                usage: tuple[int, int] | None = None
                 async for chunk in stream:
                     if chunk.usage is not None:
-                        prompt_tokens = chunk.usage.prompt_tokens
-                        completion_tokens = chunk.usage.completion_tokens
+                        usage = (chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
                     for choice in chunk.choices:
                         if choice.delta.content:
                             text.append(choice.delta.content)
                             await progress(choice.delta.content)
-                return "".join(text), prompt_tokens, completion_tokens
+                if usage is None:
+                    return "".join(text), 0, 0
+                used = usage[0] + usage[1]
+                return "".join(text), usage[0], usage[1]
             except APIStatusError as error:
+                used = 0
                 retryable = error.status_code == 429 or error.status_code >= 500
                 if not retryable or attempt == self.retries:
                     raise DrafterUnavailable(
@@ -218,6 +274,7 @@ class OpenAIDrafter:
             except APITimeoutError:
                 raise DrafterUnavailable("LLM endpoint timed out") from None
             except APIConnectionError:
+                used = cost if answering else 0
                 if attempt == self.retries:
                     raise DrafterUnavailable("LLM endpoint unreachable") from None
             except (APIError, ValueError) as error:
@@ -226,16 +283,24 @@ class OpenAIDrafter:
                 if attempt == self.retries:
                     reason = type(error).__name__
                     raise DrafterUnavailable(f"LLM stream failed ({reason})") from None
+            finally:
+                if allowance is not None:
+                    await allowance.settle(cost, used)
             await asyncio.sleep(self.backoff * 2**attempt)
         raise DrafterUnavailable("LLM endpoint kept failing")
 
-    async def draft(self, request: DraftRequest, progress: Progress | None = None) -> DraftResult:
+    async def draft(
+        self,
+        request: DraftRequest,
+        progress: Progress | None = None,
+        allowance: TokenAllowance | None = None,
+    ) -> DraftResult:
         started = time.perf_counter()
         prompt_total = completion_total = 0
         problem = "no answer"
         for _ in range(2):
             text, prompt_tokens, completion_tokens = await self._complete(
-                request, progress or _ignore
+                request, progress or _ignore, allowance
             )
             prompt_total += prompt_tokens
             completion_total += completion_tokens
@@ -261,4 +326,4 @@ class OpenAIDrafter:
                 completion_tokens=completion_total,
                 latency_ms=int((time.perf_counter() - started) * 1000),
             )
-        raise DrafterUnavailable(problem, tokens=prompt_total + completion_total)
+        raise DrafterUnavailable(problem)

@@ -1,9 +1,13 @@
 """What a drafter is given, and the prompt built from it.
 
-Everything that comes from users (answer notes, profile facts) is redacted
-and placed as JSON inside one delimited data block; the instructions say to
-treat that block as information only, so text in a note cannot become an
-instruction. The hash of the request is kept with each draft (provenance).
+Everything that comes from tenants (answer notes and profile facts, which are
+redacted; the organisation's name; titles, names and descriptions from the
+organisation's own imported framework) is placed as JSON inside one delimited
+data block, and nowhere else: the instructions around it are our own fixed
+text, and say to treat the block as information only, so tenant text cannot
+become an instruction. The JSON escapes ``<`` and ``>``, so no tenant string
+can close the block or open another. The hash of the request is kept with
+each draft (provenance).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 
 from service.drafting.redaction import redact
 
-PROMPT_VERSION = "policy-v1"
+PROMPT_VERSION = "policy-v2"
 
 # The prompt is prose sent as is; its long lines are deliberate.
 SYSTEM_PROMPT = """You draft information security policies for a company preparing for a SOC 2 Type II audit.
@@ -83,10 +87,24 @@ class DraftRequest:
         return hashlib.sha256(f"{PROMPT_VERSION}\n{canonical}".encode()).hexdigest()
 
 
+DATA_OPEN, DATA_CLOSE = "<data>", "</data>"
+INSTRUCTION = "Draft the policy for the policy family in the data now."
+
+
+def data_block(request: DraftRequest) -> str:
+    # JSON encoding escapes quotes and newlines; "<" and ">" are escaped so that no string
+    # in the data can write a delimiter.
+    payload = (
+        json.dumps(request.data(), indent=1, ensure_ascii=False)
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+    )
+    return f"{DATA_OPEN}\n{payload}\n{DATA_CLOSE}"
+
+
 def user_message(request: DraftRequest) -> str:
-    # JSON encoding escapes quotes and newlines; "<" is escaped so a note cannot close the block.
-    payload = json.dumps(request.data(), indent=1, ensure_ascii=False).replace("<", "\\u003c")
-    return f"<data>\n{payload}\n</data>\n\nDraft the {request.family_title} now."
+    """The data block, then fixed text only: nothing from the request outside the block."""
+    return f"{data_block(request)}\n\n{INSTRUCTION}"
 
 
 def messages(request: DraftRequest) -> list[dict[str, str]]:

@@ -4,8 +4,11 @@ The chosen controls (default: those with DESIGN gaps) are grouped by the
 policy family that documents them; each family gets one draft, grounded in
 its controls, their criteria, the organisation's scoping answers and the
 notes on the related answers. The LLM drafts when configured and within the
-organisation's daily token budget; otherwise, or when it fails, templates
-do, and the draft says why.
+daily token budgets (the organisation's and the caller's, across all its
+organisations); otherwise, or when it fails, templates do, and the draft
+says why. Every LLM request reserves its estimated prompt plus its
+completion cap from both budgets before it is sent, so no interleaving of
+drafts spends past either.
 """
 
 from __future__ import annotations
@@ -22,14 +25,20 @@ from bson import ObjectId
 from service.assessment.service import AssessmentService, AssessmentView
 from service.auth.principal import Permission
 from service.drafting.document import to_markdown
-from service.drafting.drafters import Drafter, DrafterUnavailable, DraftResult, TemplateDrafter
+from service.drafting.drafters import (
+    BudgetReached,
+    Drafter,
+    DrafterUnavailable,
+    DraftResult,
+    TemplateDrafter,
+)
 from service.drafting.progress import ProgressHub
 from service.drafting.prompt import ControlFacts, CriterionFacts, DraftRequest
 from service.errors import InvalidInput, InvalidState, LimitExceeded, NotFound
 from service.scoring.model import GapKind
-from service.storage.documents import PolicyDraftRecord
-from service.storage.repositories import DraftRepository, now
-from service.storage.tenancy import Access, TenantScope
+from service.storage.documents import PolicyDraftRecord, PolicyDraftRevision
+from service.storage.repositories import DraftRepository, Page, now
+from service.storage.tenancy import Access
 from service.storage.writes import audit_event
 from service.telemetry import get_logger
 
@@ -37,11 +46,34 @@ MAX_CONTROLS = 200
 log = get_logger("service.drafting")
 
 
+# Free text kept on a draft: a reviewer's body, a generated body, a fallback reason.
+MAX_BODY_BYTES = 200_000
+MAX_REASON_CHARS = 1_000
+# Revisions the plain ``revisions`` list returns (the latest ones); the rest page.
+LATEST_REVISIONS = 100
+
+
 @dataclass(frozen=True)
 class DraftingConfig:
     llm: Drafter | None
     daily_token_budget: int
-    token_reservation: int = 4_000
+    daily_token_budget_per_principal: int = 400_000
+
+
+@dataclass(frozen=True)
+class DailyBudget:
+    """The ``TokenAllowance`` of one draft call: both of the day's usage rows."""
+
+    drafts: DraftRepository
+    day: str
+    payer: str
+    budgets: tuple[int, int]
+
+    async def reserve(self, tokens: int) -> bool:
+        return await self.drafts.reserve(self.day, self.payer, tokens, self.budgets)
+
+    async def settle(self, reserved: int, used: int) -> None:
+        await self.drafts.adjust(self.day, self.payer, used - reserved)
 
 
 class DraftingService:
@@ -160,37 +192,31 @@ class DraftingService:
 
     # -- drafting -------------------------------------------------------------------
 
+    def _budget(self, drafts: DraftRepository, payer: str) -> DailyBudget:
+        return DailyBudget(
+            drafts,
+            self._today(),
+            payer,
+            (self.config.daily_token_budget, self.config.daily_token_budget_per_principal),
+        )
+
     async def _generate(
-        self, scope: TenantScope, request: DraftRequest, draft_id: ObjectId
+        self, budget: DailyBudget, request: DraftRequest, draft_id: ObjectId
     ) -> tuple[DraftResult, str | None]:
         async def progress(text: str) -> None:
             self.hub.publish(draft_id, text)
 
         reason: str | None = None
         if self.config.llm is not None:
-            # Tokens are set aside before the call and trued up after it, atomically, so
-            # drafts running at the same time cannot together overshoot the budget.
-            drafts = DraftRepository(scope)
-            day, reserved = self._today(), self.config.token_reservation
-            if not await drafts.reserve(day, reserved, self.config.daily_token_budget):
+            try:
+                return await self.config.llm.draft(request, progress, budget), None
+            except BudgetReached:
                 reason = "the daily drafting token budget is reached; drafted from templates"
-            else:
-                used = 0
-                try:
-                    drafted = await self.config.llm.draft(request, progress)
-                    used = drafted.prompt_tokens + drafted.completion_tokens
-                except DrafterUnavailable as error:
-                    used = error.tokens
-                    reason = f"LLM drafting failed ({error}); drafted from templates"
-                except Exception as error:  # a draft must never be left half-written
-                    log.exception(
-                        "llm drafter failed unexpectedly", error_type=type(error).__name__
-                    )
-                    reason = "LLM drafting failed unexpectedly; drafted from templates"
-                else:
-                    return drafted, None
-                finally:
-                    await drafts.adjust(day, used - reserved)
+            except DrafterUnavailable as error:
+                reason = f"LLM drafting failed ({error}); drafted from templates"
+            except Exception as error:  # a draft must never be left half-written
+                log.exception("llm drafter failed unexpectedly", error_type=type(error).__name__)
+                reason = "LLM drafting failed unexpectedly; drafted from templates"
         result = await self.templates.draft(request)
         return result, reason
 
@@ -219,15 +245,14 @@ class DraftingService:
         )
 
     async def _finish(
-        self, scope: TenantScope, record: PolicyDraftRecord, request: DraftRequest
+        self, budget: DailyBudget, record: PolicyDraftRecord, request: DraftRequest
     ) -> PolicyDraftRecord:
         assert record.id is not None  # noqa: S101
         try:
-            result, reason = await self._generate(scope, request, record.id)
-            drafts = DraftRepository(scope)
+            result, reason = await self._generate(budget, request, record.id)
             fields = {
                 "title": result.document.title,
-                "body": to_markdown(result.document),
+                "body": _bounded(to_markdown(result.document)),
                 "generating": False,
                 "generator": result.generator,
                 "model": result.model,
@@ -235,20 +260,20 @@ class DraftingService:
                 "prompt_tokens": result.prompt_tokens,
                 "completion_tokens": result.completion_tokens,
                 "latency_ms": result.latency_ms,
-                "fallback_reason": reason,
+                "fallback_reason": reason[:MAX_REASON_CHARS] if reason else None,
                 "updated_at": now(),
             }
-            await drafts.finish(record.id, fields)
+            await budget.drafts.finish(record.id, fields)
             finished: PolicyDraftRecord = record.model_copy(update=fields)
             return finished
         finally:
             self.hub.finish(record.id)
 
     async def _finish_quietly(
-        self, scope: TenantScope, record: PolicyDraftRecord, request: DraftRequest
+        self, budget: DailyBudget, record: PolicyDraftRecord, request: DraftRequest
     ) -> None:
         try:
-            await self._finish(scope, record, request)
+            await self._finish(budget, record, request)
         except Exception as error:
             log.exception(
                 "background drafting failed", draft=str(record.id), error=type(error).__name__
@@ -266,14 +291,14 @@ class DraftingService:
         requests = self._requests(
             view, control_keys, organization.name if organization else "[TO CONFIRM: company name]"
         )
-        if (
-            self.config.llm is not None
-            and await drafts.tokens_used(self._today()) + self.config.token_reservation
-            > self.config.daily_token_budget
-        ):
-            raise LimitExceeded(
-                "the organisation's daily drafting token budget is spent; retry tomorrow"
-            )
+        budget = self._budget(drafts, await drafts.payer())
+        if self.config.llm is not None:
+            # Refused outright only when not even the cheapest draft fits; otherwise each
+            # draft's own reservation decides (and falls back to templates when refused).
+            cheapest = min(self.config.llm.cost(r) for r in requests)
+            used = await drafts.tokens_used(budget.day, budget.payer)
+            if any(u + cheapest > b for u, b in zip(used, budget.budgets, strict=True)):
+                raise LimitExceeded("the daily drafting token budget is spent; retry tomorrow")
         records = [self._record(view, request, ObjectId()) for request in requests]
         for record in records:
             self.hub.open(record.id)  # type: ignore[arg-type]
@@ -290,13 +315,13 @@ class DraftingService:
         )
         if stream:
             for record, request in zip(records, requests, strict=True):
-                task = asyncio.create_task(self._finish_quietly(scope, record, request))
+                task = asyncio.create_task(self._finish_quietly(budget, record, request))
                 self.tasks.add(task)
                 task.add_done_callback(self.tasks.discard)
             return records
         return list(
             await asyncio.gather(
-                *(self._finish(scope, r, q) for r, q in zip(records, requests, strict=True))
+                *(self._finish(budget, r, q) for r, q in zip(records, requests, strict=True))
             )
         )
 
@@ -321,18 +346,26 @@ class DraftingService:
             raise InvalidState("the draft is still being generated")
         if expected_version is not None and expected_version != record.version:
             raise InvalidState(f"the draft is at version {record.version}, not {expected_version}")
-        if body is not None and not 0 < len(body.strip()) <= 200_000:
-            raise InvalidInput("body must be 1 to 200,000 characters", ("input", "body"))
+        if body is not None and not (body.strip() and len(body.encode()) <= MAX_BODY_BYTES):
+            raise InvalidInput(
+                f"body must be 1 to {MAX_BODY_BYTES:,} bytes (UTF-8)", ("input", "body")
+            )
+        assert record.id is not None  # noqa: S101 - stored drafts have ids
         status = {"APPROVE": "APPROVED", "REJECT": "REJECTED"}[decision]
-        revision: dict[str, Any] = {
-            "body": record.body,
-            "status": record.status,
-            "replaced_at": now(),
-            "replaced_by": self.access.principal.subject,
-        }
+        moment = now()
+        revision = PolicyDraftRevision(
+            id=ObjectId(),
+            organization_id=record.organization_id,
+            draft_id=record.id,
+            number=record.version,
+            body=record.body,
+            status=record.status,
+            replaced_at=moment,
+            replaced_by=self.access.principal.subject,
+        )
         fields: dict[str, Any] = {
             "status": status,
-            "updated_at": now(),
+            "updated_at": moment,
             "version": record.version + 1,
         }
         if body is not None:
@@ -348,7 +381,24 @@ class DraftingService:
         )
         if not await DraftRepository(scope).review(record, fields, revision, event):
             raise InvalidState("the draft changed meanwhile; reload and retry")
-        reviewed: PolicyDraftRecord = record.model_copy(
-            update={**fields, "revisions": [*record.revisions, revision]}
-        )
+        reviewed: PolicyDraftRecord = record.model_copy(update=fields)
         return reviewed
+
+    async def revisions(
+        self, record: PolicyDraftRecord, first: int, before: int | None = None
+    ) -> Page[PolicyDraftRevision]:
+        """Earlier bodies of a draft the caller can read, newest first, numbered below
+        ``before``."""
+        scope = await self.access.scope(record.organization_id)
+        return await DraftRepository(scope).revisions(record, first, before)
+
+
+def _bounded(body: str) -> str:
+    """A generated body within ``MAX_BODY_BYTES``: cut at a line and marked as cut.
+
+    Only a template draft for a family with very many long controls gets near it."""
+    if len(body.encode()) <= MAX_BODY_BYTES:
+        return body
+    marker = f"\n\n[TRUNCATED: the draft exceeded {MAX_BODY_BYTES:,} bytes]\n"
+    kept = body.encode()[: MAX_BODY_BYTES - len(marker.encode())].decode(errors="ignore")
+    return kept.rsplit("\n", 1)[0] + marker

@@ -10,7 +10,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
-from service.storage.documents import DOCUMENT_MODELS
+from service.storage.documents import DOCUMENT_MODELS, DRAFTING_MODELS
 
 UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (PyMongoError,)
 
@@ -47,7 +47,7 @@ class Database:
             await self.client.admin.command("ping")
         except PyMongoError as exc:
             raise DatabaseUnavailable(str(exc).split(",")[0]) from exc
-        await init_beanie(database=self.db, document_models=DOCUMENT_MODELS)
+        await init_beanie(database=self.db, document_models=[*DOCUMENT_MODELS, *DRAFTING_MODELS])
 
     async def ping(self) -> bool:
         try:

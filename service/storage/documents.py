@@ -224,7 +224,12 @@ class AuditEvent(Document):
 
 
 class PolicyDraftRecord(Document):
-    """A drafted policy for one policy family, with its provenance and every earlier body."""
+    """A drafted policy for one policy family, with its provenance.
+
+    Earlier bodies are ``PolicyDraftRevision`` documents in their own collection, so this
+    document stays the same size however often it is reviewed. ``revisions`` is where
+    drafts written before that kept them (still read, never written).
+    """
 
     organization_id: PydanticObjectId
     assessment_id: PydanticObjectId
@@ -259,7 +264,9 @@ class PolicyDraftRecord(Document):
 
 
 class LlmUsage(Document):
-    """Tokens an organisation spent on drafting, per UTC day (the cost guard)."""
+    """Tokens an organisation spent or holds reserved for drafting, per UTC day (the cost guard).
+
+    One row per organisation and day that drafted with the LLM: about 100 bytes each."""
 
     organization_id: PydanticObjectId
     day: str
@@ -286,3 +293,51 @@ DOCUMENT_MODELS: list[type[Document]] = [
     PolicyDraftRecord,
     LlmUsage,
 ]
+
+
+class PolicyDraftRevision(Document):
+    """A policy draft's body and status as they were before a review replaced them.
+
+    Append-only. ``number`` is the draft version the review replaced (1 for the first
+    review), unique per draft, so revisions page by ``number``.
+    """
+
+    organization_id: PydanticObjectId
+    draft_id: PydanticObjectId
+    number: int
+    body: str
+    status: str
+    replaced_at: datetime
+    replaced_by: str
+
+    class Settings:
+        name = "policy_draft_revisions"
+        indexes = [
+            IndexModel(
+                [
+                    ("organization_id", pymongo.ASCENDING),
+                    ("draft_id", pymongo.ASCENDING),
+                    ("number", pymongo.DESCENDING),
+                ],
+                unique=True,
+            ),
+        ]
+
+
+class PrincipalLlmUsage(Document):
+    """Tokens one principal spent or holds reserved for drafting, per UTC day, across all
+    its organisations (API keys count as the person who created them)."""
+
+    subject: str
+    day: str
+    tokens: int = 0
+
+    class Settings:
+        name = "llm_usage_principals"
+        indexes = [
+            IndexModel([("subject", pymongo.ASCENDING), ("day", pymongo.ASCENDING)], unique=True)
+        ]
+
+
+# Registered with Beanie next to DOCUMENT_MODELS (see ``Database.connect``).
+DRAFTING_MODELS: list[type[Document]] = [PolicyDraftRevision, PrincipalLlmUsage]

@@ -20,7 +20,7 @@ from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
 from service.auth import api_keys
-from service.auth.principal import Role
+from service.auth.principal import PrincipalKind, Role
 from service.errors import InvalidState
 from service.storage.documents import (
     AnswerRevision,
@@ -31,6 +31,8 @@ from service.storage.documents import (
     Membership,
     Organization,
     PolicyDraftRecord,
+    PolicyDraftRevision,
+    PrincipalLlmUsage,
 )
 from service.storage.tenancy import Access, TenantScope
 
@@ -550,7 +552,7 @@ class MembershipRepository:
 
 
 class DraftRepository:
-    """Policy drafts and the LLM token budget of one organisation."""
+    """Policy drafts, their revisions, and the LLM token budgets of one organisation."""
 
     def __init__(self, scope: TenantScope) -> None:
         self.scope = scope
@@ -591,60 +593,163 @@ class DraftRepository:
         self,
         record: PolicyDraftRecord,
         fields: dict[str, Any],
-        revision: dict[str, Any],
+        revision: PolicyDraftRevision,
         event: dict[str, Any],
     ) -> bool:
-        """Apply a review to the version read; False when the draft changed meanwhile."""
-        from service.storage.writes import GuardedUpdate, GuardFailed, write  # noqa: PLC0415
+        """Apply a review to the version read and keep the replaced body as a revision, in
+        one ordered batch with the audit event; False when the draft changed meanwhile."""
+        from service.storage.writes import (  # noqa: PLC0415 - writes imports this module
+            GuardedUpdate,
+            GuardFailed,
+            Insert,
+            write,
+        )
 
+        if revision.organization_id != self.scope.organization_id:
+            raise PermissionError("revision outside the repository's scope")
         guard = {
             "_id": record.id,
             "organization_id": self.scope.organization_id,
             "version": record.version,
         }
-        update = {"$set": fields, "$push": {"revisions": revision}}
         try:
-            await write([GuardedUpdate(PolicyDraftRecord, guard, update)], event)
+            await write(
+                [
+                    GuardedUpdate(PolicyDraftRecord, guard, {"$set": fields}),
+                    Insert(PolicyDraftRevision, document_of(revision)),
+                ],
+                event,
+            )
         except GuardFailed:
             return False
         return True
 
-    async def tokens_used(self, day: str) -> int:
-        usage = await LlmUsage.find_one(
-            LlmUsage.organization_id == self.scope.organization_id, LlmUsage.day == day
-        )
-        return usage.tokens if usage else 0
-
-    async def reserve(self, day: str, tokens: int, budget: int) -> bool:
-        """Set ``tokens`` aside if the day's total stays within ``budget``; one atomic
-        update, so concurrent reservations cannot together pass the budget. The day's
-        first reservation is always granted."""
-        # A collision means the day's usage exists and had no room, or that another first
-        # reservation of the day inserted it a moment ago: a second try tells them apart.
-        for _attempt in range(2):
-            try:
-                await LlmUsage.get_pymongo_collection().update_one(
-                    {
-                        "organization_id": self.scope.organization_id,
-                        "day": day,
-                        "tokens": {"$lte": budget - tokens},
-                    },
-                    {"$inc": {"tokens": tokens}},
-                    upsert=True,
-                )
-            except DuplicateKeyError:
-                continue
-            return True
-        return False
-
-    async def adjust(self, day: str, tokens: int) -> None:
-        """True a reservation up (or down) to the tokens actually used."""
-        if tokens:
-            await LlmUsage.get_pymongo_collection().update_one(
-                {"organization_id": self.scope.organization_id, "day": day},
-                {"$inc": {"tokens": tokens}},
-                upsert=True,
+    async def revisions(
+        self, record: PolicyDraftRecord, first: int, before: int | None = None
+    ) -> Page[PolicyDraftRevision]:
+        """Revisions of ``record`` numbered below ``before``, newest first. Revisions kept
+        inside the draft document by earlier versions come after the others (they are the
+        oldest) and are numbered 1, 2, ... in the order they were written."""
+        query: dict[str, Any] = {
+            "organization_id": self.scope.organization_id,
+            "draft_id": record.id,
+        }
+        if before is not None:
+            query["number"] = {"$lt": before}
+        rows = (
+            await PolicyDraftRevision.find(query)
+            .sort(
+                [
+                    ("organization_id", SortDirection.ASCENDING),
+                    ("draft_id", SortDirection.ASCENDING),
+                    ("number", SortDirection.DESCENDING),
+                ]
             )
+            .limit(first + 1)
+            .to_list()
+        )
+        if len(rows) <= first and record.revisions:
+            legacy = [
+                PolicyDraftRevision(
+                    organization_id=record.organization_id,
+                    draft_id=PydanticObjectId(record.id),
+                    number=number,
+                    body=str(kept["body"]),
+                    status=str(kept["status"]),
+                    replaced_at=kept["replaced_at"],
+                    replaced_by=str(kept["replaced_by"]),
+                )
+                for number, kept in enumerate(record.revisions, start=1)
+            ]
+            rows += [r for r in reversed(legacy) if before is None or r.number < before][
+                : first + 1 - len(rows)
+            ]
+        return Page(items=rows[:first], has_next=len(rows) > first)
+
+    # -- token budgets ---------------------------------------------------------------
+
+    async def payer(self) -> str:
+        """Whose per-principal budget a draft spends: the caller, or for an API key the
+        person who created it (following keys that created keys), so that keys minted in
+        new organisations bring no fresh budget."""
+        principal = self.scope.principal
+        subject = principal.subject
+        if principal.kind is not PrincipalKind.API_KEY:
+            return subject
+        for _hop in range(MAX_KEY_CHAIN):
+            if not subject.startswith("apikey:") or not ObjectId.is_valid(subject[7:]):
+                return subject
+            key = await ApiKey.get_pymongo_collection().find_one(
+                {"_id": ObjectId(subject[7:])}, {"created_by": 1}
+            )
+            if key is None:
+                return subject
+            subject = str(key["created_by"])
+        return subject
+
+    async def tokens_used(self, day: str, payer: str) -> tuple[int, int]:
+        """Tokens spent or reserved today by the organisation and by ``payer``."""
+        organization = await LlmUsage.get_pymongo_collection().find_one(
+            {"organization_id": self.scope.organization_id, "day": day}, {"tokens": 1}
+        )
+        principal = await PrincipalLlmUsage.get_pymongo_collection().find_one(
+            {"subject": payer, "day": day}, {"tokens": 1}
+        )
+        return (
+            int(organization["tokens"]) if organization else 0,
+            int(principal["tokens"]) if principal else 0,
+        )
+
+    def _usage_rows(self, day: str, payer: str) -> list[tuple[Any, dict[str, Any]]]:
+        return [
+            (
+                LlmUsage.get_pymongo_collection(),
+                {"organization_id": self.scope.organization_id, "day": day},
+            ),
+            (PrincipalLlmUsage.get_pymongo_collection(), {"subject": payer, "day": day}),
+        ]
+
+    async def reserve(self, day: str, payer: str, tokens: int, budgets: tuple[int, int]) -> bool:
+        """Set ``tokens`` aside from the organisation's budget and the payer's, each only if
+        its total stays within the budget (``budgets``: organisation, payer). Each is one
+        conditional update, so concurrent reservations cannot together pass a budget; when
+        the second is refused the first is given back."""
+        taken: list[tuple[Any, dict[str, Any]]] = []
+        for (collection, key), budget in zip(self._usage_rows(day, payer), budgets, strict=True):
+            if not await _take(collection, key, tokens, budget):
+                for done_collection, done_key in taken:
+                    await done_collection.update_one(done_key, {"$inc": {"tokens": -tokens}})
+                return False
+            taken.append((collection, key))
+        return True
+
+    async def adjust(self, day: str, payer: str, tokens: int) -> None:
+        """True reservations up (or down) to the tokens actually used."""
+        if tokens:
+            for collection, key in self._usage_rows(day, payer):
+                await collection.update_one(key, {"$inc": {"tokens": tokens}})
+
+
+MAX_KEY_CHAIN = 5
+
+
+async def _take(collection: Any, key: dict[str, Any], tokens: int, budget: int) -> bool:
+    """Add ``tokens`` to the usage row ``key`` if it stays within ``budget``.
+
+    The conditional ``$inc`` is atomic. The day's row is created by a plain insert (never
+    by an upsert of the guarded update, which would grant a reservation past the budget);
+    when another reservation inserted it first, the guarded update decides."""
+    if tokens > budget:
+        return False
+    guarded = {**key, "tokens": {"$lte": budget - tokens}}
+    if (await collection.update_one(guarded, {"$inc": {"tokens": tokens}})).matched_count:
+        return True
+    try:
+        await collection.insert_one({**key, "tokens": tokens})
+    except DuplicateKeyError:
+        result = await collection.update_one(guarded, {"$inc": {"tokens": tokens}})
+        return bool(result.matched_count)
+    return True
 
 
 class AuditRepository:

@@ -98,7 +98,8 @@ OPENAI_BASE_URL: {{ . | quote }}
 OPENAI_MODEL: {{ . | quote }}
 {{- end }}
 DRAFT_DAILY_TOKEN_BUDGET: {{ $c.draftDailyTokenBudget | int64 | toString | quote }}
-DRAFT_TOKEN_RESERVATION: {{ $c.draftTokenReservation | int64 | toString | quote }}
+DRAFT_DAILY_TOKEN_BUDGET_PER_PRINCIPAL: {{ $c.draftDailyTokenBudgetPerPrincipal | int64 | toString | quote }}
+DRAFT_MAX_COMPLETION_TOKENS: {{ $c.draftMaxCompletionTokens | int64 | toString | quote }}
 RATE_LIMIT_PER_SECOND: {{ $c.rateLimit.perSecond | toString | quote }}
 RATE_LIMIT_BURST: {{ $c.rateLimit.burst | int64 | toString | quote }}
 {{- end }}

@@ -7,10 +7,13 @@ from enum import Enum
 
 import strawberry
 
-from service.api.ids import encode_id
+from service.api.ids import decode_cursor, encode_cursor, encode_id
+from service.api.pagination import PageInfo, page_size
 from service.api.types.catalog import Control
 from service.api.types.node import Node
-from service.storage.documents import PolicyDraftRecord
+from service.drafting.service import LATEST_REVISIONS
+from service.errors import InvalidInput
+from service.storage.documents import PolicyDraftRecord, PolicyDraftRevision
 
 TYPE_NAME = "PolicyDraft"
 
@@ -41,10 +44,35 @@ class DraftProvenance:
 
 @strawberry.type
 class DraftRevision:
+    number: int = strawberry.field(
+        description="The draft version this revision was (1 for the first draft)."
+    )
     body: str
     status: DraftStatus
     replaced_at: datetime
     replaced_by: str
+
+    @classmethod
+    def of(cls, record: PolicyDraftRevision) -> DraftRevision:
+        return cls(
+            number=record.number,
+            body=record.body,
+            status=DraftStatus(record.status),
+            replaced_at=record.replaced_at,
+            replaced_by=record.replaced_by,
+        )
+
+
+@strawberry.type
+class DraftRevisionEdge:
+    cursor: str
+    node: DraftRevision
+
+
+@strawberry.type
+class DraftRevisionConnection:
+    edges: list[DraftRevisionEdge]
+    page_info: PageInfo
 
 
 @strawberry.type(name="PolicyDraft")
@@ -123,17 +151,31 @@ class PolicyDraftType(Node):
             latency_ms=r.latency_ms,
         )
 
-    @strawberry.field(description="Earlier bodies and statuses, oldest first.")
-    def revisions(self) -> list[DraftRevision]:
-        return [
-            DraftRevision(
-                body=v["body"],
-                status=DraftStatus(v["status"]),
-                replaced_at=v["replaced_at"],
-                replaced_by=v["replaced_by"],
-            )
-            for v in self.record.revisions
+    @strawberry.field(
+        description=f"The latest {LATEST_REVISIONS} earlier bodies and statuses, oldest first; "
+        "revisionHistory pages through all of them."
+    )
+    async def revisions(self, info: strawberry.Info) -> list[DraftRevision]:
+        page = await info.context.drafting.revisions(self.record, LATEST_REVISIONS)
+        return [DraftRevision.of(r) for r in reversed(page.items)]
+
+    @strawberry.field(description="Earlier bodies and statuses, newest first.")
+    async def revision_history(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+    ) -> DraftRevisionConnection:
+        page = await info.context.drafting.revisions(
+            self.record, page_size(first), _number_cursor(after)
+        )
+        edges = [
+            DraftRevisionEdge(cursor=encode_cursor(r.number), node=DraftRevision.of(r))
+            for r in page.items
         ]
+        return DraftRevisionConnection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
+            ),
+        )
 
     @strawberry.field
     def version(self) -> int:
@@ -145,3 +187,12 @@ class DraftProgressEvent:
     draft_id: strawberry.ID
     text: str = strawberry.field(description="The next piece of generated text, or the final body.")
     done: bool
+
+
+def _number_cursor(after: str | None) -> int | None:
+    if after is None:
+        return None
+    values = decode_cursor(after)
+    if values and len(values) == 1 and type(values[0]) is int:
+        return int(values[0])
+    raise InvalidInput("after is not a cursor of this list", ("after",))
