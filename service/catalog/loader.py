@@ -5,6 +5,10 @@ Each sub-directory of ``frameworks/`` is one framework: ``framework.yaml``
 and any ``questionnaire*.yaml``. A content hash over the parsed document
 decides whether it changed: an unchanged document is left alone, a changed
 one is published as the next version. Published versions are never edited.
+
+Files are read with the same limits as uploads (``documents_io``: size, nesting,
+node count, no aliases, 64-bit integers), and reading and checking them runs in a
+worker thread, off the event loop.
 """
 
 from __future__ import annotations
@@ -14,9 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from service.catalog.catalog import Catalog
+from service.catalog.documents_io import read_document
 from service.catalog.publishing import publish_framework, publish_questionnaire
 from service.catalog.repository import CatalogRepository
 from service.catalog.validation import CatalogError, parse_framework, parse_questionnaire
@@ -30,14 +33,11 @@ class LoadReport:
 
 def read_yaml(path: Path) -> dict[str, Any]:
     try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise CatalogError([f"{path.name}: not valid YAML{where}"]) from None
-    if not isinstance(loaded, dict):
-        raise CatalogError([f"{path.name}: a catalog document must be a mapping"])
-    return loaded
+        return read_document(path.read_text(encoding="utf-8"), "YAML")
+    except CatalogError as error:
+        raise type(error)(
+            [f"{path.name}: {p.removeprefix('(document): ')}" for p in error.problems]
+        ) from None
 
 
 def read_bundle(directory: Path) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
@@ -89,9 +89,9 @@ def check_catalog(bundles: list[tuple[dict[str, Any] | None, list[dict[str, Any]
 async def load_directory(root: Path, repository: CatalogRepository | None = None) -> LoadReport:
     repository = repository or CatalogRepository(Catalog())
     report = LoadReport()
-    # Parsing YAML is blocking work: keep it off the event loop.
+    # Parsing and checking are blocking work: keep them off the event loop.
     bundles = await asyncio.to_thread(read_catalog, root)
-    check_catalog(bundles)
+    await asyncio.to_thread(check_catalog, bundles)
     for framework, questionnaires in bundles:
         if framework is not None:
             outcome = await publish_framework(framework)

@@ -20,6 +20,7 @@ from pymongo.errors import DuplicateKeyError
 
 from service.catalog.repository import CatalogRepository
 from service.catalog.validation import CatalogError, parse_framework, parse_questionnaire
+from service.offload import worker_pool
 from service.storage.documents import FrameworkRecord, QuestionnaireRecord
 
 
@@ -74,7 +75,8 @@ async def _publish(
 
 async def publish_framework(raw: object, organization_id: ObjectId | None = None) -> PublishOutcome:
     """Validate and publish a framework; raises ``CatalogError`` listing every problem."""
-    framework = parse_framework(raw)
+    # Validation is CPU work over an uploaded document: off the event loop.
+    framework = await worker_pool().run(parse_framework, raw)
     return await _publish(
         FrameworkRecord, "framework", framework.model_dump(mode="json"), organization_id
     )
@@ -92,7 +94,7 @@ async def publish_questionnaire(
     )
     if framework is None:
         raise CatalogError([f"framework: unknown framework {framework_key!r}"])
-    questionnaire = parse_questionnaire(raw, framework.model)
+    questionnaire = await worker_pool().run(parse_questionnaire, raw, framework.model)
     return await _publish(
         QuestionnaireRecord,
         "questionnaire",

@@ -41,6 +41,10 @@ class CatalogError(ValueError):
         super().__init__(f"{len(problems)} problem(s): {summary}")
 
 
+class CatalogLimitExceeded(CatalogError):
+    """A document is over a size or shape limit (LIMIT_EXCEEDED rather than INVALID)."""
+
+
 def format_path(location: Iterable[str | int]) -> str:
     path = ""
     for part in location:
@@ -140,24 +144,27 @@ def _check_options(path: str, question: Question, problems: list[str]) -> None:
 
 
 def _find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    # Iterative depth-first search: a chain of thousands of show_if conditions in an
+    # uploaded questionnaire must not hit the recursion limit.
     state: dict[str, int] = {}
-    stack: list[str] = []
-
-    def visit(node: str) -> list[str] | None:
-        state[node] = 1
-        stack.append(node)
-        for nxt in sorted(graph.get(node, ())):
+    for root in sorted(graph):
+        if root in state:
+            continue
+        stack: list[str] = [root]
+        pending: list[list[str]] = [sorted(graph.get(root, ()), reverse=True)]
+        state[root] = 1
+        while stack:
+            if not pending[-1]:
+                state[stack.pop()] = 2
+                pending.pop()
+                continue
+            nxt = pending[-1].pop()
             if state.get(nxt) == 1:
                 return [*stack[stack.index(nxt) :], nxt]
-            if nxt not in state and (cycle := visit(nxt)) is not None:
-                return cycle
-        stack.pop()
-        state[node] = 2
-        return None
-
-    for node in sorted(graph):
-        if node not in state and (cycle := visit(node)) is not None:
-            return cycle
+            if nxt not in state:
+                state[nxt] = 1
+                stack.append(nxt)
+                pending.append(sorted(graph.get(nxt, ()), reverse=True))
     return None
 
 

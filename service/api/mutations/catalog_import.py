@@ -4,11 +4,16 @@ Without an organisation the document is global, which only platform admins
 may publish; with one it is visible only inside that organisation, and only
 its OWNER may publish it. A refused document lists every problem, each with
 its path inside the document, and writes nothing.
+
+Reading and validating the document is CPU work bounded by the reader's limits
+(size, nesting, nodes, integer length); it runs in the worker pool, so a hostile
+upload costs a worker thread, not the event loop.
 """
 
 from __future__ import annotations
 
 from enum import Enum
+from typing import Any
 
 import strawberry
 from bson import ObjectId
@@ -21,8 +26,16 @@ from service.api.types.organization import TYPE_NAME as ORGANIZATION
 from service.auth.principal import Permission
 from service.catalog.documents_io import read_document
 from service.catalog.publishing import publish_framework, publish_questionnaire
-from service.catalog.validation import CatalogError
-from service.errors import DomainError, ErrorCode, Forbidden, InvalidInput, Problem
+from service.catalog.validation import CatalogError, CatalogLimitExceeded
+from service.errors import (
+    DomainError,
+    ErrorCode,
+    Forbidden,
+    InvalidInput,
+    LimitExceeded,
+    Problem,
+)
+from service.offload import worker_pool
 from service.storage.writes import audit_event, write
 
 
@@ -56,12 +69,22 @@ class ImportQuestionnairePayload:
 
 
 def _refused(error: CatalogError) -> DomainError:
+    code = (
+        ErrorCode.LIMIT_EXCEEDED if isinstance(error, CatalogLimitExceeded) else ErrorCode.INVALID
+    )
     return InvalidInput.many(
         [
-            Problem(ErrorCode.INVALID, problem, ("input", "document", problem.split(": ", 1)[0]))
+            Problem(code, problem, ("input", "document", problem.split(": ", 1)[0]))
             for problem in error.problems
         ]
     )
+
+
+async def _read(input: ImportCatalogDocumentInput) -> dict[str, Any]:
+    try:
+        return await worker_pool().run(read_document, input.document, input.format.value)
+    except LimitExceeded as error:
+        raise LimitExceeded(str(error), ("input", "document")) from None
 
 
 async def _audit(
@@ -96,7 +119,7 @@ async def import_framework(
     try:
         owner = await _owner(info, input.organization_id)
         try:
-            raw = read_document(input.document, input.format.value)
+            raw = await _read(input)
             outcome = await publish_framework(raw, owner)
         except CatalogError as error:
             raise _refused(error) from None
@@ -119,7 +142,7 @@ async def import_questionnaire(
     try:
         owner = await _owner(info, input.organization_id)
         try:
-            raw = read_document(input.document, input.format.value)
+            raw = await _read(input)
             outcome = await publish_questionnaire(raw, catalog, owner)
         except CatalogError as error:
             raise _refused(error) from None
