@@ -1,10 +1,20 @@
-"""Rendering the report content as JSON, CSV, Markdown and a self-contained HTML page."""
+"""Rendering the report content as JSON, CSV, Markdown and a self-contained HTML page.
+
+Names, titles and notes come from tenants (an organisation's name, its own imported
+framework) and so are hostile until shown otherwise. HTML autoescapes them; Markdown
+escapes every interpolated value (``_md``): HTML special characters become entities,
+Markdown punctuation that could open a link, image, emphasis or code span gets a
+backslash, and a ``javascript:``-style scheme loses its colon, so a value can neither
+inject raw HTML nor become a link; CSV cells cannot start a spreadsheet formula.
+"""
 
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -55,8 +65,18 @@ def to_csv(content: dict[str, Any]) -> str:
     return buffer.getvalue()
 
 
+# Markdown punctuation that can start a link, image, emphasis, code span or table cell.
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()!|~])")
+# Schemes a renderer could turn into an active link (GFM autolinks, sanitiser gaps).
+_ACTIVE_SCHEME = re.compile(r"(?i)\b(javascript|vbscript|data|file)\s*:")
+
+
 def _md(text: Any) -> str:
-    return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ")
+    """A tenant-supplied value as inert Markdown text on one line."""
+    value = html.escape(str(text if text is not None else ""), quote=False)
+    value = _MARKDOWN_PUNCTUATION.sub(r"\\\1", value)
+    value = _ACTIVE_SCHEME.sub(r"\1&#58;", value)
+    return " ".join(value.splitlines())
 
 
 def remediation_plan(content: dict[str, Any]) -> list[dict[str, Any]]:
@@ -119,8 +139,8 @@ def _plan(content: dict[str, Any]) -> list[str]:
         weeks = gap["effort_weeks"]
         effort = f" (about {weeks} week{'s' if weeks != 1 else ''})" if weeks else ""
         lines.append(
-            f"{number}. **{_md(gap['title'])}** [{gap['severity']}, {gap['criterion']}]"
-            f"{effort}: {_md(gap['remediation'])}"
+            f"{number}. **{_md(gap['title'])}** [{_md(gap['severity'])}, "
+            f"{_md(gap['criterion'])}]{effort}: {_md(gap['remediation'])}"
         )
     return [*lines, ""]
 
@@ -147,7 +167,7 @@ def _timeline(content: dict[str, Any]) -> list[str]:
 
 def to_markdown(content: dict[str, Any]) -> str:
     a = content["assessment"]
-    framework = f"framework {a['framework']['key']} v{a['framework']['version']}"
+    framework = f"framework {_md(a['framework']['key'])} v{_md(a['framework']['version'])}"
     lines = [
         f"# SOC 2 readiness: {_md(content['organization'])}",
         "",

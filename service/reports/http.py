@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, Response
 from service.api.ids import decode_id
 from service.assessment.service import AssessmentService
 from service.catalog.repository import CatalogRepository
-from service.errors import NotFound
+from service.errors import LimitExceeded, NotFound
 from service.reports.service import BROWSER_SUFFIXES, ReportService
 from service.storage.repositories import OrganizationRepository
 from service.storage.tenancy import Access
@@ -52,6 +52,11 @@ async def report_file(request: Request) -> Response:
         return _error(404, "NOT_FOUND", "report not found")
     except PyMongoError:
         return _error(503, "SERVICE_UNAVAILABLE", "the database is unavailable; retry shortly")
+    except LimitExceeded as error:
+        # The render pool is full or the render ran past its deadline: retry later.
+        response = _error(503, "LIMIT_EXCEEDED", str(error))
+        response.headers["Retry-After"] = "5"
+        return response
     disposition = "attachment" if fmt.value == "CSV" else "inline"
     headers = {
         "Content-Disposition": f'{disposition}; filename="{exported.filename}"',

@@ -2,6 +2,9 @@
 
 Reading rules are the assessment's own: an assessment outside the caller's
 organisations does not exist for them (NOT_FOUND), whatever the format.
+Rendering is pure-Python CPU work that grows with the report; it runs in the
+worker pool (``service.offload``), so a large export does not hold up other
+requests, and a busy pool or an overlong render is LIMIT_EXCEEDED.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from bson import ObjectId
 
 from service.assessment.service import AssessmentService, AssessmentView
 from service.errors import NotFound
+from service.offload import worker_pool
 from service.reports import formats, oscal
 from service.reports.content import Comparison, compare, report_document
 from service.storage.repositories import AssessmentRepository, OrganizationRepository
@@ -125,7 +129,8 @@ class ReportService:
         name = (
             f"{framework}-readiness-{_slug(content['organization'])}-{content['assessment']['id']}"
         )
-        exported = ExportedFile(f"{name}.{suffix}", content_type, render(content))
+        rendered = await worker_pool().run(render, content)
+        exported = ExportedFile(f"{name}.{suffix}", content_type, rendered)
         event = audit_event(
             self.assessments.access.principal,
             "exportAssessment",
