@@ -1,41 +1,42 @@
 """Schema extensions: error shaping and per-operation metrics.
 
 Both hook only ``on_operation`` (never ``resolve``), so fields stay
-synchronous where their resolvers are. The depth and alias rules are built
-once here, at import, and added with ``AddValidationRules``: building them per
-request gives new rule classes each time, and the validation cache, keyed on
-the rules, would never hit (strawberry issue 4635).
+synchronous where their resolvers are. The query limits are validation rules
+in ``service.api.limits``.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from graphql import ASTValidationRule, GraphQLError
+from graphql import GraphQLError
 from pymongo.errors import PyMongoError
 from strawberry.extensions import SchemaExtension
-from strawberry.extensions.max_aliases import create_validator as alias_rule
-from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 
 from service.errors import DomainError
 from service.telemetry import Metrics, get_logger
 
-MAX_DEPTH = 12
-MAX_ALIASES = 50
-MAX_TOKENS = 5000
-
-VALIDATION_RULES: list[type[ASTValidationRule]] = [
-    depth_rule(MAX_DEPTH, None),
-    alias_rule(MAX_ALIASES),
-]
-
 log = get_logger("service.graphql")
+
+# graphql-core's suggestions (" Did you mean 'organization'?"): validation hides them in
+# production; errors raised later (variable coercion) lose them here.
+_SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
 
 
 def _reshape(error: GraphQLError, production: bool) -> GraphQLError:
     original = error.original_error
+    if production and original is None and "Did you mean" in error.message:
+        return GraphQLError(
+            _SUGGESTION.sub("", error.message),
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions=error.extensions,
+        )
     if original is None or isinstance(original, GraphQLError):
         return error
     if isinstance(original, PyMongoError):

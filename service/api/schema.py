@@ -13,7 +13,6 @@ from typing import Any
 import strawberry
 from graphql import GraphQLEnumType, GraphQLSchema
 from strawberry.extensions import (
-    AddValidationRules,
     MaxTokensLimiter,
     ParserCache,
     SchemaExtension,
@@ -22,7 +21,13 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 
 from service.api import queries
-from service.api.extensions import MAX_TOKENS, VALIDATION_RULES, error_shaping, operation_metrics
+from service.api.extensions import error_shaping, operation_metrics
+from service.api.limits import (
+    MAX_TOKENS,
+    PRODUCTION_VALIDATION_RULES,
+    VALIDATION_RULES,
+    ValidationRules,
+)
 from service.api.mutations import (
     answers_save,
     api_key_manage,
@@ -137,8 +142,11 @@ class Subscription:
 
 
 def build_schema(production: bool = False, metrics: Metrics | None = None) -> strawberry.Schema:
+    # The rule lists are built once, at import: rules built per request would never hit
+    # the validation cache, which is keyed on them (strawberry issue 4635).
+    rules = PRODUCTION_VALIDATION_RULES if production else VALIDATION_RULES
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
-        lambda: AddValidationRules(VALIDATION_RULES),
+        lambda: ValidationRules(rules),
         lambda: MaxTokensLimiter(MAX_TOKENS),
         ParserCache,
         ValidationCache,
