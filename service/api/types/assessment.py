@@ -1,27 +1,25 @@
-"""GraphQL types of assessments and their readiness reports."""
+"""The GraphQL Assessment: its settings, answers, report and comparison fields."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from datetime import date, datetime
 from enum import Enum
-from functools import cached_property
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from bson import ObjectId
 
 from service.api.ids import decode_id, encode_id
 from service.api.pagination import MAX_PAGE_SIZE, PageInfo, page_size
-from service.api.types.catalog import Control, Criterion, Framework, Questionnaire
+from service.api.types.answer import Answer, AnswerIndex, AnswerRevision
+from service.api.types.catalog import Framework, Questionnaire
+from service.api.types.comparison import AssessmentComparison, CategoryDelta, GapChange
 from service.api.types.node import Node
+from service.api.types.report import Progress, ReadinessReport
 from service.assessment.service import AssessmentView
-from service.catalog.catalog import FrameworkVersion
 from service.catalog.models import Category
 from service.errors import NotFound
-from service.scoring.model import ControlStatus, CriterionStatus, GapKind, Severity
-from service.scoring.model import Gap as GapModel
-from service.scoring.model import Report as ReportModel
 from service.storage.documents import AssessmentRecord
 
 if TYPE_CHECKING:
@@ -29,11 +27,6 @@ if TYPE_CHECKING:
     from service.api.types.policy import PolicyDraftType
 
 TYPE_NAME = "Assessment"
-
-strawberry.enum(ControlStatus, name="ControlStatus")
-strawberry.enum(CriterionStatus, name="CriterionStatus")
-strawberry.enum(GapKind, name="GapKind")
-strawberry.enum(Severity, name="Severity")
 
 
 @strawberry.enum
@@ -47,262 +40,6 @@ class AssessmentStatus(Enum):
     DRAFT = "DRAFT"
     IN_PROGRESS = "IN_PROGRESS"
     SUBMITTED = "SUBMITTED"
-
-
-@strawberry.type
-class Answer:
-    question_key: str
-    value: str
-    note: str | None
-    answered_by: str | None = None
-    answered_at: datetime | None = None
-
-
-@strawberry.type(description="An answer as it was before a save replaced or cleared it.")
-class AnswerRevision:
-    question_key: str
-    value: str
-    note: str | None
-    answered_by: str | None
-    answered_at: datetime | None
-    replaced_by: str
-    replaced_at: datetime
-
-
-@strawberry.type
-class Progress:
-    answered: int
-    total: int
-    percent: float
-
-
-@strawberry.type
-class CategoryResult:
-    category: Category
-    score: float
-    criteria_met: int
-    criteria_total: int
-
-
-class _AnswerIndex:
-    """The assessment's answers as GraphQL objects, built on first use: only a query that
-    asks for a criterion's drivers pays for it, and then once for all criteria."""
-
-    def __init__(self, view: AssessmentView) -> None:
-        self._view = view
-
-    @cached_property
-    def by_key(self) -> dict[str, Answer]:
-        return {
-            a["question_key"]: Answer(
-                question_key=a["question_key"],
-                value=a["value"],
-                note=a.get("note"),
-                answered_by=a.get("answered_by"),
-                answered_at=a.get("answered_at"),
-            )
-            for a in self._view.record.answers
-        }
-
-
-@strawberry.type
-class CriterionResult:
-    answers: strawberry.Private[_AnswerIndex]
-    driver_keys: strawberry.Private[tuple[str, ...]]
-    criterion: Criterion
-    status: CriterionStatus
-    score: float
-
-    @strawberry.field(description="The answers that drove this result.")
-    def drivers(self) -> list[Answer]:
-        answers = self.answers.by_key
-        return [answers[k] for k in self.driver_keys if k in answers]
-
-
-@strawberry.type
-class ControlResult:
-    control: Control
-    status: ControlStatus
-    score: float
-    months_operated: int | None
-
-
-@strawberry.type
-class Gap:
-    """Scalar fields and the gap's criterion and control are plain attributes (see
-    ``Criterion``); only ``criteria`` is resolved on demand."""
-
-    framework: strawberry.Private[FrameworkVersion]
-    model: strawberry.Private[GapModel]
-    criterion: Criterion
-    control: Control | None
-    kind: GapKind
-    severity: Severity
-    title: str
-    remediation: str
-    question_key: str | None = strawberry.field(
-        description="The unanswered question, for UNANSWERED gaps."
-    )
-    effort_weeks: int
-
-    @strawberry.field(description="Every in-scope criterion the gap's control addresses.")
-    def criteria(self) -> list[Criterion]:
-        framework = self.framework
-        return [Criterion.of(framework, framework.criteria[r]) for r in self.model.criteria]
-
-
-def _gaps(framework: FrameworkVersion, models: list[GapModel]) -> list[Gap]:
-    """Gap objects sharing one criterion and control object per ref and key."""
-    criteria: dict[str, Criterion] = {}
-    controls: dict[str, Control] = {}
-    gaps = []
-    for g in models:
-        criterion = criteria.get(g.criterion)
-        if criterion is None:
-            criterion = criteria[g.criterion] = Criterion.of(
-                framework, framework.criteria[g.criterion]
-            )
-        control = None
-        if g.control is not None:
-            control = controls.get(g.control)
-            if control is None:
-                control = controls[g.control] = Control.of(framework, framework.controls[g.control])
-        gaps.append(
-            Gap(
-                framework=framework,
-                model=g,
-                criterion=criterion,
-                control=control,
-                kind=g.kind,
-                severity=g.severity,
-                title=g.title,
-                remediation=g.remediation,
-                question_key=g.question,
-                effort_weeks=g.effort_weeks,
-            )
-        )
-    return gaps
-
-
-@strawberry.type
-class ReadinessReport:
-    """The headline figures come from the stored summary when it is current, so a page of
-    assessments with their scores never loads answers or gap lists; the details load the
-    full assessment (batched by the DataLoader) only when a query asks for them."""
-
-    headline: strawberry.Private[ReportModel]
-    full: strawberry.Private[Callable[[], Awaitable[AssessmentView]]]
-
-    @strawberry.field(description="Readiness over the in-scope categories, 0 to 100.")
-    def readiness(self) -> float:
-        return self.headline.readiness
-
-    @strawberry.field(description="Share of relevant questions answered, 0 to 100.")
-    def completeness(self) -> float:
-        return self.headline.completeness
-
-    @strawberry.field
-    def categories(self) -> list[CategoryResult]:
-        return [
-            CategoryResult(
-                category=Category(c.category),
-                score=c.score,
-                criteria_met=c.criteria_met,
-                criteria_total=c.criteria_total,
-            )
-            for c in self.headline.categories
-        ]
-
-    @strawberry.field
-    async def criteria(self, category: Category | None = None) -> list[CriterionResult]:
-        view = await self.full()
-        framework = view.framework
-        answers = _AnswerIndex(view)
-        return [
-            CriterionResult(
-                answers=answers,
-                driver_keys=c.drivers,
-                criterion=Criterion.of(framework, framework.criteria[c.ref]),
-                status=c.status,
-                score=c.score,
-            )
-            for c in view.report.criteria
-            if category is None or c.category == category.value
-        ]
-
-    @strawberry.field
-    async def controls(self) -> list[ControlResult]:
-        view = await self.full()
-        framework = view.framework
-        return [
-            ControlResult(
-                control=Control.of(framework, framework.controls[c.key]),
-                status=c.status,
-                score=c.score,
-                months_operated=c.months_operated,
-            )
-            for c in view.report.controls
-        ]
-
-    @strawberry.field
-    async def gaps(
-        self, kind: GapKind | None = None, severity: Severity | None = None
-    ) -> list[Gap]:
-        view = await self.full()
-        return _gaps(
-            view.framework,
-            [
-                g
-                for g in view.report.gaps
-                if (kind is None or g.kind == kind) and (severity is None or g.severity == severity)
-            ],
-        )
-
-    @strawberry.field(description="When the open design gaps could be closed and a window start.")
-    def earliest_observation_start(self) -> date | None:
-        return self.headline.earliest_observation_start
-
-    @strawberry.field(description="Observation start plus the window plus the reporting lag.")
-    def earliest_report_date(self) -> date | None:
-        return self.headline.earliest_report_date
-
-
-@strawberry.type
-class GapChange:
-    """A gap that closed or appeared between two assessments."""
-
-    criterion_ref: str
-    control_key: str | None
-    kind: GapKind
-    severity: Severity
-    title: str
-
-    @classmethod
-    def of(cls, row: dict[str, Any]) -> GapChange:
-        return cls(
-            criterion_ref=row["criterion"],
-            control_key=row["control"],
-            kind=GapKind(row["kind"]),
-            severity=Severity(row["severity"]),
-            title=row["title"],
-        )
-
-
-@strawberry.type
-class CategoryDelta:
-    category: Category
-    delta: float = strawberry.field(description="Score now minus score then, in points.")
-
-
-@strawberry.type
-class AssessmentComparison:
-    """Progress since an earlier assessment of the same organisation."""
-
-    previous: AssessmentType
-    readiness_delta: float
-    categories: list[CategoryDelta]
-    gaps_closed: list[GapChange]
-    gaps_new: list[GapChange]
 
 
 @strawberry.type(name="Assessment")
@@ -402,7 +139,7 @@ class AssessmentType(Node):
 
     @strawberry.field
     async def answers(self, info: strawberry.Info) -> list[Answer]:
-        return list(_AnswerIndex(await self.view(info)).by_key.values())
+        return list(AnswerIndex(await self.view(info)).by_key.values())
 
     @strawberry.field(
         description="Earlier values of the answers, newest first, optionally for one question "

@@ -1,0 +1,199 @@
+"""GraphQL types of a readiness report: categories, criteria, controls and gaps."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import date
+
+import strawberry
+
+from service.api.types.answer import Answer, AnswerIndex
+from service.api.types.catalog import Control, Criterion
+from service.assessment.service import AssessmentView
+from service.catalog.catalog import FrameworkVersion
+from service.catalog.models import Category
+from service.scoring.model import ControlStatus, CriterionStatus, GapKind, Severity
+from service.scoring.model import Gap as GapModel
+from service.scoring.model import Report as ReportModel
+
+strawberry.enum(ControlStatus, name="ControlStatus")
+strawberry.enum(CriterionStatus, name="CriterionStatus")
+strawberry.enum(GapKind, name="GapKind")
+strawberry.enum(Severity, name="Severity")
+
+
+@strawberry.type
+class Progress:
+    answered: int
+    total: int
+    percent: float
+
+
+@strawberry.type
+class CategoryResult:
+    category: Category
+    score: float
+    criteria_met: int
+    criteria_total: int
+
+
+@strawberry.type
+class CriterionResult:
+    answers: strawberry.Private[AnswerIndex]
+    driver_keys: strawberry.Private[tuple[str, ...]]
+    criterion: Criterion
+    status: CriterionStatus
+    score: float
+
+    @strawberry.field(description="The answers that drove this result.")
+    def drivers(self) -> list[Answer]:
+        answers = self.answers.by_key
+        return [answers[k] for k in self.driver_keys if k in answers]
+
+
+@strawberry.type
+class ControlResult:
+    control: Control
+    status: ControlStatus
+    score: float
+    months_operated: int | None
+
+
+@strawberry.type
+class Gap:
+    """Scalar fields and the gap's criterion and control are plain attributes (see
+    ``Criterion``); only ``criteria`` is resolved on demand."""
+
+    framework: strawberry.Private[FrameworkVersion]
+    model: strawberry.Private[GapModel]
+    criterion: Criterion
+    control: Control | None
+    kind: GapKind
+    severity: Severity
+    title: str
+    remediation: str
+    question_key: str | None = strawberry.field(
+        description="The unanswered question, for UNANSWERED gaps."
+    )
+    effort_weeks: int
+
+    @strawberry.field(description="Every in-scope criterion the gap's control addresses.")
+    def criteria(self) -> list[Criterion]:
+        framework = self.framework
+        return [Criterion.of(framework, framework.criteria[r]) for r in self.model.criteria]
+
+
+def gaps_of(framework: FrameworkVersion, models: list[GapModel]) -> list[Gap]:
+    """Gap objects sharing one criterion and control object per ref and key."""
+    criteria: dict[str, Criterion] = {}
+    controls: dict[str, Control] = {}
+    gaps = []
+    for g in models:
+        criterion = criteria.get(g.criterion)
+        if criterion is None:
+            criterion = criteria[g.criterion] = Criterion.of(
+                framework, framework.criteria[g.criterion]
+            )
+        control = None
+        if g.control is not None:
+            control = controls.get(g.control)
+            if control is None:
+                control = controls[g.control] = Control.of(framework, framework.controls[g.control])
+        gaps.append(
+            Gap(
+                framework=framework,
+                model=g,
+                criterion=criterion,
+                control=control,
+                kind=g.kind,
+                severity=g.severity,
+                title=g.title,
+                remediation=g.remediation,
+                question_key=g.question,
+                effort_weeks=g.effort_weeks,
+            )
+        )
+    return gaps
+
+
+@strawberry.type
+class ReadinessReport:
+    """The headline figures come from the stored summary when it is current, so a page of
+    assessments with their scores never loads answers or gap lists; the details load the
+    full assessment (batched by the DataLoader) only when a query asks for them."""
+
+    headline: strawberry.Private[ReportModel]
+    full: strawberry.Private[Callable[[], Awaitable[AssessmentView]]]
+
+    @strawberry.field(description="Readiness over the in-scope categories, 0 to 100.")
+    def readiness(self) -> float:
+        return self.headline.readiness
+
+    @strawberry.field(description="Share of relevant questions answered, 0 to 100.")
+    def completeness(self) -> float:
+        return self.headline.completeness
+
+    @strawberry.field
+    def categories(self) -> list[CategoryResult]:
+        return [
+            CategoryResult(
+                category=Category(c.category),
+                score=c.score,
+                criteria_met=c.criteria_met,
+                criteria_total=c.criteria_total,
+            )
+            for c in self.headline.categories
+        ]
+
+    @strawberry.field
+    async def criteria(self, category: Category | None = None) -> list[CriterionResult]:
+        view = await self.full()
+        framework = view.framework
+        answers = AnswerIndex(view)
+        return [
+            CriterionResult(
+                answers=answers,
+                driver_keys=c.drivers,
+                criterion=Criterion.of(framework, framework.criteria[c.ref]),
+                status=c.status,
+                score=c.score,
+            )
+            for c in view.report.criteria
+            if category is None or c.category == category.value
+        ]
+
+    @strawberry.field
+    async def controls(self) -> list[ControlResult]:
+        view = await self.full()
+        framework = view.framework
+        return [
+            ControlResult(
+                control=Control.of(framework, framework.controls[c.key]),
+                status=c.status,
+                score=c.score,
+                months_operated=c.months_operated,
+            )
+            for c in view.report.controls
+        ]
+
+    @strawberry.field
+    async def gaps(
+        self, kind: GapKind | None = None, severity: Severity | None = None
+    ) -> list[Gap]:
+        view = await self.full()
+        return gaps_of(
+            view.framework,
+            [
+                g
+                for g in view.report.gaps
+                if (kind is None or g.kind == kind) and (severity is None or g.severity == severity)
+            ],
+        )
+
+    @strawberry.field(description="When the open design gaps could be closed and a window start.")
+    def earliest_observation_start(self) -> date | None:
+        return self.headline.earliest_observation_start
+
+    @strawberry.field(description="Observation start plus the window plus the reporting lag.")
+    def earliest_report_date(self) -> date | None:
+        return self.headline.earliest_report_date
