@@ -31,8 +31,9 @@ class Behaviour:
     script: list[str] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
     delay: float = 0.0
-    # The (prompt, completion) tokens each answer reports using.
-    usage: tuple[int, int] = (1000, 500)
+    # The (prompt, completion) tokens each answer reports using; None: measured like a real
+    # server would, about 4 bytes a token, the completion cut at the request's max_tokens.
+    usage: tuple[int, int] | None = (1000, 500)
 
     def next(self) -> str:
         return self.script.pop(0) if self.script else "ok"
@@ -71,6 +72,12 @@ def _document(data: dict[str, Any], cover: bool) -> dict[str, Any]:
     }
 
 
+def _measured(body: dict[str, Any], text: str) -> tuple[int, int]:
+    prompt = json.dumps([body["messages"], body.get("response_format")], ensure_ascii=False)
+    completion = -(-len(text.encode()) // 4)
+    return -(-len(prompt.encode()) // 4), min(completion, body.get("max_tokens") or completion)
+
+
 def make_app(behaviour: Behaviour) -> Starlette:
     async def completions(request: Request) -> Response:
         body = await request.json()
@@ -90,7 +97,7 @@ def make_app(behaviour: Behaviour) -> Starlette:
             await asyncio.sleep(5)
         document = _document(_data(body), cover=mode != "uncovered")
         text = json.dumps(document)
-        prompt_tokens, completion_tokens = behaviour.usage
+        prompt_tokens, completion_tokens = behaviour.usage or _measured(body, text)
         usage = {
             "prompt_tokens": prompt_tokens,
             "completion_tokens": completion_tokens,
