@@ -551,6 +551,10 @@ class MembershipRepository:
         )
 
 
+# Drafts an assessment's listing returns: the latest ones.
+LATEST_DRAFTS = 100
+
+
 class DraftRepository:
     """Policy drafts, their revisions, and the LLM token budgets of one organisation."""
 
@@ -568,14 +572,20 @@ class DraftRepository:
     async def organization(self) -> Organization | None:
         return await Organization.get(self.scope.organization_id)
 
-    async def for_assessment(self, assessment_id: ObjectId) -> list[PolicyDraftRecord]:
-        return (
+    async def for_assessment(
+        self, assessment_id: ObjectId, latest: int = LATEST_DRAFTS
+    ) -> list[PolicyDraftRecord]:
+        """The assessment's ``latest`` drafts, oldest first (each drafting call adds one per
+        policy family, so the full list has no bound)."""
+        rows = (
             await PolicyDraftRecord.find(
                 {"organization_id": self.scope.organization_id, "assessment_id": assessment_id}
             )
-            .sort([("_id", SortDirection.ASCENDING)])
+            .sort([("_id", SortDirection.DESCENDING)])
+            .limit(latest)
             .to_list()
         )
+        return rows[::-1]
 
     async def insert(self, records: Sequence[PolicyDraftRecord], event: dict[str, Any]) -> None:
         from service.storage.writes import Insert, write  # noqa: PLC0415
