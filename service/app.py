@@ -9,24 +9,34 @@ CLI), ensures indexes, and loads the frameworks shipped in ``frameworks/``.
 from __future__ import annotations
 
 import asyncio
+import hmac
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import SecretStr
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from service.api.schema import build_schema
 from service.api.view import GraphQLView
+from service.api.websocket import CONNECTION_INIT_SECONDS
 from service.assessment.engine_model import EngineModels
 from service.auth.authenticator import Authenticator
 from service.auth.limits import BodySizeLimitMiddleware, RateLimiter
-from service.auth.middleware import AuthenticationMiddleware
+from service.auth.middleware import (
+    TOO_MANY_FAILURES,
+    AuthenticationMiddleware,
+    bearer_token,
+    client_address,
+    error_body,
+)
 from service.catalog.catalog import Catalog
 from service.catalog.loader import load_directory
 from service.catalog.repository import CatalogRepository
@@ -51,6 +61,10 @@ class Services:
     settings: Settings
     metrics: Metrics
     authenticator: Authenticator
+    # Per principal (HTTP requests and WebSocket operations alike), and per client
+    # address for failed authentications.
+    limiter: RateLimiter | None = None
+    failures: RateLimiter | None = None
     database: Database | None = None
     embedded: EmbeddedServer | None = None
     catalog: Catalog = field(default_factory=Catalog)
@@ -117,6 +131,32 @@ def drafting_config(settings: Settings) -> DraftingConfig:
     )
 
 
+def metrics_refusal(
+    request: Request, expected: SecretStr, failures: RateLimiter | None
+) -> Response | None:
+    """None when a scrape carries ``METRICS_TOKEN``; else 401, or 429 for an address with
+    too many failed authentications (a wrong metrics token counts as one)."""
+    address = client_address(request.scope)
+    if failures is not None and (wait := failures.wait(address)) > 0:
+        return Response(
+            error_body("RATE_LIMITED", TOO_MANY_FAILURES),
+            status_code=429,
+            headers={"Retry-After": failures.retry_after(wait)},
+            media_type="application/json",
+        )
+    token = bearer_token(request.scope) or ""
+    if hmac.compare_digest(token.encode(), expected.get_secret_value().encode()):
+        return None
+    if failures is not None:
+        failures.take(address)
+    return Response(
+        error_body("UNAUTHENTICATED", "the metrics token is required"),
+        status_code=401,
+        headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+        media_type="application/json",
+    )
+
+
 def create_app(
     settings: Settings | None = None, event_listeners: list[Any] | None = None
 ) -> Starlette:
@@ -130,6 +170,8 @@ def create_app(
         settings=settings,
         metrics=metrics,
         authenticator=Authenticator(settings),
+        limiter=RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst),
+        failures=RateLimiter(settings.auth_failures_per_minute / 60, settings.auth_failure_burst),
         event_listeners=list(event_listeners or []),
         drafting=drafting_config(settings),
     )
@@ -140,6 +182,10 @@ def create_app(
         graphql_ide=None if settings.is_production else "graphiql",
         allow_queries_via_get=False,
         max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
+        # The legacy graphql-ws protocol would run operations without the per-operation
+        # checks of AuthorisedTransportHandler: only graphql-transport-ws is spoken.
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        connection_init_wait_timeout=timedelta(seconds=CONNECTION_INIT_SECONDS),
     )
 
     async def healthz(_request: Request) -> Response:
@@ -157,7 +203,11 @@ def create_app(
             status_code=200 if ready else 503,
         )
 
-    async def prometheus(_request: Request) -> Response:
+    async def prometheus(request: Request) -> Response:
+        if settings.metrics_token is not None:
+            refused = metrics_refusal(request, settings.metrics_token, services.failures)
+            if refused is not None:
+                return refused
         return PlainTextResponse(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     @asynccontextmanager
@@ -185,7 +235,8 @@ def create_app(
         AuthenticationMiddleware,
         authenticator=services.authenticator,
         allow_ide=not settings.is_production,
-        limiter=RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst),
+        limiter=services.limiter,
+        failures=services.failures,
     )
     # Added last, so it runs first: an oversized body is refused before anything reads it.
     app.add_middleware(BodySizeLimitMiddleware)

@@ -55,6 +55,13 @@ class Settings(BaseSettings):
     rate_limit_burst: int = Field(default=500, ge=1)
     max_subscriptions_per_connection: int = Field(default=5, ge=1, le=100)
     web_concurrency: int = Field(default=1, ge=1, le=64)
+    # Failed authentications (a bearer token that does not verify) per client address and
+    # pod: a token bucket refilled at this rate per minute, holding at most `burst`. Past
+    # it, every request from that address gets 429 before its token is even looked at.
+    auth_failures_per_minute: float = Field(default=10.0, gt=0)
+    auth_failure_burst: int = Field(default=20, ge=1)
+    # When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`.
+    metrics_token: SecretStr | None = None
 
     @field_validator("platform_admins", mode="before")
     @classmethod

@@ -1,7 +1,13 @@
-"""The Strawberry ASGI view: context construction and GraphQL-shaped HTTP errors."""
+"""The Strawberry ASGI view: context construction and GraphQL-shaped HTTP errors.
+
+JSON from clients goes through ``json_input`` (bounded nesting and integers),
+and WebSockets through ``websocket.AuthorisedTransportHandler``, which
+authorises each operation; only the graphql-transport-ws protocol is spoken.
+"""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from cross_web import HTTPException
@@ -14,8 +20,12 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UNSET, UnsetType
 
+from service.api import json_input
 from service.api.context import Context
+from service.api.websocket import AuthorisedTransportHandler, PendingSockets
 from service.assessment.service import AssessmentService
+from service.auth.authenticator import Session
+from service.auth.middleware import client_address
 from service.auth.principal import Principal, PrincipalKind
 from service.catalog.repository import CatalogRepository
 from service.drafting.service import DraftingService
@@ -25,12 +35,33 @@ from service.storage.tenancy import Access
 ANONYMOUS = Principal(subject="", kind=PrincipalKind.ANONYMOUS)
 
 
+def _bearer(params: dict[str, Any] | None) -> str | None:
+    raw = (params or {}).get("Authorization") or (params or {}).get("authorization") or ""
+    scheme, _, token = str(raw).partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
 class GraphQLView(GraphQL[Context, None]):
+    graphql_transport_ws_handler_class = AuthorisedTransportHandler
+
     def __init__(self, services: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.services = services
+        self.pending_sockets = PendingSockets()
+
+    def decode_json(self, data: str | bytes) -> object:
+        return json_input.loads(data)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        try:
+            return self.decode_json(data)
+        except json.JSONDecodeError as error:
+            raise HTTPException(400, f"request body is not acceptable JSON: {error.msg}") from error
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
+            return
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
@@ -52,25 +83,54 @@ class GraphQLView(GraphQL[Context, None]):
             )
         await response(scope, receive, send)
 
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        pending = self.pending_sockets.admit()
+        if pending is None:
+            # Closing before accepting makes the server answer the handshake with 403.
+            await WebSocket(scope, receive=receive, send=send).close(code=1013)
+            return
+        scope.setdefault("state", {})["pending"] = pending
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            pending.release()
+
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
-        """Authenticate a WebSocket in ``connection_init``, by the same rules as HTTP."""
-        params = context.connection_params or {}
-        raw = params.get("Authorization") or params.get("authorization") or ""
-        scheme, _, token = str(raw).partition(" ")
-        principal = None
-        if scheme.lower() == "bearer" and token.strip():
-            try:
-                principal = await self.services.authenticator.authenticate(token.strip())
-            except PyMongoError:
-                principal = None
-        if principal is None:
+        """Authenticate a WebSocket in ``connection_init``, by the same rules as HTTP:
+        an address with too many failed authentications is refused before its token
+        is looked at, and a token that does not verify counts as one more failure."""
+        failures = self.services.failures
+        address = client_address(context.request.scope)
+        if failures is not None and failures.wait(address) > 0:
+            raise ConnectionRejectionError({"code": "RATE_LIMITED"})
+        try:
+            session = await self.reauthenticate(context)
+        except PyMongoError as error:
+            raise ConnectionRejectionError({"code": "SERVICE_UNAVAILABLE"}) from error
+        if session is None:
+            if failures is not None:
+                failures.take(address)
             raise ConnectionRejectionError({"code": "UNAUTHENTICATED"})
-        fresh = self._context(context.request, context.response, principal)
+        fresh = self._context(context.request, context.response, session.principal)
         for name in ("principal", "access", "organizations", "catalog", "assessments", "drafting"):
             setattr(context, name, getattr(fresh, name))
         context.__post_init__()
         unset: UnsetType = UNSET
         return unset
+
+    async def reauthenticate(self, connection: Context) -> Session | None:
+        """The session of a socket's token (from ``connection_init``), verified now."""
+        token = _bearer(connection.connection_params)
+        if token is None:
+            return None
+        session: Session | None = await self.services.authenticator.session(token)
+        return session
+
+    def operation_context(self, connection: Context, principal: Principal) -> Context:
+        """A fresh context for one operation on a socket, as an HTTP request gets one."""
+        context = self._context(connection.request, connection.response, principal)
+        context.connection_params = connection.connection_params
+        return context
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

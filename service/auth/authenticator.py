@@ -2,15 +2,18 @@
 
 API keys (``rk_...``) are checked against their stored hash; verified keys
 are cached for a few seconds so that a burst of requests costs one lookup,
-while a revoked key stops working within that short interval.
+while a revoked key stops working within that short interval (at once in the
+pod that revoked it). ``session`` also says until when a token is valid, so a
+WebSocket can be closed the moment its JWT would be refused over HTTP.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from service.auth import api_keys
-from service.auth.oidc import InvalidToken, JwksSource, TokenVerifier
+from service.auth.oidc import LEEWAY_SECONDS, InvalidToken, JwksSource, TokenVerifier
 from service.auth.principal import Principal, PrincipalKind
 from service.settings import Settings
 from service.storage.documents import ApiKey
@@ -18,6 +21,15 @@ from service.storage.repositories import ApiKeyRepository
 from service.telemetry import get_logger
 
 log = get_logger("service.auth")
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """A verified token's principal and the wall-clock time (epoch seconds) after which the
+    token is refused, or None for an API key, which is valid until it is revoked."""
+
+    principal: Principal
+    expires_at: float | None = None
 
 
 class Authenticator:
@@ -39,8 +51,13 @@ class Authenticator:
             )
 
     async def authenticate(self, token: str) -> Principal | None:
+        session = await self.session(token)
+        return session.principal if session is not None else None
+
+    async def session(self, token: str) -> Session | None:
         if api_keys.looks_like_key(token):
-            return await self._api_key(token)
+            principal = await self._api_key(token)
+            return Session(principal) if principal is not None else None
         if self.verifier is not None:
             try:
                 claims = await self.verifier.verify(token)
@@ -48,11 +65,13 @@ class Authenticator:
                 log.info("bearer token refused", reason=str(error))
                 return None
             subject = str(claims["sub"])
-            return Principal(
+            principal = Principal(
                 subject=subject,
                 kind=PrincipalKind.USER,
                 platform_admin=subject in self.settings.platform_admins,
             )
+            # The verifier accepts a token until LEEWAY_SECONDS past its exp (clock skew).
+            return Session(principal, float(claims["exp"]) + LEEWAY_SECONDS)
         return None
 
     async def _api_key(self, secret: str) -> Principal | None:

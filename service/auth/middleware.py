@@ -3,7 +3,9 @@
 It reads ``Authorization: Bearer <token>``, resolves a ``Principal`` and puts
 it in ``scope["state"]["principal"]``. A request to a protected path without
 a valid token is refused here, before GraphQL runs, with the one error shape
-every authentication failure shares.
+every authentication failure shares. Tokens that fail to verify are counted
+per client address; an address past its allowance gets 429 before its token
+is looked at, so guessing keys or replaying expired tokens is slow.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from service.auth.authenticator import Authenticator
 
 if TYPE_CHECKING:
     from service.auth.limits import RateLimiter
+
+TOO_MANY_FAILURES = "too many failed authentications from this address; retry later"
 
 PROTECTED_PREFIXES = ("/graphql", "/reports")
 
@@ -61,6 +65,13 @@ def bearer_token(scope: Scope) -> str | None:
     return None
 
 
+def client_address(scope: Scope) -> str:
+    """The peer address uvicorn reports: the proxy's, unless uvicorn is told to trust
+    its forwarded headers (``--proxy-headers`` with ``FORWARDED_ALLOW_IPS``)."""
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
 class AuthenticationMiddleware:
     def __init__(
         self,
@@ -68,15 +79,27 @@ class AuthenticationMiddleware:
         authenticator: Authenticator,
         allow_ide: bool,
         limiter: RateLimiter | None = None,
+        failures: RateLimiter | None = None,
     ) -> None:
         self.app = app
         self.authenticator = authenticator
         self.allow_ide = allow_ide
         self.limiter = limiter
+        self.failures = failures
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(PROTECTED_PREFIXES):
             await self.app(scope, receive, send)
+            return
+        address = client_address(scope)
+        if self.failures is not None and (wait := self.failures.wait(address)) > 0:
+            await send_json_error(
+                send,
+                429,
+                "RATE_LIMITED",
+                TOO_MANY_FAILURES,
+                [(b"retry-after", self.failures.retry_after(wait).encode())],
+            )
             return
         token = bearer_token(scope)
         principal = None
@@ -88,6 +111,8 @@ class AuthenticationMiddleware:
                     send, 503, "SERVICE_UNAVAILABLE", "the database is unavailable; retry shortly"
                 )
                 return
+            if principal is None and self.failures is not None:
+                self.failures.take(address)
         if principal is None and not self._is_ide_page(scope):
             await send_json_error(
                 send,
