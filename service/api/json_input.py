@@ -24,6 +24,7 @@ MAX_INT_DIGITS = 19
 # strings cannot count and a string of quotes and backslashes cannot make them backtrack.
 _ESCAPES = re.compile(r"\\.", re.DOTALL)
 _STRINGS = re.compile(r'"[^"]*"')
+_OPENERS_RUN = re.compile(rf"[\[{{]{{{MAX_DEPTH + 1}}}")
 _NOT_BRACKETS = {code: None for code in range(128) if chr(code) not in "[]{}"}
 _STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 
@@ -32,14 +33,17 @@ def _openers(text: str) -> int:
     return text.count("[") + text.count("{")
 
 
-def too_deep(text: str, limit: int = MAX_DEPTH) -> bool:
-    """Whether arrays and objects nest more than ``limit`` levels deep in a JSON text."""
-    if _openers(text) <= limit:  # the common case: counting in C, nothing more
+def too_deep(text: str) -> bool:
+    """Whether arrays and objects nest more than ``MAX_DEPTH`` levels deep in a JSON text."""
+    if _openers(text) <= MAX_DEPTH:  # the common case: counting in C, nothing more
         return False
     brackets = _STRINGS.sub("", _ESCAPES.sub("", text)).translate(_NOT_BRACKETS)
-    if _openers(brackets) <= limit:
+    if _openers(brackets) <= MAX_DEPTH:
         return False
-    return max(accumulate(map(_STEP.get, brackets, repeat(0)))) > limit
+    if _OPENERS_RUN.search(brackets):  # a plain bomb, found in C
+        return True
+    # About 0.1 s for a 1 MiB body of brackets: the same order as json.loads on it.
+    return max(accumulate(map(_STEP.get, brackets, repeat(0)))) > MAX_DEPTH
 
 
 def _bounded_int(digits: str) -> int:
