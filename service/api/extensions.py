@@ -28,7 +28,8 @@ _SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
 
 def _reshape(error: GraphQLError, production: bool) -> GraphQLError:
     original = error.original_error
-    if production and original is None and "Did you mean" in error.message:
+    expected = original is None or isinstance(original, GraphQLError)
+    if production and expected and "Did you mean" in error.message:
         return GraphQLError(
             _SUGGESTION.sub("", error.message),
             nodes=error.nodes,
@@ -37,7 +38,7 @@ def _reshape(error: GraphQLError, production: bool) -> GraphQLError:
             path=error.path,
             extensions=error.extensions,
         )
-    if original is None or isinstance(original, GraphQLError):
+    if expected:
         return error
     if isinstance(original, PyMongoError):
         code, message = "SERVICE_UNAVAILABLE", "the database is unavailable; retry shortly"

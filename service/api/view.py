@@ -20,7 +20,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UNSET, UnsetType
 
-from service.api import json_input
+from service.api import json_input, limits
 from service.api.context import Context
 from service.api.websocket import AuthorisedTransportHandler, PendingSockets
 from service.assessment.service import AssessmentService
@@ -57,6 +57,13 @@ class GraphQLView(GraphQL[Context, None]):
             return self.decode_json(data)
         except json.JSONDecodeError as error:
             raise HTTPException(400, f"request body is not acceptable JSON: {error.msg}") from error
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        """An HTTP answer over ``MAX_RESPONSE_BYTES`` becomes a LIMIT_EXCEEDED error."""
+        response = super().create_response(response_data, sub_response)
+        if len(response.body) > limits.MAX_RESPONSE_BYTES:
+            return JSONResponse(limits.response_too_large(len(response.body)))
+        return response
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
