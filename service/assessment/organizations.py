@@ -1,8 +1,10 @@
 """Organisations: creation, renaming, members and API keys, with their rules.
 
 The last OWNER can be neither removed nor demoted, even by two such changes at
-once (they take a lease on the organisation and run one at a time); every
-change writes an audit event in the same round trip.
+once (they take a lease on the organisation and run one at a time). Every
+member change is guarded by the role it read and never creates a member, so
+any interleaving of changes leaves each member as one of them left it; each
+change is written together with its audit event (see ``storage.writes``).
 """
 
 from __future__ import annotations
@@ -55,14 +57,14 @@ def _subject(subject: str) -> str:
 
 
 async def add_member(scope: TenantScope, subject: str, role: Role) -> Membership:
-    members = MembershipRepository(scope)
     cleaned = _subject(subject)
-    if await members.get(cleaned) is not None:
-        raise InvalidInput("already a member; change the role instead", ("input", "subject"))
     event = audit_event(
         scope.principal, "addMember", "Member", cleaned, scope.organization_id, role=role.value
     )
-    return await members.add(cleaned, role, event)
+    member = await MembershipRepository(scope).add(cleaned, role, event)
+    if member is None:
+        raise InvalidInput("already a member; change the role instead", ("input", "subject"))
+    return member
 
 
 async def _member(members: MembershipRepository, subject: str) -> Membership:
@@ -77,25 +79,34 @@ async def _change_member(
     subject: str,
     *,
     drops_owner: bool,
-    change: Callable[[Membership], Awaitable[Membership]],
+    change: Callable[[Membership], Awaitable[bool]],
 ) -> Membership:
-    """Apply ``change`` to a member. When it takes the OWNER role away (``drops_owner`` and
-    the member is an OWNER), it runs under the organisation's owner-change lock, on the
-    member re-read there, and only while another OWNER remains."""
+    """Apply ``change`` to a member as read. When it takes the OWNER role away
+    (``drops_owner`` and the member is an OWNER), it runs under the organisation's
+    owner-change lock, on the member re-read there, and only while another OWNER remains.
+
+    ``change`` is guarded by the role read: a member removed or changed meanwhile is
+    left alone (NOT_FOUND or INVALID_STATE), so a change that skipped the lock because
+    the member was no OWNER cannot land on one who has become an OWNER since."""
     member = await _member(members, subject)
-    if not (drops_owner and member.role is Role.OWNER):
-        return await change(member)
-    async with members.owner_changes():
-        member = await _member(members, subject)
-        if member.role is Role.OWNER and await members.owners() <= 1:
-            raise InvalidState("an organisation keeps at least one OWNER")
-        return await change(member)
+    if drops_owner and member.role is Role.OWNER:
+        async with members.owner_changes():
+            member = await _member(members, subject)
+            if member.role is Role.OWNER and await members.owners() <= 1:
+                raise InvalidState("an organisation keeps at least one OWNER")
+            changed = await change(member)
+    else:
+        changed = await change(member)
+    if not changed:
+        await _member(members, subject)
+        raise InvalidState("the member changed meanwhile; retry")
+    return member
 
 
 async def change_member_role(scope: TenantScope, subject: str, role: Role) -> Membership:
     members = MembershipRepository(scope)
 
-    async def set_role(member: Membership) -> Membership:
+    async def set_role(member: Membership) -> bool:
         event = audit_event(
             scope.principal,
             "changeMemberRole",
@@ -105,25 +116,23 @@ async def change_member_role(scope: TenantScope, subject: str, role: Role) -> Me
             role=role.value,
             previous=member.role.value,
         )
-        if not await members.set_role(member, role, event):
-            raise InvalidState("the member's role changed meanwhile; retry")
-        updated: Membership = member.model_copy(update={"role": role})
-        return updated
+        return await members.set_role(member, role, event)
 
-    return await _change_member(
+    member = await _change_member(
         members, subject, drops_owner=role is not Role.OWNER, change=set_role
     )
+    updated: Membership = member.model_copy(update={"role": role})
+    return updated
 
 
 async def remove_member(scope: TenantScope, subject: str) -> Membership:
     members = MembershipRepository(scope)
 
-    async def remove(member: Membership) -> Membership:
+    async def remove(member: Membership) -> bool:
         event = audit_event(
             scope.principal, "removeMember", "Member", member.subject, scope.organization_id
         )
-        await members.remove(member, event)
-        return member
+        return await members.remove(member, event)
 
     return await _change_member(members, subject, drops_owner=True, change=remove)
 

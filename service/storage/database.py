@@ -10,6 +10,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
+from service.storage import writes
 from service.storage.documents import DOCUMENT_MODELS, DRAFTING_MODELS
 
 UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (PyMongoError,)
@@ -40,14 +41,19 @@ class Database:
             event_listeners=list(event_listeners),
         )
         self.db: AsyncDatabase[dict[str, object]] = self.client[name]
+        self.capabilities = writes.Capabilities()
 
     async def connect(self) -> None:
-        """Check the server answers, then bind the documents and ensure their indexes."""
+        """Check the server answers, bind the documents and ensure their indexes, and find
+        out whether the server runs transactions."""
         try:
             await self.client.admin.command("ping")
         except PyMongoError as exc:
             raise DatabaseUnavailable(str(exc).split(",")[0]) from exc
         await init_beanie(database=self.db, document_models=[*DOCUMENT_MODELS, *DRAFTING_MODELS])
+        # Whether ``write`` can put a change and its audit event in one transaction.
+        self.capabilities = await writes.probe(self.client)
+        writes.bind(self.capabilities)
 
     async def ping(self) -> bool:
         try:

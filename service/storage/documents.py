@@ -203,7 +203,9 @@ class AnswerRevision(Document):
 
 
 class AuditEvent(Document):
-    """An append-only record of one mutation. Nothing in the service updates or deletes one."""
+    """An append-only record of one mutation. Nothing in the service updates or deletes one,
+    except that on a server without transactions ``storage.writes.write`` withdraws the
+    event it wrote a moment before when the server refused the change outright."""
 
     actor: str
     actor_kind: str

@@ -509,8 +509,10 @@ class MembershipRepository:
                 {"$set": {"owners_lock": None, "owners_lock_until": None}},
             )
 
-    async def add(self, subject: str, role: Role, event: dict[str, Any]) -> Membership:
-        from service.storage.writes import Insert, write  # noqa: PLC0415
+    async def add(self, subject: str, role: Role, event: dict[str, Any]) -> Membership | None:
+        """Add a member; None when ``subject`` is one already (the unique index decides,
+        so two concurrent adds cannot both land)."""
+        from service.storage.writes import Duplicate, Insert, write  # noqa: PLC0415
 
         member = Membership(
             id=PydanticObjectId(),
@@ -519,12 +521,15 @@ class MembershipRepository:
             role=role,
             created_at=now(),
         )
-        await write([Insert(Membership, document_of(member))], event)
+        try:
+            await write([Insert(Membership, document_of(member))], event)
+        except Duplicate:
+            return None
         return member
 
     async def set_role(self, member: Membership, role: Role, event: dict[str, Any]) -> bool:
-        """Change a role read just before; False when it changed meanwhile, in which case
-        the role is unchanged."""
+        """Change a role read just before; False when it changed or the member was removed
+        meanwhile, in which case nothing was written (the guard never creates a member)."""
         from service.storage.writes import (  # noqa: PLC0415 - writes imports this module
             GuardedUpdate,
             GuardFailed,
@@ -542,13 +547,21 @@ class MembershipRepository:
             return False
         return True
 
-    async def remove(self, member: Membership, event: dict[str, Any]) -> None:
-        from service.storage.writes import Delete, write  # noqa: PLC0415
+    async def remove(self, member: Membership, event: dict[str, Any]) -> bool:
+        """Remove a member with the role read just before; False when it was removed or its
+        role changed meanwhile, in which case nothing was written."""
+        from service.storage.writes import GuardedDelete, GuardFailed, write  # noqa: PLC0415
 
-        await write(
-            [Delete(Membership, {"_id": member.id, "organization_id": self.scope.organization_id})],
-            event,
-        )
+        guard = {
+            "_id": member.id,
+            "organization_id": self.scope.organization_id,
+            "role": member.role,
+        }
+        try:
+            await write([GuardedDelete(Membership, guard)], event)
+        except GuardFailed:
+            return False
+        return True
 
 
 # Drafts an assessment's listing returns: the latest ones.

@@ -1,12 +1,24 @@
-"""Writing a change and its audit event in one round trip.
+"""Writing a change together with its revisions and its audit event.
 
-MongoDB 8's client-level ``bulkWrite`` takes writes to several collections in
-one command; the change comes first and the audit event after it, ordered,
-so the event is written only when the change was. A version-guarded update
-is sent as an upsert: when the guard does not match, the upsert collides on
-``_id`` and stops the batch (the caller then says why), so no event is ever
-written for a change that did not happen. Servers before 8.0 get the same
-writes one after the other.
+``write`` takes the steps of one change (inserts, guarded updates, guarded deletes)
+and the audit event that records it. Where the server runs multi-document
+transactions (replica sets, sharded clusters, Atlas, and the embedded server,
+which presents itself as a one-node replica set) the steps and the event are one
+transaction: all land or none does. ``Database.connect`` finds this out once
+(``probe``) and records it here (``bind``).
+
+Without transactions (a standalone ``mongod``) the event is written first and
+the steps after it, in order. An audit event is then never lost: a crash between
+the two leaves at worst an event for a change that did not land (its request id
+says which request to look at), never a change without its event. When the first
+step is refused outright (its guard matched nothing, or it hit a unique index),
+nothing changed and the event is withdrawn again.
+
+A guarded write never creates a document. It is an update or a delete without
+upsert, and a guard that matched nothing shows in its matched count: an upsert
+used as a guard inserts a document whenever the filter does not match, for
+instance a membership deleted a moment before, which is how a removed member
+came back as an OWNER without a subject.
 """
 
 from __future__ import annotations
@@ -16,20 +28,29 @@ from dataclasses import dataclass
 from typing import Any
 
 from beanie import Document
-from pymongo import AsyncMongoClient, DeleteOne, InsertOne, UpdateOne
-from pymongo.errors import BulkWriteError, ClientBulkWriteException, OperationFailure
+from bson import ObjectId
+from pymongo import DeleteOne, InsertOne, UpdateOne
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.mongo_client import AsyncMongoClient
+from pymongo.errors import ClientBulkWriteException, DuplicateKeyError, PyMongoError
 
 from service.auth.principal import Principal
 from service.storage.documents import AuditEvent
 from service.storage.repositories import now
 from service.telemetry import request_id_var
 
-COMMAND_NOT_FOUND = 59
 DUPLICATE_KEY = 11000
+# MongoDB 8.0, the first server with the client-level ``bulkWrite`` command.
+CLIENT_BULK_WRITE_WIRE_VERSION = 25
+TRANSIENT = "TransientTransactionError"
 
 
 class GuardFailed(Exception):
-    """A guarded update matched nothing; nothing was written."""
+    """A guarded write matched nothing; nothing of the change was written."""
+
+
+class Duplicate(Exception):
+    """An insert collided with a unique index; nothing of the change was written."""
 
 
 def audit_event(
@@ -63,7 +84,8 @@ class Insert:
 
 @dataclass(frozen=True, slots=True)
 class GuardedUpdate:
-    """An update that must match ``filter`` (including ``_id``) or write nothing."""
+    """An update of the one document matching ``filter`` (including ``_id``); when none
+    matches, ``write`` raises ``GuardFailed``. Never an upsert."""
 
     collection: type[Document]
     filter: dict[str, Any]
@@ -71,75 +93,154 @@ class GuardedUpdate:
 
 
 @dataclass(frozen=True, slots=True)
-class Delete:
-    """Delete the one document matching ``filter`` (matching none is not an error)."""
+class GuardedDelete:
+    """A delete of the one document matching ``filter``; when none matches, ``write``
+    raises ``GuardFailed`` (so a second removal records nothing)."""
 
     collection: type[Document]
     filter: dict[str, Any]
 
 
-Write = Insert | GuardedUpdate | Delete
+Write = Insert | GuardedUpdate | GuardedDelete
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What the connected server offers ``write``."""
+
+    transactions: bool = False
+    client_bulk_write: bool = False
+
+
+_capabilities = Capabilities()
+
+
+def bind(capabilities: Capabilities) -> None:
+    """Record the connected server's capabilities. Beanie binds the documents to one
+    database per process; what that database can do is recorded alongside."""
+    global _capabilities  # noqa: PLW0603 - one bound database per process, like Beanie's
+    _capabilities = capabilities
+
+
+def capabilities() -> Capabilities:
+    return _capabilities
+
+
+async def probe(client: AsyncMongoClient[Any]) -> Capabilities:
+    """Ask the server what it is, then try an empty transaction: a server may say it is
+    a replica set member and still refuse transactions (an arbiter, a misconfigured
+    proxy), so the answer comes from doing it once."""
+    hello = await client.admin.command("hello")
+    client_bulk_write = int(hello.get("maxWireVersion", 0)) >= CLIENT_BULK_WRITE_WIRE_VERSION
+    replicated = "setName" in hello or hello.get("msg") == "isdbgrid"
+    if not replicated or "logicalSessionTimeoutMinutes" not in hello:
+        return Capabilities(transactions=False, client_bulk_write=client_bulk_write)
+    collection = AuditEvent.get_pymongo_collection()
+
+    async def read_once(session: AsyncClientSession) -> None:
+        await collection.find_one({}, projection={"_id": 1}, session=session)
+
+    try:
+        async with client.start_session() as session:
+            await session.with_transaction(read_once)
+    except PyMongoError:
+        return Capabilities(transactions=False, client_bulk_write=client_bulk_write)
+    return Capabilities(transactions=True, client_bulk_write=client_bulk_write)
+
+
+async def write(steps: Sequence[Write], event: dict[str, Any] | None = None) -> None:
+    """Apply the steps of one change and its audit event: in one transaction where the
+    server has them, otherwise the event first and then the steps in order.
+
+    Raises ``GuardFailed`` when a guarded write matched nothing and ``Duplicate`` when an
+    insert hit a unique index. With transactions nothing was then written; without, the
+    steps before the refused one have landed, so put the guard first."""
+    if event is not None:
+        # Chosen here, not by the driver, so a retried transaction or a withdrawal names it.
+        event.setdefault("_id", ObjectId())
+    if not _capabilities.transactions:
+        await _event_first(steps, event)
+        return
+    ordered: list[Write] = [*steps, *([Insert(AuditEvent, event)] if event is not None else [])]
+    if len(ordered) == 1:
+        # One document's write is atomic on its own; a transaction would add a round trip.
+        await _apply(ordered, None)
+        return
+    client = AuditEvent.get_pymongo_collection().database.client
+
+    async def apply(session: AsyncClientSession) -> None:
+        await _apply(ordered, session)
+
+    # Not causally consistent: a retried transaction's first command would otherwise carry
+    # ``readConcern.afterClusterTime``, which the embedded server refuses on ``bulkWrite``;
+    # the session exists for this one transaction, so there is no earlier read to follow.
+    async with client.start_session(causal_consistency=False) as session:
+        await session.with_transaction(apply)
+
+
+async def _event_first(steps: Sequence[Write], event: dict[str, Any] | None) -> None:
+    """The order that never loses an event on a server without transactions."""
+    if event is not None:
+        await _apply_one(Insert(AuditEvent, event), None)
+    for index, step in enumerate(steps):
+        try:
+            await _apply_one(step, None)
+        except (GuardFailed, Duplicate):
+            if index == 0 and event is not None:
+                # Nothing changed, so the event would be a false record.
+                await AuditEvent.get_pymongo_collection().delete_one({"_id": event["_id"]})
+            raise
+
+
+async def _apply(steps: Sequence[Write], session: AsyncClientSession | None) -> None:
+    if not _capabilities.client_bulk_write:
+        for step in steps:
+            await _apply_one(step, session)
+        return
+    client = AuditEvent.get_pymongo_collection().database.client
+    try:
+        result = await client.bulk_write(
+            [_client_model(step) for step in steps],
+            ordered=True,
+            session=session,
+            verbose_results=True,
+        )
+    except ClientBulkWriteException as error:
+        # A write conflict inside a transaction arrives wrapped, without its label on
+        # the wrapper; raising the inner error lets the transaction be retried.
+        inner = error.error
+        if isinstance(inner, PyMongoError) and inner.has_error_label(TRANSIENT):
+            raise inner from None
+        errors = error.details.get("writeErrors") or []
+        if errors and errors[0].get("code") == DUPLICATE_KEY:
+            raise Duplicate from None
+        raise
+    for index, step in enumerate(steps):
+        if isinstance(step, GuardedUpdate) and result.update_results[index].matched_count == 0:
+            raise GuardFailed
+        if isinstance(step, GuardedDelete) and result.delete_results[index].deleted_count == 0:
+            raise GuardFailed
+
+
+async def _apply_one(step: Write, session: AsyncClientSession | None) -> None:
+    collection = step.collection.get_pymongo_collection()
+    if isinstance(step, Insert):
+        try:
+            await collection.insert_one(step.document, session=session)
+        except DuplicateKeyError:
+            raise Duplicate from None
+    elif isinstance(step, GuardedUpdate):
+        updated = await collection.update_one(step.filter, step.update, session=session)
+        if updated.matched_count == 0:
+            raise GuardFailed
+    elif (await collection.delete_one(step.filter, session=session)).deleted_count == 0:
+        raise GuardFailed
 
 
 def _client_model(step: Write) -> Any:
     namespace = step.collection.get_pymongo_collection().full_name
     if isinstance(step, Insert):
         return InsertOne(step.document, namespace=namespace)
-    if isinstance(step, Delete):
+    if isinstance(step, GuardedDelete):
         return DeleteOne(step.filter, namespace=namespace)
-    return UpdateOne(step.filter, step.update, upsert=True, namespace=namespace)
-
-
-def _collection_model(step: Write) -> Any:
-    if isinstance(step, Insert):
-        return InsertOne(step.document)
-    if isinstance(step, Delete):
-        return DeleteOne(step.filter)
-    return UpdateOne(step.filter, step.update, upsert=True)
-
-
-async def write(steps: Sequence[Write], event: dict[str, Any] | None = None) -> None:
-    """Apply the writes, then the audit event, in order and (on MongoDB 8) in one command.
-
-    Raises ``GuardFailed`` when a guarded update matched nothing; the writes before it
-    in ``steps`` have then landed, so put guards first."""
-    ordered = [*steps, *([Insert(AuditEvent, event)] if event is not None else [])]
-    client: AsyncMongoClient[Any] = AuditEvent.get_pymongo_collection().database.client
-    try:
-        await client.bulk_write([_client_model(step) for step in ordered], ordered=True)
-    except ClientBulkWriteException as error:
-        if _is_guard(error.write_errors, ordered):
-            raise GuardFailed from None
-        raise
-    except OperationFailure as error:
-        if error.code != COMMAND_NOT_FOUND:
-            raise
-        await _one_by_one(ordered)
-
-
-def _is_guard(write_errors: Any, ordered: Sequence[Write], offset: int = 0) -> bool:
-    """True when the first error is a guarded update colliding on its upsert."""
-    if isinstance(write_errors, dict):
-        write_errors = list(write_errors.values())
-    errors = list(write_errors or [])
-    if not errors:
-        return False
-    first = errors[0]
-    index = offset + int(first.get("idx", first.get("index", 0)))
-    return bool(
-        first.get("code") == DUPLICATE_KEY
-        and index < len(ordered)
-        and isinstance(ordered[index], GuardedUpdate)
-    )
-
-
-async def _one_by_one(steps: list[Write]) -> None:
-    for index, step in enumerate(steps):
-        try:
-            await step.collection.get_pymongo_collection().bulk_write(
-                [_collection_model(step)], ordered=True
-            )
-        except BulkWriteError as error:
-            if _is_guard(error.details.get("writeErrors"), steps, offset=index):
-                raise GuardFailed from None
-            raise
+    return UpdateOne(step.filter, step.update, namespace=namespace)
