@@ -16,10 +16,10 @@ from starlette.websockets import WebSocket
 from strawberry.dataloader import DataLoader
 
 from service.assessment.service import AssessmentService, AssessmentView
-from service.auth.principal import Principal
 from service.catalog.repository import CatalogRepository
 from service.drafting.service import DraftingService
 from service.errors import NotFound
+from service.principal import Principal
 from service.settings import Settings
 from service.storage.documents import Organization
 from service.storage.repositories import AssessmentRepository, OrganizationRepository

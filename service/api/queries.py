@@ -24,8 +24,8 @@ from service.api.types.organization import (
 )
 from service.api.types.policy import TYPE_NAME as POLICY_DRAFT
 from service.api.types.policy import PolicyDraftType
-from service.auth.principal import Permission
 from service.errors import InvalidInput
+from service.principal import Permission
 from service.storage.repositories import AuditRepository
 
 Info = strawberry.Info[Context, None]

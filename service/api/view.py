@@ -26,9 +26,9 @@ from service.api.websocket import AuthorisedTransportHandler, PendingSockets
 from service.assessment.service import AssessmentService
 from service.auth.authenticator import Session
 from service.auth.middleware import client_address
-from service.auth.principal import Principal, PrincipalKind
 from service.catalog.repository import CatalogRepository
 from service.drafting.service import DraftingService
+from service.principal import Principal, PrincipalKind
 from service.storage.repositories import OrganizationRepository
 from service.storage.tenancy import Access
 

@@ -13,8 +13,8 @@ from collections.abc import Awaitable, Callable
 
 from bson import ObjectId
 
-from service.auth.principal import Role
 from service.errors import Forbidden, InvalidInput, InvalidState, NotFound
+from service.principal import Role
 from service.storage.documents import ApiKey, Membership, Organization
 from service.storage.repositories import (
     MembershipRepository,

@@ -18,10 +18,10 @@ from bson import ObjectId
 from service.assessment.answers import CLEAR, AnswerChange, check_answers
 from service.assessment.engine_model import EngineModels
 from service.assessment.report_codec import from_document, to_document
-from service.auth.principal import Permission
 from service.catalog.catalog import FrameworkVersion, QuestionnaireVersion
 from service.catalog.repository import CatalogRepository
 from service.errors import InvalidInput, InvalidState, NotFound, VersionConflict
+from service.principal import Permission
 from service.scoring import ENGINE_VERSION, Parameters, Report, evaluate, suggested_scope
 from service.scoring.model import AuditType, EngineModel
 from service.storage.documents import AssessmentRecord

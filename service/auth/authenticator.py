@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from service.auth import api_keys
 from service.auth.oidc import LEEWAY_SECONDS, InvalidToken, JwksSource, TokenVerifier
-from service.auth.principal import Principal, PrincipalKind
+from service.principal import Principal, PrincipalKind
 from service.settings import Settings
 from service.storage.documents import ApiKey
 from service.storage.repositories import ApiKeyRepository

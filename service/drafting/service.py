@@ -23,7 +23,6 @@ from typing import Any
 from bson import ObjectId
 
 from service.assessment.service import AssessmentService, AssessmentView
-from service.auth.principal import Permission
 from service.drafting.document import to_markdown
 from service.drafting.drafters import (
     BudgetReached,
@@ -35,6 +34,7 @@ from service.drafting.drafters import (
 from service.drafting.progress import ProgressHub
 from service.drafting.prompt import ControlFacts, CriterionFacts, DraftRequest
 from service.errors import InvalidInput, InvalidState, LimitExceeded, NotFound
+from service.principal import Permission
 from service.scoring.model import GapKind
 from service.storage.documents import PolicyDraftRecord, PolicyDraftRevision
 from service.storage.repositories import DraftRepository, Page, now

@@ -14,7 +14,7 @@ from beanie import Document, PydanticObjectId
 from pydantic import Field
 from pymongo import IndexModel
 
-from service.auth.principal import Role
+from service.principal import Role
 
 
 class Organization(Document):

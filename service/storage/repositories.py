@@ -20,8 +20,8 @@ from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
 from service.auth import api_keys
-from service.auth.principal import PrincipalKind, Role
 from service.errors import InvalidState
+from service.principal import PrincipalKind, Role
 from service.storage.documents import (
     AnswerRevision,
     ApiKey,

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from bson import ObjectId
 
-from service.auth.principal import PERMISSIONS, Permission, Principal, PrincipalKind, Role
 from service.errors import Forbidden, NotFound
+from service.principal import PERMISSIONS, Permission, Principal, PrincipalKind, Role
 from service.storage.documents import Membership
 
 

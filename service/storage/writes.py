@@ -34,7 +34,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.mongo_client import AsyncMongoClient
 from pymongo.errors import ClientBulkWriteException, DuplicateKeyError, PyMongoError
 
-from service.auth.principal import Principal
+from service.principal import Principal
 from service.storage.documents import AuditEvent
 from service.storage.repositories import now
 from service.telemetry import request_id_var

@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from service.api.ids import decode_id
-from service.auth.principal import Role
+from service.principal import Role
 from service.storage.documents import AuditEvent, Membership
 from tests.conftest import GraphQLClient, user_key
 

@@ -15,7 +15,7 @@ import pytest
 from beanie import PydanticObjectId
 from starlette.applications import Starlette
 
-from service.auth.principal import Principal, PrincipalKind, Role
+from service.principal import Principal, PrincipalKind, Role
 from service.storage import writes
 from service.storage.documents import AuditEvent, Membership
 from service.storage.repositories import document_of, now

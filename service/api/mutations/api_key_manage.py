@@ -10,8 +10,8 @@ from service.api.ids import decode_id
 from service.api.types.access import ApiKey
 from service.api.types.organization import RoleEnum
 from service.assessment import organizations
-from service.auth.principal import Permission, Role
 from service.errors import DomainError
+from service.principal import Permission, Role
 
 
 @strawberry.input

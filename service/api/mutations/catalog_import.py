@@ -23,7 +23,6 @@ from service.api.errors import UserError, user_errors
 from service.api.ids import decode_id
 from service.api.types.catalog import Framework, Questionnaire
 from service.api.types.organization import TYPE_NAME as ORGANIZATION
-from service.auth.principal import Permission
 from service.catalog.documents_io import read_document
 from service.catalog.publishing import publish_framework, publish_questionnaire
 from service.catalog.validation import CatalogError, CatalogLimitExceeded
@@ -36,6 +35,7 @@ from service.errors import (
     Problem,
 )
 from service.offload import worker_pool
+from service.principal import Permission
 from service.storage.writes import audit_event, write
 
 

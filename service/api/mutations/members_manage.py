@@ -12,8 +12,8 @@ from service.api.ids import decode_id
 from service.api.types.access import Member
 from service.api.types.organization import RoleEnum
 from service.assessment import organizations
-from service.auth.principal import Permission, Role
 from service.errors import DomainError
+from service.principal import Permission, Role
 from service.storage.documents import Membership
 from service.storage.tenancy import TenantScope
 

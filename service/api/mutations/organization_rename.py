@@ -9,8 +9,8 @@ from service.api.errors import UserError, user_errors
 from service.api.ids import decode_id
 from service.api.types.organization import OrganizationType
 from service.assessment.organizations import clean_name
-from service.auth.principal import Permission
 from service.errors import DomainError, NotFound
+from service.principal import Permission
 
 
 @strawberry.input

@@ -75,7 +75,7 @@ class OrganizationType(Node):
         self, info: strawberry.Info
     ) -> list[Annotated[ApiKey, strawberry.lazy("service.api.types.access")]]:
         from service.api.types.access import ApiKey  # noqa: PLC0415
-        from service.auth.principal import Permission  # noqa: PLC0415
+        from service.principal import Permission  # noqa: PLC0415
         from service.storage.repositories import OrganizationKeys  # noqa: PLC0415
 
         scope = await info.context.access.scope(self.record_id, Permission.ADMINISTER)
