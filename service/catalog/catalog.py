@@ -10,8 +10,10 @@ query), so a version published by another pod is seen at once.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TypeVar
 
 from bson import ObjectId
 
@@ -154,23 +156,26 @@ class Catalog:
         self._questionnaires: dict[ObjectId, QuestionnaireVersion] = {}
 
     def framework_of(self, record: FrameworkRecord) -> FrameworkVersion:
-        if record.id is None:
-            raise ValueError("catalog record was never saved")
-        cached = self._frameworks.get(record.id)
-        if cached is None:
-            cached = self._frameworks[record.id] = framework_version_of(record)
-        return cached
+        return _cached(self._frameworks, record.id, lambda: framework_version_of(record))
 
     def questionnaire_of(self, record: QuestionnaireRecord) -> QuestionnaireVersion:
-        if record.id is None:
-            raise ValueError("catalog record was never saved")
-        cached = self._questionnaires.get(record.id)
-        if cached is None:
-            cached = self._questionnaires[record.id] = questionnaire_version_of(record)
-        return cached
+        return _cached(self._questionnaires, record.id, lambda: questionnaire_version_of(record))
 
     def cached_framework(self, record_id: ObjectId) -> FrameworkVersion | None:
         return self._frameworks.get(record_id)
 
     def cached_questionnaire(self, record_id: ObjectId) -> QuestionnaireVersion | None:
         return self._questionnaires.get(record_id)
+
+
+_V = TypeVar("_V")
+
+
+def _cached(cache: dict[ObjectId, _V], record_id: ObjectId | None, build: Callable[[], _V]) -> _V:
+    """A parsed version by its record id, parsed once (versions never change)."""
+    if record_id is None:
+        raise ValueError("catalog record was never saved")
+    found = cache.get(record_id)
+    if found is None:
+        found = cache[record_id] = build()
+    return found

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from bson import ObjectId
@@ -200,13 +200,9 @@ def parse_questionnaire(raw: object, framework: Framework) -> Questionnaire:
                     f"not {position}"
                 )
         if question.show_if is not None:
-            try:
-                keys = referenced_keys(parse(question.show_if))
-            except ConditionError as error:
-                problems.append(f"{path}.show_if: {error}")
+            keys = _condition_keys(question.show_if, f"{path}.show_if", questions, problems)
+            if keys is None:
                 continue
-            for key in sorted(keys - questions.keys()):
-                problems.append(f"{path}.show_if: unknown question {key}")
             problems.extend(
                 f"{path}.show_if: {key} is not a scoping question; visibility may depend "
                 "only on scoping answers"
@@ -218,13 +214,7 @@ def parse_questionnaire(raw: object, framework: Framework) -> Questionnaire:
     if cycle is not None:
         problems.append(f"sections: show_if conditions form a cycle: {' -> '.join(cycle)}")
     for i, rule in enumerate(questionnaire.scope_rules):
-        try:
-            keys = referenced_keys(parse(rule.when))
-        except ConditionError as error:
-            problems.append(f"scope_rules[{i}].when: {error}")
-            continue
-        for key in sorted(keys - questions.keys()):
-            problems.append(f"scope_rules[{i}].when: unknown question {key}")
+        _condition_keys(rule.when, f"scope_rules[{i}].when", questions, problems)
     for i, library_control in enumerate(framework.controls):
         if library_control.key not in evidenced:
             problems.append(
@@ -256,3 +246,17 @@ def unpublished_versions(
         {q.key: parse(q.show_if) for s in questionnaire.sections for q in s.questions if q.show_if},
     )
     return framework_version, questionnaire_version
+
+
+def _condition_keys(
+    text: str, path: str, questions: Mapping[str, object], problems: list[str]
+) -> set[str] | None:
+    """The question keys a condition reads, with a problem for each unknown one; None (and
+    a problem) when the condition does not parse."""
+    try:
+        keys = referenced_keys(parse(text))
+    except ConditionError as error:
+        problems.append(f"{path}: {error}")
+        return None
+    problems.extend(f"{path}: unknown question {key}" for key in sorted(keys - questions.keys()))
+    return set(keys)
