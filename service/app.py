@@ -24,6 +24,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+from service.api import graphiql
 from service.api.schema import build_schema
 from service.api.view import GraphQLView
 from service.api.websocket import CONNECTION_INIT_SECONDS
@@ -228,6 +229,7 @@ def create_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", prometheus),
+            *([] if settings.is_production else graphiql.routes()),
         ],
         lifespan=lifespan,
     )

@@ -20,7 +20,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UNSET, UnsetType
 
-from service.api import json_input, limits
+from service.api import graphiql, json_input, limits
 from service.api.context import Context
 from service.api.websocket import AuthorisedTransportHandler, PendingSockets
 from service.assessment.service import AssessmentService
@@ -48,6 +48,10 @@ class GraphQLView(GraphQL[Context, None]):
         super().__init__(**kwargs)
         self.services = services
         self.pending_sockets = PendingSockets()
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Strawberry's page loads GraphiQL from a CDN; ours is served from the package.
+        return graphiql.page()
 
     def decode_json(self, data: str | bytes) -> object:
         return json_input.loads(data)
