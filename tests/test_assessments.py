@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests import factories
 from tests.conftest import GraphQLClient
 
 
@@ -16,15 +17,15 @@ def frameworks_dir(mini_frameworks: Path) -> Path:
     return mini_frameworks
 
 
-CREATE_ORG = 'mutation { createOrganization(input: {name: "Acme"}) { organization { id } } }'
-CREATE = """
-mutation($input: CreateAssessmentInput!) {
-  createAssessment(input: $input) {
-    assessment { id version status scope scopeExplicit observationWindowMonths auditType
-                 progress { answered total percent } report { readiness completeness } }
-    errors { code field message }
-  }
-}
+CREATED = """id version status scope scopeExplicit observationWindowMonths auditType
+             progress { answered total percent } report { readiness completeness }"""
+CREATE = f"""
+mutation($input: CreateAssessmentInput!) {{
+  createAssessment(input: $input) {{
+    assessment {{ {CREATED} }}
+    errors {{ code field message }}
+  }}
+}}
 """
 SAVE = """
 mutation($input: SaveAnswersInput!) {
@@ -41,22 +42,11 @@ query($id: ID!) { assessment(id: $id) { id version status answers { questionKey 
 """
 
 
-async def org(client: GraphQLClient) -> str:
-    return (await client(CREATE_ORG))["data"]["createOrganization"]["organization"]["id"]
-
-
 async def create(client: GraphQLClient, org_id: str, **extra: Any) -> dict[str, Any]:
-    variables = {
-        "organizationId": org_id,
-        "name": "Readiness 2026",
-        "frameworkKey": "mini",
-        "scope": [],
-        "auditType": "TYPE_2",
-        **extra,
-    }
-    payload = (await client(CREATE, {"input": variables}))["data"]["createAssessment"]
-    assert payload["errors"] == [], payload
-    return payload["assessment"]
+    """An assessment on the mini catalog, with the fields these tests read."""
+    return await factories.assessment(
+        client, org_id, name="Readiness 2026", select=CREATED, **extra
+    )
 
 
 async def save(
@@ -74,7 +64,7 @@ async def save(
 
 
 async def test_create_defaults(alice: GraphQLClient) -> None:
-    created = await create(alice, await org(alice))
+    created = await create(alice, await factories.organization(alice))
     assert created["version"] == 1
     assert created["status"] == "DRAFT"
     assert created["scope"] == ["SECURITY"]
@@ -97,7 +87,7 @@ async def test_create_defaults(alice: GraphQLClient) -> None:
 async def test_create_rejects_bad_input(
     alice: GraphQLClient, extra: dict[str, Any], field: list[str], message: str
 ) -> None:
-    org_id = await org(alice)
+    org_id = await factories.organization(alice)
     variables = {
         "organizationId": org_id,
         "name": "x",
@@ -120,7 +110,7 @@ async def test_create_rejects_bad_input(
 
 
 async def test_answers_round_trip_and_scope_follows_scoping(alice: GraphQLClient) -> None:
-    assessment = await create(alice, await org(alice))
+    assessment = await create(alice, await factories.organization(alice))
     payload = await save(
         alice,
         assessment,
@@ -177,7 +167,7 @@ async def test_answers_round_trip_and_scope_follows_scoping(alice: GraphQLClient
 async def test_bad_answers_save_nothing(
     alice: GraphQLClient, answer: dict[str, Any], field: list[str], message: str
 ) -> None:
-    assessment = await create(alice, await org(alice))
+    assessment = await create(alice, await factories.organization(alice))
     await save(alice, assessment, [{"questionKey": "iam.months", "value": "4"}])
     payload = await save(
         alice, assessment, [{"questionKey": "prv.notice", "value": "yes"}, answer], version=2
@@ -193,7 +183,7 @@ async def test_bad_answers_save_nothing(
 
 
 async def test_version_conflict_changes_nothing(alice: GraphQLClient) -> None:
-    assessment = await create(alice, await org(alice))
+    assessment = await create(alice, await factories.organization(alice))
     assert (await save(alice, assessment, [{"questionKey": "iam.reviews", "value": "no"}]))[
         "errors"
     ] == []
@@ -208,7 +198,7 @@ async def test_version_conflict_changes_nothing(alice: GraphQLClient) -> None:
 
 
 async def test_submitted_is_read_only_until_reopened(alice: GraphQLClient) -> None:
-    assessment = await create(alice, await org(alice))
+    assessment = await create(alice, await factories.organization(alice))
     submit = "mutation($id: ID!) { submitAssessment(input: {assessmentId: $id}) { assessment { status version } errors { code } } }"
     reopen = "mutation($id: ID!) { reopenAssessment(input: {assessmentId: $id}) { assessment { status version } errors { code } } }"
     submitted = (await alice(submit, {"id": assessment["id"]}))["data"]["submitAssessment"]
@@ -253,7 +243,7 @@ async def raw_assessment(assessment: dict[str, Any]) -> dict[str, Any]:
 
 
 async def test_history_keeps_earlier_values_and_clearing_works(alice: GraphQLClient) -> None:
-    assessment = await create(alice, await org(alice))
+    assessment = await create(alice, await factories.organization(alice))
     await save(alice, assessment, [{"questionKey": "iam.reviews", "value": "no", "note": "n1"}])
     await save(alice, assessment, [{"questionKey": "iam.reviews", "value": "yes"}], version=2)
     cleared = await save(
@@ -271,7 +261,7 @@ async def test_history_keeps_earlier_values_and_clearing_works(alice: GraphQLCli
 
 
 async def test_history_filters_by_question_and_caps_the_page(alice: GraphQLClient) -> None:
-    assessment = await create(alice, await org(alice))
+    assessment = await create(alice, await factories.organization(alice))
     version = assessment["version"]
     for value in ["no", "partial", "yes", "no"]:
         payload = await save(
@@ -299,7 +289,7 @@ async def test_saves_do_not_grow_the_assessment_document(alice: GraphQLClient) -
     """Earlier answers live in their own collection: the assessment stays one size."""
     import bson
 
-    assessment = await create(alice, await org(alice))
+    assessment = await create(alice, await factories.organization(alice))
     version = assessment["version"]
     sizes = []
     for value in ["no", "yes"] * 5:
@@ -319,7 +309,7 @@ async def test_saves_do_not_grow_the_assessment_document(alice: GraphQLClient) -
 
 
 async def test_a_conflicting_save_writes_no_revision(alice: GraphQLClient) -> None:
-    assessment = await create(alice, await org(alice))
+    assessment = await create(alice, await factories.organization(alice))
     await save(alice, assessment, [{"questionKey": "iam.reviews", "value": "no"}])
     stale = await save(alice, assessment, [{"questionKey": "iam.reviews", "value": "yes"}])
     assert stale["errors"][0]["code"] == "VERSION_CONFLICT"
@@ -331,7 +321,7 @@ async def test_history_kept_inside_older_assessments_is_still_read(alice: GraphQ
     from service.api.ids import decode_id
     from service.storage.documents import AssessmentRecord
 
-    assessment = await create(alice, await org(alice))
+    assessment = await create(alice, await factories.organization(alice))
     await save(alice, assessment, [{"questionKey": "iam.reviews", "value": "yes"}])
     raw = await raw_assessment(assessment)
     inline = {
@@ -356,7 +346,7 @@ async def test_history_kept_inside_older_assessments_is_still_read(alice: GraphQ
 async def test_other_tenants_cannot_touch_an_assessment(
     alice: GraphQLClient, bob: GraphQLClient
 ) -> None:
-    assessment = await create(alice, await org(alice))
+    assessment = await create(alice, await factories.organization(alice))
     assert (await bob(READ, {"id": assessment["id"]}))["data"]["assessment"] is None
     payload = await save(bob, assessment, [{"questionKey": "iam.reviews", "value": "yes"}])
     assert payload["errors"][0]["code"] == "NOT_FOUND"
@@ -381,7 +371,7 @@ async def test_other_tenants_cannot_touch_an_assessment(
 
 
 async def test_concurrent_writers_lose_nothing(alice: GraphQLClient) -> None:
-    assessment = await create(alice, await org(alice))
+    assessment = await create(alice, await factories.organization(alice))
     keys = ["iam.reviews", "iam.months", "log.central", "scope.personal_data"]
     values = {
         "iam.reviews": "partial",

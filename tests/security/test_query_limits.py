@@ -31,8 +31,8 @@ from service.api.schema import build_schema
 from service.app import create_app
 from service.settings import Settings
 from service.storage.embedded import free_loopback_port
+from tests import factories
 from tests.conftest import GraphQLClient, user_key
-from tests.test_assessments import org
 
 HANG_GUARD = 20.0
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,8 +44,6 @@ report { readiness completeness categories { category score }
   gaps { kind severity title remediation criterion { ref } control { key } criteria { ref } }
   earliestObservationStart earliestReportDate }
 """
-CREATE = """mutation($input: CreateAssessmentInput!) {
-  createAssessment(input: $input) { assessment { id } errors { message } } }"""
 
 
 def fan_out(fragments: int, spreads: int) -> str:
@@ -86,16 +84,11 @@ def refusal(body: dict[str, Any]) -> str:
 
 
 async def soc2_assessment(client: GraphQLClient) -> str:
-    variables = {
-        "organizationId": await org(client),
-        "name": "Attack target",
-        "frameworkKey": "soc2",
-        "scope": [],
-        "auditType": "TYPE_2",
-    }
-    payload = (await client(CREATE, {"input": variables}))["data"]["createAssessment"]
-    assert payload["errors"] == []
-    assessment_id: str = payload["assessment"]["id"]
+    organization = await factories.organization(client)
+    created = await factories.assessment(
+        client, organization, name="Attack target", framework_key="soc2"
+    )
+    assessment_id: str = created["id"]
     return assessment_id
 
 
@@ -218,7 +211,7 @@ async def test_a_page_of_a_hundred_assessments_with_gaps_is_within_cost(
 ) -> None:
     query = """query($id: ID!) { organization(id: $id) { assessments(first: 100) { nodes { id
       report { readiness gaps { kind } } } } } }"""
-    body = await alice(query, {"id": await org(alice)})
+    body = await alice(query, {"id": await factories.organization(alice)})
     assert body["data"]["organization"]["assessments"]["nodes"] == []
 
 
