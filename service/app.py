@@ -31,6 +31,7 @@ from service.api.websocket import CONNECTION_INIT_SECONDS
 from service.assessment.engine_model import EngineModels
 from service.auth.authenticator import Authenticator
 from service.auth.limits import BodySizeLimitMiddleware, RateLimiter
+from service.auth.local_admin import retire_local_admin_keys
 from service.auth.middleware import (
     TOO_MANY_FAILURES,
     AuthenticationMiddleware,
@@ -48,7 +49,6 @@ from service.reports.http import report_file
 from service.settings import Settings
 from service.storage.database import Database
 from service.storage.embedded import EmbeddedServer
-from service.storage.repositories import ApiKeyRepository
 from service.storage.tenancy import MembershipCache
 from service.telemetry import Metrics, RequestContextMiddleware, configure_logging, get_logger
 
@@ -94,7 +94,7 @@ async def start_services(services: Services) -> None:
     )
     await services.database.connect()
     if settings.is_production:  # a development admin key never outlives a production start
-        await ApiKeyRepository().revoke_local_admin_keys()
+        await retire_local_admin_keys()
     report = await load_directory(settings.frameworks_dir, CatalogRepository(services.catalog))
     services.catalog_loaded = True
     log.info("catalog loaded", published=report.published, unchanged=report.unchanged)

@@ -32,25 +32,18 @@ def _describe_uri(settings: Settings) -> str:
 
 
 async def _prepare(settings: Settings, uri: str, print_key: bool) -> None:
-    """Connect once before serving: fail fast with a clear line, and mint the dev key."""
+    """Connect once before serving: fail fast with a clear line, and print the dev key."""
+    from service.auth.local_admin import development_key  # noqa: PLC0415
     from service.catalog.loader import load_directory  # noqa: PLC0415
     from service.storage.database import Database  # noqa: PLC0415
-    from service.storage.repositories import ApiKeyRepository  # noqa: PLC0415
 
     database = Database(uri, settings.mongodb_db, settings.mongodb_timeout_ms)
     try:
         await database.connect()
         await load_directory(settings.frameworks_dir)
         if print_key:
-            keys = ApiKeyRepository()
-            await keys.revoke_local_admin_keys()
-            _record, secret = await keys.create(
-                name="local admin (development)",
-                subject="local-admin",
-                created_by="readiness serve",
-                platform_admin=True,
-                local_admin=True,
-            )
+            # The same key at every start of this DATA_DIR, kept in DATA_DIR/local-admin-key.
+            secret = await development_key(settings.data_dir)
             print(f"Local admin API key (development only): {secret}", flush=True)
     finally:
         await database.close()

@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
+import stat
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
+from service.app import create_app
+from service.cli import _prepare
+from service.settings import Settings
+from service.storage.documents import ApiKey
 from service.storage.embedded import free_loopback_port
+from service.storage.repositories import ApiKeyRepository
 
 ROOT = Path(__file__).resolve().parent.parent
 CREATE_DURABLE = (
@@ -20,6 +29,11 @@ CREATE_DURABLE = (
     "errors { code } } }"
 )
 READINESS = [sys.executable, "-m", "service.cli"]
+
+
+@pytest.fixture
+def frameworks_dir(mini_frameworks: Path) -> Path:
+    return mini_frameworks
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -105,19 +119,14 @@ def test_serve_answers_graphql_and_keeps_data_across_restarts(tmp_path: Path) ->
     finally:
         assert _stop(process) == 0
 
-    process, new_key = _start(tmp_path, port)
+    process, same_key = _start(tmp_path, port)
     try:
-        # Each start mints a new local key and retires the previous one.
-        old = httpx.post(
-            url,
-            json={"query": "{ organizations { edges { cursor } } }"},
-            headers={"Authorization": f"Bearer {key}"},
-        )
-        assert old.status_code == 401
+        # The same DATA_DIR prints the same key again, and it still authenticates.
+        assert same_key == key
         listed = httpx.post(
             url,
             json={"query": "{ organizations { edges { node { name } } } }"},
-            headers={"Authorization": f"Bearer {new_key}"},
+            headers={"Authorization": f"Bearer {same_key}"},
         ).json()
         assert listed["data"]["organizations"]["edges"] == [{"node": {"name": "Durable"}}]
     finally:
@@ -128,3 +137,65 @@ def test_serve_answers_graphql_and_keeps_data_across_restarts(tmp_path: Path) ->
 
     with lock.open("a+") as handle:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+async def _printed_key(
+    settings: Settings, mongo_uri: str, capsys: pytest.CaptureFixture[str]
+) -> str:
+    """The key one ``readiness serve`` start prints (its preparation, without serving)."""
+    await _prepare(settings, mongo_uri, print_key=True)
+    printed = re.search(r"Local admin API key \(development only\): (\S+)", capsys.readouterr().out)
+    assert printed is not None
+    return printed.group(1)
+
+
+@asynccontextmanager
+async def _running(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
+    ):
+        yield http
+
+
+async def _authenticates(http: httpx.AsyncClient, key: str) -> bool:
+    response = await http.post(
+        "/graphql",
+        json={"query": "{ organizations { edges { cursor } } }"},
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    return response.status_code == 200
+
+
+async def test_the_dev_key_is_kept_in_data_dir_until_its_file_or_record_goes(
+    settings: Settings, mongo_uri: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key = await _printed_key(settings, mongo_uri, capsys)
+    stored = settings.data_dir / "local-admin-key"
+    assert stored.read_text().strip() == key
+    assert stat.S_IMODE(stored.stat().st_mode) == 0o600
+    assert await _printed_key(settings, mongo_uri, capsys) == key
+    async with _running(settings) as http:
+        assert await _authenticates(http, key)
+        record = await ApiKey.find_one(ApiKey.local_admin == True)  # noqa: E712
+        assert record is not None and key not in record.model_dump_json()  # stored hashed only
+
+    # Without its file the key cannot be printed again: a new one replaces it.
+    stored.unlink()
+    replacement = await _printed_key(settings, mongo_uri, capsys)
+    assert replacement != key
+    assert stored.read_text().strip() == replacement
+    async with _running(settings) as http:
+        assert not await _authenticates(http, key)
+        assert await _authenticates(http, replacement)
+        # A revoked key (a production start revokes them all) is replaced, file and all.
+        assert await ApiKeyRepository().revoke_local_admin_keys() == 1
+
+    third = await _printed_key(settings, mongo_uri, capsys)
+    assert third not in (key, replacement)
+    assert stored.read_text().strip() == third
+    async with _running(settings) as http:
+        assert await _authenticates(http, third)
+        active = ApiKey.find(ApiKey.local_admin == True, ApiKey.revoked_at == None)  # noqa: E711, E712
+        assert await active.count() == 1

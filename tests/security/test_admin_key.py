@@ -1,7 +1,8 @@
 """The development admin key does not survive into production (issue 13, class 6).
 
 ``readiness serve`` in development prints a local admin key with platform-admin
-rights. A production start on the same database revokes every such key, and a
+rights (kept in DATA_DIR/local-admin-key between starts). A production start on the
+same database revokes every such key, recording that in one audit event, and a
 production app refuses one even when it is still marked active.
 """
 
@@ -19,7 +20,7 @@ from starlette.applications import Starlette
 from service.app import create_app
 from service.cli import _prepare
 from service.settings import Settings
-from service.storage.documents import ApiKey
+from service.storage.documents import ApiKey, AuditEvent
 from service.storage.repositories import ApiKeyRepository
 
 IMPORT_GLOBAL = """mutation { importFramework(input: {document: "a: {b: [1, 2", format: YAML}) {
@@ -82,10 +83,18 @@ async def test_the_dev_key_is_revoked_and_refused_after_a_production_start(
         assert (await import_global(prod, key)).status_code == 401
         stored = await ApiKey.find_one(ApiKey.local_admin == True)  # noqa: E712
         assert stored is not None and stored.revoked_at is not None
+        # One platform-level audit event records the revocation.
+        events = await AuditEvent.find(AuditEvent.action == "revokeLocalAdminKeys").to_list()
+        assert [(e.organization_id, e.actor_kind, e.details) for e in events] == [
+            (None, "SYSTEM", {"revoked": 1})
+        ]
 
     # Back in development the key stays revoked: the next serve mints a new one.
     async with running(settings) as dev:
         assert (await import_global(dev, key)).status_code == 401
+    new_key = await dev_key(settings, mongo_uri, capsys)
+    assert new_key != key
+    assert (settings.data_dir / "local-admin-key").read_text().strip() == new_key
 
 
 async def test_production_refuses_a_local_admin_key_even_if_it_was_not_revoked(
@@ -120,5 +129,7 @@ async def test_production_start_revokes_only_local_admin_keys(
         revoked, still = await ApiKey.get(local.id), await ApiKey.get(kept.id)
         assert revoked is not None and revoked.revoked_at is not None
         assert still is not None and still.revoked_at is None
-        # Nothing left for a second pass.
+        # Nothing left for a second pass, and no event for it.
         assert await ApiKeyRepository().revoke_local_admin_keys() == 0
+    async with running(production(settings, tmp_path)):
+        assert await AuditEvent.find(AuditEvent.action == "revokeLocalAdminKeys").count() == 1
