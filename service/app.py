@@ -8,12 +8,10 @@ CLI), ensures indexes, and loads the frameworks shipped in ``frameworks/``.
 
 from __future__ import annotations
 
-import asyncio
 import hmac
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -25,10 +23,10 @@ from starlette.routing import Route, WebSocketRoute
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from service.api import graphiql
+from service.api.report_files import report_file
 from service.api.schema import build_schema
 from service.api.view import GraphQLView
 from service.api.websocket import CONNECTION_INIT_SECONDS
-from service.assessment.engine_model import EngineModels
 from service.auth.authenticator import Authenticator
 from service.auth.limits import BodySizeLimitMiddleware, RateLimiter
 from service.auth.local_admin import retire_local_admin_keys
@@ -39,47 +37,17 @@ from service.auth.middleware import (
     client_address,
     error_body,
 )
-from service.catalog.catalog import Catalog
 from service.catalog.loader import load_directory
 from service.catalog.repository import CatalogRepository
 from service.drafting.drafters import OpenAIDrafter
-from service.drafting.progress import ProgressHub
 from service.drafting.service import DraftingConfig
-from service.reports.http import report_file
+from service.runtime import Services
 from service.settings import Settings
 from service.storage.database import Database
 from service.storage.embedded import EmbeddedServer
-from service.storage.tenancy import MembershipCache
 from service.telemetry import Metrics, RequestContextMiddleware, configure_logging, get_logger
 
 log = get_logger("service.app")
-
-
-@dataclass
-class Services:
-    """Long-lived collaborators of one app instance, shared by all requests."""
-
-    settings: Settings
-    metrics: Metrics
-    authenticator: Authenticator
-    # Per principal (HTTP requests and WebSocket operations alike), and per client
-    # address for failed authentications.
-    limiter: RateLimiter | None = None
-    failures: RateLimiter | None = None
-    database: Database | None = None
-    embedded: EmbeddedServer | None = None
-    catalog: Catalog = field(default_factory=Catalog)
-    catalog_loaded: bool = False
-    engine_models: EngineModels = field(default_factory=EngineModels)
-    memberships: MembershipCache = field(default_factory=MembershipCache)
-    event_listeners: list[Any] = field(default_factory=list)
-    drafting: DraftingConfig = field(
-        default_factory=lambda: DraftingConfig(llm=None, daily_token_budget=0)
-    )
-    progress: ProgressHub = field(default_factory=ProgressHub)
-    background: set[asyncio.Task[None]] = field(default_factory=set)
-    clock: Callable[[], date] = field(default=lambda: datetime.now(UTC).date())
-    extras: dict[str, object] = field(default_factory=dict)
 
 
 async def start_services(services: Services) -> None:

@@ -15,18 +15,19 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.dataloader import DataLoader
 
+from service.assessment.organizations import OrganizationService
+from service.assessment.records import Access, Organization
 from service.assessment.service import AssessmentService, AssessmentView
+from service.catalog.imports import CatalogImports
 from service.catalog.repository import CatalogRepository
 from service.drafting.service import DraftingService
 from service.errors import NotFound
 from service.principal import Principal
+from service.reports.service import ReportService
 from service.settings import Settings
-from service.storage.documents import Organization
-from service.storage.repositories import AssessmentRepository, OrganizationRepository
-from service.storage.tenancy import Access
 
 if TYPE_CHECKING:
-    from service.app import Services
+    from service.runtime import CallerServices, Services
 
 
 @dataclass
@@ -37,10 +38,12 @@ class Context:
     services: Services
     principal: Principal
     access: Access
-    organizations: OrganizationRepository
+    organizations: OrganizationService
     catalog: CatalogRepository
+    catalog_imports: CatalogImports
     assessments: AssessmentService
     drafting: DraftingService
+    reports: ReportService
     organization_loader: DataLoader[ObjectId, Organization | None] = field(init=False)
     assessment_loader: DataLoader[ObjectId, AssessmentView | None] = field(init=False)
     latest_readiness_loader: DataLoader[ObjectId, dict[str, Any] | None] = field(init=False)
@@ -49,19 +52,31 @@ class Context:
 
     def __post_init__(self) -> None:
         self.organization_loader = DataLoader(load_fn=self.organizations.get_many)
-        self.assessment_loader = DataLoader(load_fn=self._load_assessments)
-        self.latest_readiness_loader = DataLoader(load_fn=self._load_latest_readiness)
+        self.assessment_loader = DataLoader(load_fn=self.assessments.get_many)
+        self.latest_readiness_loader = DataLoader(load_fn=self.assessments.latest_readiness)
 
-    async def _load_assessments(self, ids: list[ObjectId]) -> list[AssessmentView | None]:
-        repository = await AssessmentRepository.of_access(self.access)
-        records = await repository.get_many(ids)
-        return [await self.assessments.view(r) if r else None for r in records]
-
-    async def _load_latest_readiness(self, ids: list[ObjectId]) -> list[dict[str, Any] | None]:
-        roles = await self.access.roles()
-        repository = AssessmentRepository([i for i in ids if i in roles])
-        latest = await repository.latest_by_organization()
-        return [latest.get(i) for i in ids]
+    @classmethod
+    def of(
+        cls,
+        request: Request | WebSocket,
+        response: Response | WebSocket | None,
+        services: Services,
+        caller: CallerServices,
+    ) -> Context:
+        return cls(
+            request=request,
+            response=response,
+            settings=services.settings,
+            services=services,
+            principal=caller.access.principal,
+            access=caller.access,
+            organizations=caller.organizations,
+            catalog=caller.catalog,
+            catalog_imports=caller.catalog_imports,
+            assessments=caller.assessments,
+            drafting=caller.drafting,
+            reports=caller.reports,
+        )
 
     @property
     def request_id(self) -> str:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
-from service.errors import DomainError, ErrorCode
-
-# Registers the domain enum as the GraphQL enum `ErrorCode` (same class, same values).
-strawberry.enum(ErrorCode, name="ErrorCode")
+from service.api.enums import ErrorCode
+from service.errors import DomainError
 
 
 @strawberry.type(description="An expected failure of a mutation, with the input path it concerns.")

@@ -15,6 +15,8 @@ from typing import Any
 from bson import ObjectId
 from bson.errors import InvalidId
 
+from service.errors import InvalidInput
+
 
 def encode_id(type_name: str, object_id: ObjectId) -> str:
     return base64.urlsafe_b64encode(f"{type_name}:{object_id}".encode()).decode().rstrip("=")
@@ -50,3 +52,16 @@ def decode_cursor(cursor: str) -> list[Any] | None:
     except (binascii.Error, ValueError, UnicodeDecodeError):
         return None
     return values if isinstance(values, list) else None
+
+
+def id_cursor(after: str | None) -> ObjectId | None:
+    """The ``_id`` in a cursor of a list ordered by ``_id``; INVALID for any other cursor."""
+    if after is None:
+        return None
+    values = decode_cursor(after)
+    try:
+        if values and len(values) == 1:
+            return ObjectId(values[0])
+    except (InvalidId, TypeError):
+        pass
+    raise InvalidInput("after is not a cursor of this list", ("after",))

@@ -8,25 +8,18 @@ from bson.errors import InvalidId
 
 from service.api.context import Context
 from service.api.ids import decode_any, decode_cursor, decode_id, encode_cursor
-from service.api.pagination import PageInfo, page_size
-from service.api.types.access import AuditEvent, AuditEventConnection, AuditEventEdge
+from service.api.pagination import Connection, connection, page_size
 from service.api.types.assessment import TYPE_NAME as ASSESSMENT
-from service.api.types.assessment import AssessmentConnection, AssessmentEdge, AssessmentType
+from service.api.types.assessment import AssessmentType
 from service.api.types.catalog import Framework, Questionnaire
 from service.api.types.node import Node
 from service.api.types.organization import (
     TYPE_NAME as ORGANIZATION,
 )
-from service.api.types.organization import (
-    OrganizationConnection,
-    OrganizationEdge,
-    OrganizationType,
-)
+from service.api.types.organization import OrganizationType
 from service.api.types.policy import TYPE_NAME as POLICY_DRAFT
 from service.api.types.policy import PolicyDraftType
 from service.errors import InvalidInput
-from service.principal import Permission
-from service.storage.repositories import AuditRepository
 
 Info = strawberry.Info[Context, None]
 
@@ -45,17 +38,10 @@ def _organization_cursor(raw: str | None) -> tuple[str, ObjectId] | None:
 
 async def organizations(
     info: Info, first: int | None = None, after: str | None = None
-) -> OrganizationConnection:
+) -> Connection[OrganizationType]:
     page = await info.context.organizations.page(page_size(first), _organization_cursor(after))
-    edges = [
-        OrganizationEdge(cursor=encode_cursor(org.name, org.id), node=OrganizationType.of(org))
-        for org in page.items
-    ]
-    return OrganizationConnection(
-        edges=edges,
-        page_info=PageInfo(
-            has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
-        ),
+    return connection(
+        page.items, page.has_next, lambda o: encode_cursor(o.name, o.id), OrganizationType.of
     )
 
 
@@ -127,45 +113,3 @@ async def assessment(info: Info, id: strawberry.ID) -> AssessmentType | None:
         return None
     view = await info.context.assessment_loader.load(object_id)
     return AssessmentType.of(view) if view else None
-
-
-async def assessment_page(
-    info: Info, organization_id: ObjectId, first: int | None, after: str | None
-) -> AssessmentConnection:
-    page = await info.context.assessments.page(organization_id, page_size(first), _id_cursor(after))
-    edges = [
-        AssessmentEdge(cursor=encode_cursor(record.id), node=AssessmentType.of_record(record))
-        for record in page.items
-    ]
-    return AssessmentConnection(
-        edges=edges,
-        page_info=PageInfo(
-            has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
-        ),
-    )
-
-
-def _id_cursor(after: str | None) -> ObjectId | None:
-    if after is None:
-        return None
-    values = decode_cursor(after)
-    try:
-        if values and len(values) == 1:
-            return ObjectId(values[0])
-    except (InvalidId, TypeError):
-        pass
-    raise InvalidInput("after is not a cursor of this list", ("after",))
-
-
-async def audit_page(
-    info: Info, organization_id: ObjectId, first: int | None, after: str | None
-) -> AuditEventConnection:
-    scope = await info.context.access.scope(organization_id, Permission.ADMINISTER)
-    page = await AuditRepository(scope).page(page_size(first), _id_cursor(after))
-    edges = [AuditEventEdge(cursor=encode_cursor(e.id), node=AuditEvent.of(e)) for e in page.items]
-    return AuditEventConnection(
-        edges=edges,
-        page_info=PageInfo(
-            has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
-        ),
-    )

@@ -14,15 +14,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from service.api.ids import decode_id
-from service.assessment.service import AssessmentService
-from service.catalog.repository import CatalogRepository
 from service.errors import LimitExceeded, NotFound
-from service.reports.service import BROWSER_SUFFIXES, ReportService
-from service.storage.repositories import OrganizationRepository
-from service.storage.tenancy import Access
+from service.reports.service import BROWSER_SUFFIXES
 
 if TYPE_CHECKING:
-    from service.app import Services
+    from service.runtime import Services
 
 # The page carries its own styles and inline SVG; it needs nothing else.
 HTML_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'"
@@ -41,11 +37,7 @@ async def report_file(request: Request) -> Response:
     assessment_id = decode_id("Assessment", request.path_params["assessment_id"])
     if fmt is None or assessment_id is None:
         return _error(404, "NOT_FOUND", "report not found")
-    access = Access(request.scope["state"]["principal"], services.memberships)
-    assessments = AssessmentService(
-        access, CatalogRepository(services.catalog), services.engine_models, services.clock
-    )
-    reports = ReportService(assessments, OrganizationRepository(access))
+    reports = services.for_principal(request.scope["state"]["principal"]).reports
     try:
         exported = await reports.export(assessment_id, fmt)
     except NotFound:

@@ -20,7 +20,7 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 
-from service.api import queries
+from service.api import queries, subscriptions
 from service.api.extensions import error_shaping, operation_metrics
 from service.api.limits import (
     MAX_TOKENS,
@@ -30,27 +30,36 @@ from service.api.limits import (
 )
 from service.api.mutations import (
     answers_save,
-    api_key_manage,
+    api_key_create,
+    api_key_revoke,
     assessment_create,
     assessment_export,
-    assessment_lifecycle,
-    catalog_import,
-    members_manage,
+    assessment_reopen,
+    assessment_submit,
+    assessment_update,
+    framework_import,
+    member_add,
+    member_change_role,
+    member_remove,
     organization_create,
     organization_rename,
     policies_draft,
+    policy_draft_review,
+    questionnaire_import,
 )
+from service.api.pagination import Connection
+from service.api.types.access import MemberPayload
 from service.api.types.assessment import AssessmentType
 from service.api.types.catalog import Framework, Questionnaire
 from service.api.types.node import Node
-from service.api.types.organization import OrganizationConnection, OrganizationType
+from service.api.types.organization import OrganizationType
 from service.api.types.policy import DraftProgressEvent, PolicyDraftType
 from service.telemetry import Metrics
 
 
 @strawberry.type
 class Query:
-    organizations: OrganizationConnection = strawberry.field(
+    organizations: Connection[OrganizationType] = strawberry.field(
         resolver=queries.organizations,
         description="Organisations the caller belongs to, ordered by name.",
     )
@@ -82,53 +91,53 @@ class Mutation:
         resolver=answers_save.resolve,
         description="Upsert a batch of answers atomically; expectedVersion guards the write.",
     )
-    submit_assessment: assessment_lifecycle.SubmitAssessmentPayload = strawberry.mutation(
-        resolver=assessment_lifecycle.submit,
+    submit_assessment: assessment_submit.SubmitAssessmentPayload = strawberry.mutation(
+        resolver=assessment_submit.resolve,
         description="Submit: the assessment becomes read-only.",
     )
-    reopen_assessment: assessment_lifecycle.ReopenAssessmentPayload = strawberry.mutation(
-        resolver=assessment_lifecycle.reopen, description="Reopen a submitted assessment."
+    reopen_assessment: assessment_reopen.ReopenAssessmentPayload = strawberry.mutation(
+        resolver=assessment_reopen.resolve, description="Reopen a submitted assessment."
     )
-    update_assessment: assessment_lifecycle.UpdateAssessmentPayload = strawberry.mutation(
-        resolver=assessment_lifecycle.update,
+    update_assessment: assessment_update.UpdateAssessmentPayload = strawberry.mutation(
+        resolver=assessment_update.resolve,
         description="Rename, rescope or change the audit type, window or target date.",
     )
     export_assessment: assessment_export.ExportAssessmentPayload = strawberry.mutation(
-        resolver=assessment_export.export,
+        resolver=assessment_export.resolve,
         description="The readiness report as a file: JSON, CSV, Markdown, HTML or OSCAL.",
     )
-    add_member: members_manage.MemberPayload = strawberry.mutation(
-        resolver=members_manage.add, description="Add a member by subject (OWNER)."
+    add_member: MemberPayload = strawberry.mutation(
+        resolver=member_add.resolve, description="Add a member by subject (OWNER)."
     )
-    change_member_role: members_manage.MemberPayload = strawberry.mutation(
-        resolver=members_manage.change_role,
+    change_member_role: MemberPayload = strawberry.mutation(
+        resolver=member_change_role.resolve,
         description="Change a member's role; the last OWNER cannot be demoted (OWNER).",
     )
-    remove_member: members_manage.MemberPayload = strawberry.mutation(
-        resolver=members_manage.remove,
+    remove_member: MemberPayload = strawberry.mutation(
+        resolver=member_remove.resolve,
         description="Remove a member; the last OWNER cannot be removed (OWNER).",
     )
-    create_api_key: api_key_manage.CreateApiKeyPayload = strawberry.mutation(
-        resolver=api_key_manage.create,
+    create_api_key: api_key_create.CreateApiKeyPayload = strawberry.mutation(
+        resolver=api_key_create.resolve,
         description="Create an organisation API key; the secret is returned once (OWNER).",
     )
-    revoke_api_key: api_key_manage.RevokeApiKeyPayload = strawberry.mutation(
-        resolver=api_key_manage.revoke, description="Revoke an API key (OWNER)."
+    revoke_api_key: api_key_revoke.RevokeApiKeyPayload = strawberry.mutation(
+        resolver=api_key_revoke.resolve, description="Revoke an API key (OWNER)."
     )
     draft_policies: policies_draft.DraftPoliciesPayload = strawberry.mutation(
-        resolver=policies_draft.draft,
+        resolver=policies_draft.resolve,
         description="Draft one policy per policy family for the chosen controls (OWNER, ASSESSOR).",
     )
-    review_policy_draft: policies_draft.ReviewPolicyDraftPayload = strawberry.mutation(
-        resolver=policies_draft.review,
+    review_policy_draft: policy_draft_review.ReviewPolicyDraftPayload = strawberry.mutation(
+        resolver=policy_draft_review.resolve,
         description="Approve or reject a draft, optionally with an edited body (OWNER, ASSESSOR).",
     )
-    import_framework: catalog_import.ImportFrameworkPayload = strawberry.mutation(
-        resolver=catalog_import.import_framework,
+    import_framework: framework_import.ImportFrameworkPayload = strawberry.mutation(
+        resolver=framework_import.resolve,
         description="Publish a framework (criteria and controls) from YAML or JSON.",
     )
-    import_questionnaire: catalog_import.ImportQuestionnairePayload = strawberry.mutation(
-        resolver=catalog_import.import_questionnaire,
+    import_questionnaire: questionnaire_import.ImportQuestionnairePayload = strawberry.mutation(
+        resolver=questionnaire_import.resolve,
         description="Publish a questionnaire for a framework from YAML or JSON.",
     )
 
@@ -136,7 +145,7 @@ class Mutation:
 @strawberry.type
 class Subscription:
     policy_draft_progress: AsyncGenerator[DraftProgressEvent, None] = strawberry.subscription(
-        resolver=policies_draft.progress,
+        resolver=subscriptions.policy_draft_progress,
         description="Streams a draft's text as it is generated (graphql-transport-ws).",
     )
 

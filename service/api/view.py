@@ -23,14 +23,9 @@ from strawberry.types.unset import UNSET, UnsetType
 from service.api import graphiql, json_input, limits
 from service.api.context import Context
 from service.api.websocket import AuthorisedTransportHandler, PendingSockets
-from service.assessment.service import AssessmentService
 from service.auth.authenticator import Session
 from service.auth.middleware import client_address
-from service.catalog.repository import CatalogRepository
-from service.drafting.service import DraftingService
 from service.principal import Principal, PrincipalKind
-from service.storage.repositories import OrganizationRepository
-from service.storage.tenancy import Access
 
 ANONYMOUS = Principal(subject="", kind=PrincipalKind.ANONYMOUS)
 
@@ -123,7 +118,16 @@ class GraphQLView(GraphQL[Context, None]):
                 failures.take(address)
             raise ConnectionRejectionError({"code": "UNAUTHENTICATED"})
         fresh = self._context(context.request, context.response, session.principal)
-        for name in ("principal", "access", "organizations", "catalog", "assessments", "drafting"):
+        for name in (
+            "principal",
+            "access",
+            "organizations",
+            "catalog",
+            "catalog_imports",
+            "assessments",
+            "drafting",
+            "reports",
+        ):
             setattr(context, name, getattr(fresh, name))
         context.__post_init__()
         unset: UnsetType = UNSET
@@ -160,26 +164,5 @@ class GraphQLView(GraphQL[Context, None]):
         response: Response | WebSocket | None,
         principal: Principal,
     ) -> Context:
-        access = Access(principal, self.services.memberships)
-        catalog = CatalogRepository(self.services.catalog)
-        assessments = AssessmentService(
-            access, catalog, self.services.engine_models, self.services.clock
-        )
-        return Context(
-            request=request,
-            response=response,
-            settings=self.services.settings,
-            services=self.services,
-            principal=principal,
-            access=access,
-            organizations=OrganizationRepository(access),
-            catalog=catalog,
-            assessments=assessments,
-            drafting=DraftingService(
-                access,
-                assessments,
-                self.services.drafting,
-                self.services.progress,
-                self.services.background,
-            ),
-        )
+        caller = self.services.for_principal(principal)
+        return Context.of(request, response, self.services, caller)

@@ -1,5 +1,9 @@
 """Organisations: creation, renaming, members and API keys, with their rules.
 
+``OrganizationService`` is what the API calls: it checks the caller's role in
+the organisation (members, keys and the audit trail are the OWNER's) before
+any of the rules below run.
+
 The last OWNER can be neither removed nor demoted, even by two such changes at
 once (they take a lease on the organisation and run one at a time). Every
 member change is guarded by the role it read and never creates a member, so
@@ -14,14 +18,16 @@ from collections.abc import Awaitable, Callable
 from bson import ObjectId
 
 from service.errors import Forbidden, InvalidInput, InvalidState, NotFound
-from service.principal import Role
-from service.storage.documents import ApiKey, Membership, Organization
+from service.principal import Permission, Role
+from service.storage.documents import ApiKey, AuditEvent, Membership, Organization
 from service.storage.repositories import (
+    AuditRepository,
     MembershipRepository,
     OrganizationKeys,
     OrganizationRepository,
+    Page,
 )
-from service.storage.tenancy import TenantScope
+from service.storage.tenancy import Access, TenantScope
 from service.storage.writes import audit_event
 
 MAX_NAME_LENGTH = 200
@@ -153,3 +159,73 @@ async def revoke_api_key(scope: TenantScope, key_id: ObjectId | None) -> ApiKey:
     if revoked is None:
         raise NotFound("API key not found or already revoked", ("input", "apiKeyId"))
     return revoked
+
+
+class OrganizationService:
+    """The caller's organisations: reads, and changes each checked against the caller's role."""
+
+    def __init__(self, access: Access) -> None:
+        self.access = access
+        self.repository = OrganizationRepository(access)
+
+    async def get(self, organization_id: ObjectId) -> Organization | None:
+        return await self.repository.get(organization_id)
+
+    async def get_many(self, ids: list[ObjectId]) -> list[Organization | None]:
+        return await self.repository.get_many(ids)
+
+    async def page(self, first: int, after: tuple[str, ObjectId] | None) -> Page[Organization]:
+        return await self.repository.page(first, after)
+
+    async def create(self, name: str) -> Organization:
+        return await create_organization(self.repository, name)
+
+    async def _owned(self, organization_id: ObjectId | None) -> TenantScope:
+        return await self.access.scope(organization_id, Permission.ADMINISTER)
+
+    async def rename(self, organization_id: ObjectId | None, name: str) -> Organization:
+        scope = await self._owned(organization_id)
+        record = await self.repository.rename(scope, clean_name(name))
+        if record is None:
+            raise NotFound("organization not found", ("input", "organizationId"))
+        return record
+
+    async def members(self, organization_id: ObjectId) -> list[Membership]:
+        return await MembershipRepository(await self.access.scope(organization_id)).list()
+
+    async def add_member(
+        self, organization_id: ObjectId | None, subject: str, role: Role
+    ) -> Membership:
+        member = await add_member(await self._owned(organization_id), subject, role)
+        self.access.forget(member.subject)
+        return member
+
+    async def change_member_role(
+        self, organization_id: ObjectId | None, subject: str, role: Role
+    ) -> Membership:
+        member = await change_member_role(await self._owned(organization_id), subject, role)
+        self.access.forget(member.subject)
+        return member
+
+    async def remove_member(self, organization_id: ObjectId | None, subject: str) -> Membership:
+        member = await remove_member(await self._owned(organization_id), subject)
+        self.access.forget(member.subject)
+        return member
+
+    async def api_keys(self, organization_id: ObjectId) -> list[ApiKey]:
+        return await OrganizationKeys(await self._owned(organization_id)).list()
+
+    async def create_api_key(
+        self, organization_id: ObjectId | None, name: str, role: Role
+    ) -> tuple[ApiKey, str]:
+        return await create_api_key(await self._owned(organization_id), name, role)
+
+    async def revoke_api_key(
+        self, organization_id: ObjectId | None, key_id: ObjectId | None
+    ) -> ApiKey:
+        return await revoke_api_key(await self._owned(organization_id), key_id)
+
+    async def audit_events(
+        self, organization_id: ObjectId, first: int, after: ObjectId | None
+    ) -> Page[AuditEvent]:
+        return await AuditRepository(await self._owned(organization_id)).page(first, after)

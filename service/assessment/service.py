@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from typing import Any
 
 from bson import ObjectId
 
@@ -126,6 +127,18 @@ class AssessmentService:
     async def get(self, assessment_id: ObjectId) -> AssessmentView | None:
         record = await (await AssessmentRepository.of_access(self.access)).get(assessment_id)
         return await self.view(record) if record else None
+
+    async def get_many(self, ids: Sequence[ObjectId]) -> list[AssessmentView | None]:
+        """Assessments by id, aligned with ``ids``; others' read as None (a DataLoader's batch)."""
+        records = await (await AssessmentRepository.of_access(self.access)).get_many(list(ids))
+        return [await self.view(r) if r else None for r in records]
+
+    async def latest_readiness(self, ids: Sequence[ObjectId]) -> list[dict[str, Any] | None]:
+        """Per organisation, the scores of its most recently updated assessment."""
+        roles = await self.access.roles()
+        repository = AssessmentRepository([i for i in ids if i in roles])
+        latest = await repository.latest_by_organization()
+        return [latest.get(i) for i in ids]
 
     async def page(
         self, organization_id: ObjectId, first: int, after: ObjectId | None

@@ -28,6 +28,7 @@ CATEGORY_TITLES = {
 
 @dataclass(frozen=True)
 class Comparison:
+    previous: AssessmentView
     previous_name: str
     previous_readiness: float
     readiness_delta: float
@@ -71,6 +72,7 @@ def compare(current: AssessmentView, previous: AssessmentView) -> Comparison:
     then_keys = {_gap_key(g) for g in then_rows}
     before = {c.category: c.score for c in previous.report.categories}
     return Comparison(
+        previous=previous,
         previous_name=previous.record.name,
         previous_readiness=previous.report.readiness,
         readiness_delta=round(current.report.readiness - previous.report.readiness, 2),

@@ -10,7 +10,7 @@ requests, and a busy pool or an overlong render is LIMIT_EXCEEDED.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -18,12 +18,13 @@ from typing import Any
 
 from bson import ObjectId
 
+from service.assessment.organizations import OrganizationService
 from service.assessment.service import AssessmentService, AssessmentView
 from service.errors import NotFound
 from service.offload import worker_pool
 from service.reports import formats, oscal
 from service.reports.content import Comparison, compare, report_document
-from service.storage.repositories import AssessmentRepository, OrganizationRepository
+from service.storage.repositories import AssessmentRepository
 from service.storage.writes import audit_event, write
 
 
@@ -76,7 +77,7 @@ class ReportService:
     def __init__(
         self,
         assessments: AssessmentService,
-        organizations: OrganizationRepository,
+        organizations: OrganizationService,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.assessments = assessments
@@ -96,15 +97,21 @@ class ReportService:
         return await self.assessments.view(record) if record else None
 
     async def comparison(
-        self, view: AssessmentView, previous_id: ObjectId | None = None
+        self,
+        view: AssessmentView,
+        previous_id: ObjectId | None = None,
+        load: Callable[[ObjectId], Awaitable[AssessmentView | None]] | None = None,
     ) -> Comparison | None:
+        """Progress since ``previous_id``, or by default since the assessment created just
+        before this one (None when there is none). ``load`` reads the earlier assessment
+        (the API passes its per-request DataLoader); one of another organisation is missing."""
         if previous_id is None:
             previous = await self.previous(view)
-        else:
-            previous = await self._view(previous_id, "previousAssessmentId")
-            if previous.record.organization_id != view.record.organization_id:
-                raise NotFound("assessment not found", ("input", "previousAssessmentId"))
-        return compare(view, previous) if previous else None
+            return compare(view, previous) if previous else None
+        found = await (load or self.assessments.get)(previous_id)
+        if found is None or found.record.organization_id != view.record.organization_id:
+            raise NotFound("assessment not found", ("input", "previousAssessmentId"))
+        return compare(view, found)
 
     async def content(self, assessment_id: ObjectId | None) -> dict[str, Any]:
         return await self._content(await self._view(assessment_id, "assessmentId"))

@@ -5,11 +5,11 @@ from __future__ import annotations
 import strawberry
 
 from service.api.context import Context
-from service.api.errors import UserError, user_errors
-from service.api.ids import decode_id
+from service.api.errors import UserError
+from service.api.mutations.base import mutate, require_id
+from service.api.types.assessment import TYPE_NAME as ASSESSMENT
 from service.api.types.assessment import AssessmentType
 from service.assessment.answers import AnswerChange
-from service.errors import DomainError, NotFound
 
 
 @strawberry.input
@@ -28,7 +28,7 @@ class SaveAnswersInput:
 
 @strawberry.type
 class SaveAnswersPayload:
-    assessment: AssessmentType | None
+    assessment: AssessmentType | None = None
     errors: list[UserError]
 
 
@@ -36,15 +36,12 @@ async def resolve(
     info: strawberry.Info[Context, None],
     input: SaveAnswersInput,
 ) -> SaveAnswersPayload:
-    try:
-        assessment_id = decode_id("Assessment", input.assessment_id)
-        if assessment_id is None:
-            raise NotFound("assessment not found", ("input", "assessmentId"))
+    async def run() -> SaveAnswersPayload:
         view = await info.context.assessments.save_answers(
-            assessment_id,
+            require_id(ASSESSMENT, input.assessment_id, "assessmentId", "assessment"),
             input.expected_version,
             [AnswerChange(a.question_key, a.value, a.note) for a in input.answers],
         )
-    except DomainError as error:
-        return SaveAnswersPayload(assessment=None, errors=user_errors(error))
-    return SaveAnswersPayload(assessment=AssessmentType.of(view), errors=[])
+        return SaveAnswersPayload(assessment=AssessmentType.of(view), errors=[])
+
+    return await mutate(input, run, SaveAnswersPayload)

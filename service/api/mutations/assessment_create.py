@@ -7,11 +7,11 @@ from datetime import date
 import strawberry
 
 from service.api.context import Context
-from service.api.errors import UserError, user_errors
+from service.api.enums import AuditType, Category
+from service.api.errors import UserError
 from service.api.ids import decode_id
-from service.api.types.assessment import AssessmentType, AuditType
-from service.catalog.models import Category
-from service.errors import DomainError
+from service.api.mutations.base import mutate
+from service.api.types.assessment import AssessmentType
 
 
 @strawberry.input
@@ -33,7 +33,7 @@ class CreateAssessmentInput:
 
 @strawberry.type
 class CreateAssessmentPayload:
-    assessment: AssessmentType | None
+    assessment: AssessmentType | None = None
     errors: list[UserError]
 
 
@@ -41,7 +41,7 @@ async def resolve(
     info: strawberry.Info[Context, None],
     input: CreateAssessmentInput,
 ) -> CreateAssessmentPayload:
-    try:
+    async def run() -> CreateAssessmentPayload:
         view = await info.context.assessments.create(
             organization_id=decode_id("Organization", input.organization_id),
             name=input.name,
@@ -52,6 +52,6 @@ async def resolve(
             window_months=input.observation_window_months,
             target_date=input.target_date,
         )
-    except DomainError as error:
-        return CreateAssessmentPayload(assessment=None, errors=user_errors(error))
-    return CreateAssessmentPayload(assessment=AssessmentType.of(view), errors=[])
+        return CreateAssessmentPayload(assessment=AssessmentType.of(view), errors=[])
+
+    return await mutate(input, run, CreateAssessmentPayload)

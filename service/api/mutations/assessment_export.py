@@ -5,17 +5,11 @@ from __future__ import annotations
 import strawberry
 
 from service.api.context import Context
-from service.api.errors import UserError, user_errors
+from service.api.enums import ExportFormat
+from service.api.errors import UserError
 from service.api.ids import decode_id
-from service.errors import DomainError
-from service.reports.service import ExportedFile, ExportFormat, ReportService
-
-strawberry.enum(
-    ExportFormat,
-    name="ExportFormat",
-    description="JSON (full report), CSV (one row per gap), MARKDOWN, HTML (self-contained, "
-    "printable), OSCAL_ASSESSMENT_RESULTS and OSCAL_POAM (OSCAL 1.2 JSON).",
-)
+from service.api.mutations.base import mutate
+from service.reports.service import ExportedFile
 
 
 @strawberry.input
@@ -41,18 +35,18 @@ class ExportedFileType:
 
 @strawberry.type
 class ExportAssessmentPayload:
-    export: ExportedFileType | None
+    export: ExportedFileType | None = None
     errors: list[UserError]
 
 
-async def export(
+async def resolve(
     info: strawberry.Info[Context, None],
     input: ExportAssessmentInput,
 ) -> ExportAssessmentPayload:
-    context = info.context
-    reports = ReportService(context.assessments, context.organizations)
-    try:
-        exported = await reports.export(decode_id("Assessment", input.assessment_id), input.format)
-    except DomainError as error:
-        return ExportAssessmentPayload(export=None, errors=user_errors(error))
-    return ExportAssessmentPayload(export=ExportedFileType.of(exported), errors=[])
+    async def run() -> ExportAssessmentPayload:
+        exported = await info.context.reports.export(
+            decode_id("Assessment", input.assessment_id), input.format
+        )
+        return ExportAssessmentPayload(export=ExportedFileType.of(exported), errors=[])
+
+    return await mutate(input, run, ExportAssessmentPayload)

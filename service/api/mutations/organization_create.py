@@ -5,10 +5,9 @@ from __future__ import annotations
 import strawberry
 
 from service.api.context import Context
-from service.api.errors import UserError, user_errors
+from service.api.errors import UserError
+from service.api.mutations.base import mutate
 from service.api.types.organization import OrganizationType
-from service.assessment.organizations import create_organization
-from service.errors import DomainError
 
 
 @strawberry.input
@@ -18,7 +17,7 @@ class CreateOrganizationInput:
 
 @strawberry.type
 class CreateOrganizationPayload:
-    organization: OrganizationType | None
+    organization: OrganizationType | None = None
     errors: list[UserError]
 
 
@@ -26,8 +25,8 @@ async def resolve(
     info: strawberry.Info[Context, None],
     input: CreateOrganizationInput,
 ) -> CreateOrganizationPayload:
-    try:
-        record = await create_organization(info.context.organizations, input.name)
-    except DomainError as error:
-        return CreateOrganizationPayload(organization=None, errors=user_errors(error))
-    return CreateOrganizationPayload(organization=OrganizationType.of(record), errors=[])
+    async def run() -> CreateOrganizationPayload:
+        record = await info.context.organizations.create(input.name)
+        return CreateOrganizationPayload(organization=OrganizationType.of(record), errors=[])
+
+    return await mutate(input, run, CreateOrganizationPayload)

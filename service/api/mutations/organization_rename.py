@@ -5,12 +5,11 @@ from __future__ import annotations
 import strawberry
 
 from service.api.context import Context
-from service.api.errors import UserError, user_errors
+from service.api.errors import UserError
 from service.api.ids import decode_id
+from service.api.mutations.base import mutate
+from service.api.types.organization import TYPE_NAME as ORGANIZATION
 from service.api.types.organization import OrganizationType
-from service.assessment.organizations import clean_name
-from service.errors import DomainError, NotFound
-from service.principal import Permission
 
 
 @strawberry.input
@@ -21,7 +20,7 @@ class RenameOrganizationInput:
 
 @strawberry.type
 class RenameOrganizationPayload:
-    organization: OrganizationType | None
+    organization: OrganizationType | None = None
     errors: list[UserError]
 
 
@@ -29,13 +28,10 @@ async def resolve(
     info: strawberry.Info[Context, None],
     input: RenameOrganizationInput,
 ) -> RenameOrganizationPayload:
-    try:
-        scope = await info.context.access.scope(
-            decode_id("Organization", input.organization_id), Permission.ADMINISTER
+    async def run() -> RenameOrganizationPayload:
+        record = await info.context.organizations.rename(
+            decode_id(ORGANIZATION, input.organization_id), input.name
         )
-        record = await info.context.organizations.rename(scope, clean_name(input.name))
-        if record is None:
-            raise NotFound("organization not found", ("input", "organizationId"))
-    except DomainError as error:
-        return RenameOrganizationPayload(organization=None, errors=user_errors(error))
-    return RenameOrganizationPayload(organization=OrganizationType.of(record), errors=[])
+        return RenameOrganizationPayload(organization=OrganizationType.of(record), errors=[])
+
+    return await mutate(input, run, RenameOrganizationPayload)

@@ -1,17 +1,14 @@
-"""``draftPolicies`` and ``reviewPolicyDraft``, and the ``policyDraftProgress`` subscription."""
+"""``draftPolicies``: one policy per policy family for the chosen controls (OWNER, ASSESSOR)."""
 
 from __future__ import annotations
-
-from collections.abc import AsyncGenerator
-from enum import Enum
 
 import strawberry
 
 from service.api.context import Context
-from service.api.errors import UserError, user_errors
-from service.api.ids import decode_id
-from service.api.types.policy import TYPE_NAME, DraftProgressEvent, PolicyDraftType
-from service.errors import DomainError, NotFound
+from service.api.errors import UserError
+from service.api.mutations.base import mutate, require_id
+from service.api.types.assessment import TYPE_NAME as ASSESSMENT
+from service.api.types.policy import PolicyDraftType
 
 
 @strawberry.input
@@ -28,70 +25,20 @@ class DraftPoliciesInput:
 
 @strawberry.type
 class DraftPoliciesPayload:
-    drafts: list[PolicyDraftType]
+    drafts: list[PolicyDraftType] = strawberry.field(default_factory=list)
     errors: list[UserError]
 
 
-@strawberry.enum
-class ReviewDecision(Enum):
-    APPROVE = "APPROVE"
-    REJECT = "REJECT"
-
-
-@strawberry.input
-class ReviewPolicyDraftInput:
-    draft_id: strawberry.ID
-    decision: ReviewDecision
-    body: str | None = strawberry.field(default=None, description="An edited body (Markdown).")
-    expected_version: int | None = None
-
-
-@strawberry.type
-class ReviewPolicyDraftPayload:
-    draft: PolicyDraftType | None
-    errors: list[UserError]
-
-
-async def draft(
+async def resolve(
     info: strawberry.Info[Context, None],
     input: DraftPoliciesInput,
 ) -> DraftPoliciesPayload:
-    try:
-        assessment_id = decode_id("Assessment", input.assessment_id)
-        if assessment_id is None:
-            raise NotFound("assessment not found", ("input", "assessmentId"))
-        records = await info.context.drafting.draft(assessment_id, input.control_keys, input.stream)
-    except DomainError as error:
-        return DraftPoliciesPayload(drafts=[], errors=user_errors(error))
-    return DraftPoliciesPayload(drafts=[PolicyDraftType.of(r) for r in records], errors=[])
-
-
-async def review(
-    info: strawberry.Info[Context, None],
-    input: ReviewPolicyDraftInput,
-) -> ReviewPolicyDraftPayload:
-    try:
-        draft_id = decode_id(TYPE_NAME, input.draft_id)
-        if draft_id is None:
-            raise NotFound("policy draft not found", ("input", "draftId"))
-        record = await info.context.drafting.review(
-            draft_id, input.decision.value, input.body, input.expected_version
+    async def run() -> DraftPoliciesPayload:
+        records = await info.context.drafting.draft(
+            require_id(ASSESSMENT, input.assessment_id, "assessmentId", "assessment"),
+            input.control_keys,
+            input.stream,
         )
-    except DomainError as error:
-        return ReviewPolicyDraftPayload(draft=None, errors=user_errors(error))
-    return ReviewPolicyDraftPayload(draft=PolicyDraftType.of(record), errors=[])
+        return DraftPoliciesPayload(drafts=[PolicyDraftType.of(r) for r in records], errors=[])
 
-
-async def progress(
-    info: strawberry.Info[Context, None], draft_id: strawberry.ID
-) -> AsyncGenerator[DraftProgressEvent, None]:
-    """The draft's text as it is generated, then its final body with ``done: true``."""
-    object_id = decode_id(TYPE_NAME, draft_id)
-    drafting = info.context.drafting
-    record = await drafting.get(object_id) if object_id else None
-    if record is None or object_id is None:
-        raise NotFound("policy draft not found")
-    async for piece in drafting.hub.follow(object_id):
-        yield DraftProgressEvent(draft_id=draft_id, text=piece, done=False)
-    final = await drafting.get(object_id)
-    yield DraftProgressEvent(draft_id=draft_id, text=final.body if final else "", done=True)
+    return await mutate(input, run, DraftPoliciesPayload)

@@ -7,32 +7,36 @@ from datetime import datetime
 
 import strawberry
 
+from service.api.enums import Role
+from service.api.errors import UserError
 from service.api.ids import encode_id
-from service.api.pagination import PageInfo
-from service.api.types.organization import RoleEnum
-from service.storage.documents import ApiKey as ApiKeyRecord
-from service.storage.documents import AuditEvent as AuditEventRecord
-from service.storage.documents import Membership
+from service.assessment.records import ApiKey as ApiKeyRecord
+from service.assessment.records import AuditEvent as AuditEventRecord
+from service.assessment.records import Membership
 
 
 @strawberry.type
 class Member:
     subject: str
-    role: RoleEnum
+    role: Role
     created_at: datetime
 
     @classmethod
     def of(cls, record: Membership) -> Member:
-        return cls(
-            subject=record.subject, role=RoleEnum(record.role.value), created_at=record.created_at
-        )
+        return cls(subject=record.subject, role=record.role, created_at=record.created_at)
+
+
+@strawberry.type
+class MemberPayload:
+    member: Member | None = None
+    errors: list[UserError]
 
 
 @strawberry.type(description="An API key's metadata; its secret is shown once, at creation.")
 class ApiKey:
     id: strawberry.ID
     name: str
-    role: RoleEnum | None
+    role: Role | None
     prefix: str = strawberry.field(description="The key's first characters, to recognise it.")
     created_at: datetime
     last_used_at: datetime | None
@@ -44,7 +48,7 @@ class ApiKey:
         return cls(
             id=strawberry.ID(encode_id("ApiKey", record.id)),
             name=record.name,
-            role=RoleEnum(record.role.value) if record.role else None,
+            role=record.role,
             prefix=f"rk_{record.lookup[:6]}",
             created_at=record.created_at,
             last_used_at=record.last_used_at,
@@ -78,15 +82,3 @@ class AuditEvent:
             request_id=record.request_id,
             details=json.dumps(record.details, sort_keys=True, default=str),
         )
-
-
-@strawberry.type
-class AuditEventEdge:
-    cursor: str
-    node: AuditEvent
-
-
-@strawberry.type
-class AuditEventConnection:
-    edges: list[AuditEventEdge]
-    page_info: PageInfo

@@ -4,42 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 from datetime import date, datetime
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from bson import ObjectId
 
+from service.api.enums import AssessmentStatus, AuditType, Category
 from service.api.ids import decode_id, encode_id
-from service.api.pagination import MAX_PAGE_SIZE, PageInfo, page_size
+from service.api.pagination import MAX_PAGE_SIZE, page_size
 from service.api.types.answer import Answer, AnswerIndex, AnswerRevision
 from service.api.types.catalog import Framework, Questionnaire
 from service.api.types.comparison import AssessmentComparison, CategoryDelta, GapChange
 from service.api.types.node import Node
 from service.api.types.report import Progress, ReadinessReport
+from service.assessment.records import AssessmentRecord
 from service.assessment.service import AssessmentView
-from service.catalog.models import Category
 from service.errors import NotFound
-from service.storage.documents import AssessmentRecord
 
 if TYPE_CHECKING:
     from service.api.types.organization import OrganizationType
     from service.api.types.policy import PolicyDraftType
 
 TYPE_NAME = "Assessment"
-
-
-@strawberry.enum
-class AuditType(Enum):
-    TYPE_1 = "TYPE_1"
-    TYPE_2 = "TYPE_2"
-
-
-@strawberry.enum
-class AssessmentStatus(Enum):
-    DRAFT = "DRAFT"
-    IN_PROGRESS = "IN_PROGRESS"
-    SUBMITTED = "SUBMITTED"
 
 
 @strawberry.type(name="Assessment")
@@ -199,24 +185,18 @@ class AssessmentType(Node):
     async def comparison(
         self, info: strawberry.Info, previous_assessment_id: strawberry.ID | None = None
     ) -> AssessmentComparison | None:
-        from service.reports.content import compare  # noqa: PLC0415
-        from service.reports.service import ReportService  # noqa: PLC0415
-
         view = await self.view(info)
-        reports = ReportService(info.context.assessments, info.context.organizations)
-        if previous_assessment_id is None:
-            previous = await reports.previous(view)
-        else:
-            previous = await info.context.assessment_loader.load(
-                decode_id(TYPE_NAME, previous_assessment_id) or ObjectId()
-            )
-            if previous is None or previous.record.organization_id != view.record.organization_id:
-                raise NotFound("assessment not found", ("previousAssessmentId",))
-        if previous is None:
+        result = await info.context.reports.comparison(
+            view,
+            None
+            if previous_assessment_id is None
+            else decode_id(TYPE_NAME, previous_assessment_id) or ObjectId(),
+            info.context.assessment_loader.load,
+        )
+        if result is None:
             return None
-        result = compare(view, previous)
         return AssessmentComparison(
-            previous=AssessmentType.of(previous),
+            previous=AssessmentType.of(result.previous),
             readiness_delta=result.readiness_delta,
             categories=[
                 CategoryDelta(category=Category(c), delta=d)
@@ -233,19 +213,3 @@ class AssessmentType(Node):
     @strawberry.field
     def updated_at(self) -> datetime:
         return self.record.updated_at
-
-
-@strawberry.type
-class AssessmentEdge:
-    cursor: str
-    node: AssessmentType
-
-
-@strawberry.type
-class AssessmentConnection:
-    edges: list[AssessmentEdge]
-    page_info: PageInfo
-
-    @strawberry.field
-    def nodes(self) -> list[AssessmentType]:
-        return [edge.node for edge in self.edges]

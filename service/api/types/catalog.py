@@ -11,16 +11,11 @@ from enum import Enum
 
 import strawberry
 
+from service.api.enums import Category, Frequency, QuestionKind, QuestionRole
 from service.catalog.catalog import MAPPED_FRAMEWORKS, FrameworkVersion, QuestionnaireVersion
-from service.catalog.models import Category, Frequency, QuestionKind, QuestionRole
 from service.catalog.models import Control as ControlModel
 from service.catalog.models import Criterion as CriterionModel
 from service.catalog.models import Question as QuestionModel
-
-strawberry.enum(Category, name="TrustCategory")
-strawberry.enum(Frequency, name="ControlFrequency")
-strawberry.enum(QuestionKind, name="QuestionKind")
-strawberry.enum(QuestionRole, name="QuestionRole")
 
 
 @strawberry.enum(description="Frameworks the control library is mapped to.")

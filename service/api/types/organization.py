@@ -3,30 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from bson import ObjectId
 
-from service.api.ids import encode_id
-from service.api.pagination import PageInfo
+from service.api.enums import Role
+from service.api.ids import encode_cursor, encode_id, id_cursor
+from service.api.pagination import Connection, connection, page_size
+from service.api.types.access import ApiKey, AuditEvent, Member
 from service.api.types.node import Node
-from service.storage.documents import Organization as OrganizationRecord
+from service.assessment.records import Organization as OrganizationRecord
 
 if TYPE_CHECKING:
-    from service.api.types.access import ApiKey, AuditEventConnection, Member
-    from service.api.types.assessment import AssessmentConnection
+    from service.api.types.assessment import AssessmentType
 
 TYPE_NAME = "Organization"
-
-
-@strawberry.enum(name="Role")
-class RoleEnum(Enum):
-    OWNER = "OWNER"
-    ASSESSOR = "ASSESSOR"
-    CONTRIBUTOR = "CONTRIBUTOR"
-    VIEWER = "VIEWER"
 
 
 @strawberry.type(description="The most recently updated assessment's scores.")
@@ -44,9 +36,9 @@ class OrganizationType(Node):
     record_id: strawberry.Private[ObjectId]
 
     @strawberry.field
-    async def viewer_role(self, info: strawberry.Info) -> RoleEnum | None:
-        role = (await info.context.access.roles()).get(self.record_id)
-        return RoleEnum(role.value) if role else None
+    async def viewer_role(self, info: strawberry.Info) -> Role | None:
+        role: Role | None = (await info.context.access.roles()).get(self.record_id)
+        return role
 
     @strawberry.field
     async def latest_readiness(self, info: strawberry.Info) -> LatestReadiness | None:
@@ -61,43 +53,36 @@ class OrganizationType(Node):
         )
 
     @strawberry.field(description="Members and their roles.")
-    async def members(
-        self, info: strawberry.Info
-    ) -> list[Annotated[Member, strawberry.lazy("service.api.types.access")]]:
-        from service.api.types.access import Member  # noqa: PLC0415
-        from service.storage.repositories import MembershipRepository  # noqa: PLC0415
-
-        scope = await info.context.access.scope(self.record_id)
-        return [Member.of(m) for m in await MembershipRepository(scope).list()]
+    async def members(self, info: strawberry.Info) -> list[Member]:
+        return [Member.of(m) for m in await info.context.organizations.members(self.record_id)]
 
     @strawberry.field(description="The organisation's API keys (OWNER only).")
-    async def api_keys(
-        self, info: strawberry.Info
-    ) -> list[Annotated[ApiKey, strawberry.lazy("service.api.types.access")]]:
-        from service.api.types.access import ApiKey  # noqa: PLC0415
-        from service.principal import Permission  # noqa: PLC0415
-        from service.storage.repositories import OrganizationKeys  # noqa: PLC0415
-
-        scope = await info.context.access.scope(self.record_id, Permission.ADMINISTER)
-        return [ApiKey.of(k) for k in await OrganizationKeys(scope).list()]
+    async def api_keys(self, info: strawberry.Info) -> list[ApiKey]:
+        return [ApiKey.of(k) for k in await info.context.organizations.api_keys(self.record_id)]
 
     @strawberry.field(
         description="Every change made in the organisation, newest first (OWNER only)."
     )
     async def audit_events(
         self, info: strawberry.Info, first: int | None = None, after: str | None = None
-    ) -> Annotated[AuditEventConnection, strawberry.lazy("service.api.types.access")]:
-        from service.api.queries import audit_page  # noqa: PLC0415
-
-        return await audit_page(info, self.record_id, first, after)
+    ) -> Connection[AuditEvent]:
+        page = await info.context.organizations.audit_events(
+            self.record_id, page_size(first), id_cursor(after)
+        )
+        return connection(page.items, page.has_next, lambda e: encode_cursor(e.id), AuditEvent.of)
 
     @strawberry.field(description="Assessments, newest first.")
     async def assessments(
         self, info: strawberry.Info, first: int | None = None, after: str | None = None
-    ) -> Annotated[AssessmentConnection, strawberry.lazy("service.api.types.assessment")]:
-        from service.api.queries import assessment_page  # noqa: PLC0415 - avoids an import cycle
+    ) -> Connection[Annotated[AssessmentType, strawberry.lazy("service.api.types.assessment")]]:
+        from service.api.types.assessment import AssessmentType  # noqa: PLC0415 - they refer to each other
 
-        return await assessment_page(info, self.record_id, first, after)
+        page = await info.context.assessments.page(
+            self.record_id, page_size(first), id_cursor(after)
+        )
+        return connection(
+            page.items, page.has_next, lambda r: encode_cursor(r.id), AssessmentType.of_record
+        )
 
     @classmethod
     def of(cls, record: OrganizationRecord) -> OrganizationType:
@@ -108,19 +93,3 @@ class OrganizationType(Node):
             created_at=record.created_at,
             record_id=record.id,
         )
-
-
-@strawberry.type
-class OrganizationEdge:
-    cursor: str
-    node: OrganizationType
-
-
-@strawberry.type
-class OrganizationConnection:
-    edges: list[OrganizationEdge]
-    page_info: PageInfo
-
-    @strawberry.field
-    def nodes(self) -> list[OrganizationType]:
-        return [edge.node for edge in self.edges]

@@ -8,12 +8,12 @@ from enum import Enum
 import strawberry
 
 from service.api.ids import decode_cursor, encode_cursor, encode_id
-from service.api.pagination import PageInfo, page_size
+from service.api.pagination import Connection, connection, page_size
 from service.api.types.catalog import Control
 from service.api.types.node import Node
+from service.drafting.records import PolicyDraftRecord, PolicyDraftRevision
 from service.drafting.service import LATEST_REVISIONS
 from service.errors import InvalidInput
-from service.storage.documents import PolicyDraftRecord, PolicyDraftRevision
 
 TYPE_NAME = "PolicyDraft"
 
@@ -61,18 +61,6 @@ class DraftRevision:
             replaced_at=record.replaced_at,
             replaced_by=record.replaced_by,
         )
-
-
-@strawberry.type
-class DraftRevisionEdge:
-    cursor: str
-    node: DraftRevision
-
-
-@strawberry.type
-class DraftRevisionConnection:
-    edges: list[DraftRevisionEdge]
-    page_info: PageInfo
 
 
 @strawberry.type(name="PolicyDraft")
@@ -162,19 +150,12 @@ class PolicyDraftType(Node):
     @strawberry.field(description="Earlier bodies and statuses, newest first.")
     async def revision_history(
         self, info: strawberry.Info, first: int | None = None, after: str | None = None
-    ) -> DraftRevisionConnection:
+    ) -> Connection[DraftRevision]:
         page = await info.context.drafting.revisions(
             self.record, page_size(first), _number_cursor(after)
         )
-        edges = [
-            DraftRevisionEdge(cursor=encode_cursor(r.number), node=DraftRevision.of(r))
-            for r in page.items
-        ]
-        return DraftRevisionConnection(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
-            ),
+        return connection(
+            page.items, page.has_next, lambda r: encode_cursor(r.number), DraftRevision.of
         )
 
     @strawberry.field

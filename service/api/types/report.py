@@ -7,19 +7,14 @@ from datetime import date
 
 import strawberry
 
+from service.api.enums import ControlStatus, CriterionStatus, GapKind, Severity
 from service.api.types.answer import Answer, AnswerIndex
 from service.api.types.catalog import Control, Criterion
 from service.assessment.service import AssessmentView
 from service.catalog.catalog import FrameworkVersion
 from service.catalog.models import Category
-from service.scoring.model import ControlStatus, CriterionStatus, GapKind, Severity
 from service.scoring.model import Gap as GapModel
 from service.scoring.model import Report as ReportModel
-
-strawberry.enum(ControlStatus, name="ControlStatus")
-strawberry.enum(CriterionStatus, name="CriterionStatus")
-strawberry.enum(GapKind, name="GapKind")
-strawberry.enum(Severity, name="Severity")
 
 
 @strawberry.type

@@ -1,0 +1,7 @@
+"""The stored records of policy drafts that the API may read, named in the domain layer."""
+
+from __future__ import annotations
+
+from service.storage.documents import PolicyDraftRecord, PolicyDraftRevision
+
+__all__ = ["PolicyDraftRecord", "PolicyDraftRevision"]
