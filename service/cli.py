@@ -61,7 +61,8 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn  # noqa: PLC0415
 
     from service.app import create_app  # noqa: PLC0415
-    from service.storage.database import DatabaseUnavailable  # noqa: PLC0415
+    from service.auth.limits import MAX_BODY_BYTES  # noqa: PLC0415
+    from service.errors import DatabaseUnavailable  # noqa: PLC0415
     from service.storage.embedded import EmbeddedServer, EmbeddedServerError  # noqa: PLC0415
 
     settings = Settings()
@@ -96,24 +97,20 @@ def serve(args: argparse.Namespace) -> int:
         # database is stopped. Exiting normally runs the ``finally`` below.
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, _exit_cleanly)
-        if workers > 1:
-            uvicorn.run(
-                "service.app:create_app",
-                factory=True,
-                host=host,
-                port=args.port,
-                workers=workers,
-                log_level="warning",
-                timeout_graceful_shutdown=20,
-            )
-        else:
-            uvicorn.run(
-                create_app(settings),
-                host=host,
-                port=args.port,
-                log_level="warning",
-                timeout_graceful_shutdown=20,
-            )
+        # Several workers each build the app from the environment; one runs this one.
+        app = "service.app:create_app" if workers > 1 else create_app(settings)
+        uvicorn.run(
+            app,
+            factory=workers > 1,
+            host=host,
+            port=args.port,
+            workers=workers,
+            log_level="warning",
+            timeout_graceful_shutdown=20,
+            # uvicorn buffers a whole WebSocket message (16 MiB by default) before the
+            # app sees it: refuse one over the body cap in the protocol instead.
+            ws_max_size=MAX_BODY_BYTES,
+        )
         return 0
     finally:
         if embedded is not None:
@@ -122,7 +119,8 @@ def serve(args: argparse.Namespace) -> int:
 
 def load_frameworks(_args: argparse.Namespace) -> int:
     from service.catalog.loader import load_directory  # noqa: PLC0415
-    from service.storage.database import Database, DatabaseUnavailable  # noqa: PLC0415
+    from service.errors import DatabaseUnavailable  # noqa: PLC0415
+    from service.storage.database import Database  # noqa: PLC0415
     from service.storage.embedded import EmbeddedServer, EmbeddedServerError  # noqa: PLC0415
 
     settings = Settings()

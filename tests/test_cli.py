@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import signal
@@ -15,6 +16,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+from websockets.typing import Subprotocol
 
 from service.app import create_app
 from service.cli import _prepare
@@ -199,3 +203,28 @@ async def test_the_dev_key_is_kept_in_data_dir_until_its_file_or_record_goes(
         assert await _authenticates(http, third)
         active = ApiKey.find(ApiKey.local_admin == True, ApiKey.revoked_at == None)  # noqa: E711, E712
         assert await active.count() == 1
+
+
+async def _oversized_message_close(address: str) -> tuple[int | None, str | None]:
+    async with connect(
+        f"ws://{address}/graphql",
+        subprotocols=[Subprotocol("graphql-transport-ws")],
+        max_size=None,
+    ) as ws:
+        await ws.send("x" * (2 * 1024 * 1024))
+        with pytest.raises(ConnectionClosed):
+            await asyncio.wait_for(ws.recv(), 30)
+        return ws.close_code, ws.close_reason
+
+
+def test_serve_refuses_a_websocket_message_over_1_mib_in_uvicorn(tmp_path: Path) -> None:
+    port = free_loopback_port()
+    process, _key = _start(tmp_path, port)
+    try:
+        code, reason = asyncio.run(_oversized_message_close(f"127.0.0.1:{port}"))
+    finally:
+        assert _stop(process) == 0
+    # 1009 "message too big" from uvicorn's WebSocket protocol (ws_max_size), before the
+    # app's own 1 MiB check (whose reason is "message over 1 MiB") could see it.
+    assert code == 1009
+    assert reason != "message over 1 MiB", reason

@@ -838,3 +838,54 @@ def test_chart_app_version_is_the_project_version() -> None:
     with helm.Chart.load(CHART) as chart:
         assert chart.metadata["apiVersion"] == "v2"
         assert chart.metadata["appVersion"] == PYPROJECT["project"]["version"]
+
+
+# --- metrics token -------------------------------------------------------------------------
+
+
+def with_metrics_token(values: dict[str, Any]) -> dict[str, Any]:
+    changed = copy.deepcopy(values)
+    changed.setdefault("monitoring", {})["metricsToken"] = True
+    return changed
+
+
+def test_metrics_token_is_off_by_default(manifests: list[Manifest]) -> None:
+    for template in pod_templates(manifests).values():
+        for container in template["spec"]["containers"]:
+            assert "METRICS_TOKEN" not in {variable["name"] for variable in container["env"]}
+    assert "METRICS_TOKEN" not in one(manifests, "ConfigMap")["data"]
+
+
+def test_metrics_token_comes_from_the_existing_secret_and_the_monitor_sends_it() -> None:
+    values = with_metrics_token(production_values())
+    with helm.Chart.load(CHART) as chart:
+        chart.validate_schema(values)
+    manifests = render(values)
+    for manifest in manifests:
+        if (manifest["apiVersion"], manifest["kind"]) not in CUSTOM_RESOURCES:
+            kubernetes_validate.validate(manifest, KUBERNETES_VERSION, strict=True)
+    lint = helm.lint(CHART, values, strict=True, kube_version=f"v{KUBERNETES_VERSION}")
+    assert lint["errors"] == []
+    reference = {"name": values["existingSecret"], "key": "METRICS_TOKEN"}
+    env = {variable["name"]: variable for variable in api_container(manifests)["env"]}
+    assert env["METRICS_TOKEN"] == {
+        "name": "METRICS_TOKEN",
+        "valueFrom": {"secretKeyRef": {**reference, "optional": False}},
+    }
+    # Only the API answers /metrics: the hook Job does not get the token.
+    job = one(manifests, "Job")["spec"]["template"]["spec"]["containers"][0]
+    assert "METRICS_TOKEN" not in {variable["name"] for variable in job["env"]}
+    assert "METRICS_TOKEN" not in one(manifests, "ConfigMap")["data"]
+    (endpoint,) = one(manifests, "ServiceMonitor")["spec"]["endpoints"]
+    assert endpoint["authorization"] == {"type": "Bearer", "credentials": reference}
+
+
+def test_metrics_token_is_never_a_plain_value() -> None:
+    with helm.Chart.load(CHART) as chart:
+        for overrides, where in (
+            ({"extraEnv": [{"name": "METRICS_TOKEN", "value": "t0ken"}]}, "/extraEnv/0/name"),
+            ({"monitoring": {"metricsToken": "t0ken"}}, "/monitoring/metricsToken"),
+            ({"secretKeys": {"metricsToken": "a token"}}, "/secretKeys/metricsToken"),
+        ):
+            with pytest.raises(helm.HelmValuesError, match=re.escape(where)):
+                chart.validate_schema(overrides)
