@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 
 from bson import ObjectId
 
+from service.assessment.validation import organization_name
 from service.errors import Forbidden, InvalidInput, InvalidState, NotFound
 from service.principal import Permission, Role
 from service.storage.documents import ApiKey, AuditEvent, Membership, Organization
@@ -30,24 +31,13 @@ from service.storage.repositories import (
 from service.storage.tenancy import Access, TenantScope
 from service.storage.writes import audit_event
 
-MAX_NAME_LENGTH = 200
-
-
-def clean_name(name: str, field: tuple[str | int, ...] = ("input", "name")) -> str:
-    cleaned = " ".join(name.split())
-    if not cleaned:
-        raise InvalidInput("name must not be blank", field)
-    if len(cleaned) > MAX_NAME_LENGTH:
-        raise InvalidInput(f"name must be at most {MAX_NAME_LENGTH} characters", field)
-    return cleaned
-
 
 async def create_organization(organizations: OrganizationRepository, name: str) -> Organization:
     principal = organizations.access.principal
     if principal.org_scoped:
         # An organisation's API key acts inside that organisation only.
         raise Forbidden("an organisation API key cannot create organisations")
-    return await organizations.create(clean_name(name))
+    return await organizations.create(organization_name(name))
 
 
 MAX_SUBJECT_LENGTH = 256
@@ -144,7 +134,7 @@ async def remove_member(scope: TenantScope, subject: str) -> Membership:
 
 
 async def create_api_key(scope: TenantScope, name: str, role: Role) -> tuple[ApiKey, str]:
-    cleaned = clean_name(name)
+    cleaned = organization_name(name)
     event = audit_event(
         scope.principal, "createApiKey", "ApiKey", None, scope.organization_id, role=role.value
     )
@@ -185,7 +175,7 @@ class OrganizationService:
 
     async def rename(self, organization_id: ObjectId | None, name: str) -> Organization:
         scope = await self._owned(organization_id)
-        record = await self.repository.rename(scope, clean_name(name))
+        record = await self.repository.rename(scope, organization_name(name))
         if record is None:
             raise NotFound("organization not found", ("input", "organizationId"))
         return record

@@ -1,63 +1,33 @@
-"""Assessments: creation, answers, lifecycle, and the materialised readiness report.
+"""Assessment commands: creation, answers, submission, reopening and settings changes.
 
 The report is computed by the pure engine and written in the same atomic
-update as the answers that produced it (guarded by ``expectedVersion``). A
-read recomputes it in memory when the stored one was built on another
-engine version, catalog version or day (its timeline moves with the date).
+update as the answers that produced it (guarded by ``expectedVersion``).
+Reading lives in ``reading`` (``AssessmentReads``, which this service
+extends) and the rules for settings in ``validation``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from enum import StrEnum
-from typing import Any
+from collections.abc import Sequence
+from datetime import date
 
 from bson import ObjectId
 
+from service.assessment import validation
 from service.assessment.answers import CLEAR, AnswerChange, check_answers
-from service.assessment.engine_model import EngineModels
-from service.assessment.report_codec import from_document, to_document
-from service.catalog.catalog import FrameworkVersion, QuestionnaireVersion
-from service.catalog.repository import CatalogRepository
+from service.assessment.reading import AssessmentReads, AssessmentView, Status
+from service.assessment.report_codec import to_document
 from service.errors import InvalidInput, InvalidState, NotFound, VersionConflict
 from service.principal import Permission
-from service.scoring import ENGINE_VERSION, Parameters, Report, evaluate, suggested_scope
+from service.scoring import Parameters, evaluate, suggested_scope
 from service.scoring.model import AuditType, EngineModel
 from service.storage.documents import AssessmentRecord
-from service.storage.repositories import AssessmentRepository, Page, now
-from service.storage.tenancy import Access
+from service.storage.repositories import AssessmentRepository, now
 from service.storage.writes import audit_event
 
-CATEGORIES = ("SECURITY", "AVAILABILITY", "PROCESSING_INTEGRITY", "CONFIDENTIALITY", "PRIVACY")
-MIN_WINDOW, MAX_WINDOW, DEFAULT_WINDOW = 3, 12, 6
 DEFAULT_QUESTIONNAIRES = {"soc2": "soc2-readiness"}
 
-
-class Status(StrEnum):
-    DRAFT = "DRAFT"
-    IN_PROGRESS = "IN_PROGRESS"
-    SUBMITTED = "SUBMITTED"
-
-
-@dataclass(frozen=True)
-class AssessmentView:
-    """An assessment with its catalog versions and an up-to-date report."""
-
-    record: AssessmentRecord
-    framework: FrameworkVersion
-    questionnaire: QuestionnaireVersion
-    model: EngineModel
-    report: Report
-
-    @property
-    def answers(self) -> dict[str, str]:
-        return {a["question_key"]: a["value"] for a in self.record.answers}
-
-    @property
-    def suggested_scope(self) -> list[str]:
-        return suggested_scope(self.model, self.answers)
+__all__ = ["AssessmentService", "AssessmentView", "Status"]
 
 
 def _stale(current: int, expected: int) -> VersionConflict:
@@ -67,93 +37,8 @@ def _stale(current: int, expected: int) -> VersionConflict:
     )
 
 
-class AssessmentService:
-    def __init__(
-        self,
-        access: Access,
-        catalog: CatalogRepository,
-        engines: EngineModels,
-        clock: Callable[[], date] = lambda: datetime.now(UTC).date(),
-    ) -> None:
-        self.access = access
-        self.catalog = catalog
-        self.engines = engines
-        self.clock = clock
-
-    # -- reading -----------------------------------------------------------------
-
-    def _basis(self, record: AssessmentRecord, today: date) -> str:
-        return (
-            f"{ENGINE_VERSION}:{record.framework_id}:{record.questionnaire_id}:{today.isoformat()}"
-        )
-
-    def _params(self, record: AssessmentRecord, today: date) -> Parameters:
-        return Parameters(
-            scope=frozenset(record.scope),
-            audit_type=AuditType(record.audit_type),
-            window_months=record.window_months,
-            today=today,
-        )
-
-    async def _versions(
-        self, record: AssessmentRecord
-    ) -> tuple[FrameworkVersion, QuestionnaireVersion]:
-        framework = await self.catalog.framework_by_id(record.framework_id)
-        questionnaire = await self.catalog.questionnaire_by_id(record.questionnaire_id)
-        if framework is None or questionnaire is None:
-            raise NotFound("the catalog version this assessment pins is missing")
-        return framework, questionnaire
-
-    def headline(self, record: AssessmentRecord) -> Report | None:
-        """The stored report's headline figures (readiness, categories, dates) when they are
-        current, read from a summary record without its answers or gap lists; None when
-        the report must be recomputed (a new day, a new engine) from the full assessment."""
-        stored = record.report
-        if not stored or record.report_basis != self._basis(record, self.clock()):
-            return None
-        return from_document({**stored, "criteria": (), "controls": (), "gaps": ()})
-
-    async def view(self, record: AssessmentRecord) -> AssessmentView:
-        framework, questionnaire = await self._versions(record)
-        model = self.engines.get(framework, questionnaire)
-        today = self.clock()
-        if record.report and record.report_basis == self._basis(record, today):
-            report = from_document(record.report, model, record.window_months)
-        else:
-            answers = {a["question_key"]: a["value"] for a in record.answers}
-            report = evaluate(model, answers, self._params(record, today))
-        return AssessmentView(record, framework, questionnaire, model, report)
-
-    async def get(self, assessment_id: ObjectId) -> AssessmentView | None:
-        record = await (await AssessmentRepository.of_access(self.access)).get(assessment_id)
-        return await self.view(record) if record else None
-
-    async def get_many(self, ids: Sequence[ObjectId]) -> list[AssessmentView | None]:
-        """Assessments by id, aligned with ``ids``; others' read as None (a DataLoader's batch)."""
-        records = await (await AssessmentRepository.of_access(self.access)).get_many(list(ids))
-        return [await self.view(r) if r else None for r in records]
-
-    async def latest_readiness(self, ids: Sequence[ObjectId]) -> list[dict[str, Any] | None]:
-        """Per organisation, the scores of its most recently updated assessment."""
-        roles = await self.access.roles()
-        repository = AssessmentRepository([i for i in ids if i in roles])
-        latest = await repository.latest_by_organization()
-        return [latest.get(i) for i in ids]
-
-    async def page(
-        self, organization_id: ObjectId, first: int, after: ObjectId | None
-    ) -> Page[AssessmentRecord]:
-        scope = await self.access.scope(organization_id)
-        return await AssessmentRepository.of_scope(scope).page(first, after)
-
-    async def history(
-        self, assessment_id: ObjectId, question_key: str | None = None, limit: int = 100
-    ) -> list[dict[str, object]]:
-        """Earlier values of the assessment's answers, newest first."""
-        repository = await AssessmentRepository.of_access(self.access)
-        return await repository.history(assessment_id, question_key, limit)
-
-    # -- writing -----------------------------------------------------------------
+class AssessmentService(AssessmentReads):
+    """The caller's assessments: the reads of ``AssessmentReads`` and every change."""
 
     async def _writable(
         self, assessment_id: ObjectId, permission: Permission
@@ -201,23 +86,14 @@ class AssessmentService:
         target_date: date | None,
     ) -> AssessmentView:
         access_scope = await self.access.scope(organization_id, Permission.ASSESS)
-        cleaned = " ".join(name.split())
-        problems: list[InvalidInput] = []
-        if not cleaned or len(cleaned) > 200:
-            problems.append(InvalidInput("name must be 1 to 200 characters", ("input", "name")))
-        window = DEFAULT_WINDOW if window_months is None else window_months
-        if not MIN_WINDOW <= window <= MAX_WINDOW:
-            problems.append(
-                InvalidInput(
-                    f"the observation window is {MIN_WINDOW} to {MAX_WINDOW} months",
-                    ("input", "observationWindowMonths"),
-                )
-            )
+        problems = validation.Problems()
+        cleaned = problems.check(lambda: validation.assessment_name(name))
+        window = problems.check(lambda: validation.window_months(window_months))
         framework = await self.catalog.framework(
             framework_key, organization_id=access_scope.organization_id
         )
         if framework is None:
-            problems.append(
+            problems.add(
                 InvalidInput(f"unknown framework {framework_key[:80]!r}", ("input", "frameworkKey"))
             )
         key = questionnaire_key or DEFAULT_QUESTIONNAIRES.get(
@@ -229,23 +105,22 @@ class AssessmentService:
         if framework is not None and (
             questionnaire is None or questionnaire.framework_key != framework.key
         ):
-            problems.append(
+            problems.add(
                 InvalidInput(
                     f"no questionnaire {key!r} for framework {framework_key!r}",
                     ("input", "questionnaireKey"),
                 )
             )
-        if target_date is not None and target_date < self.clock():
-            problems.append(
-                InvalidInput("the target audit date is in the past", ("input", "targetDate"))
-            )
-        if problems:
-            raise InvalidInput.many([p for error in problems for p in error.problems])
+        if target_date is not None:
+            problems.check(lambda: validation.target_date(target_date, self.clock()))
+        problems.raise_any()
         assert framework is not None  # noqa: S101 - checked above
         assert questionnaire is not None  # noqa: S101
+        assert cleaned is not None  # noqa: S101
+        assert window is not None  # noqa: S101
         # The questionnaire pins the framework version it was validated against.
         framework = await self.catalog.framework_by_id(questionnaire.framework_id) or framework
-        chosen = [c for c in CATEGORIES if c in set(scope) | {"SECURITY"}]
+        chosen = validation.scope_of(scope)
         moment = now()
         record = AssessmentRecord(
             organization_id=access_scope.organization_id,
@@ -429,29 +304,19 @@ class AssessmentService:
             raise InvalidState("the assessment is submitted; reopen it to change it")
         changes: dict[str, object] = {}
         if name is not None:
-            cleaned = " ".join(name.split())
-            if not cleaned or len(cleaned) > 200:
-                raise InvalidInput("name must be 1 to 200 characters", ("input", "name"))
-            changes["name"] = cleaned
+            changes["name"] = validation.assessment_name(name)
         if window_months is not None:
-            if not MIN_WINDOW <= window_months <= MAX_WINDOW:
-                raise InvalidInput(
-                    f"the observation window is {MIN_WINDOW} to {MAX_WINDOW} months",
-                    ("input", "observationWindowMonths"),
-                )
-            changes["window_months"] = window_months
+            changes["window_months"] = validation.window_months(window_months)
         if audit_type is not None:
             changes["audit_type"] = audit_type
         if scope:
-            changes["scope"] = [c for c in CATEGORIES if c in set(scope) | {"SECURITY"}]
+            changes["scope"] = validation.scope_of(scope)
             changes["scope_explicit"] = True
         elif scope is not None:
             # An empty scope means: follow what the scoping answers suggest.
             changes["scope_explicit"] = False
         if target_date is not None:
-            if target_date < self.clock():
-                raise InvalidInput("the target audit date is in the past", ("input", "targetDate"))
-            changes["target_date"] = target_date.isoformat()
+            changes["target_date"] = validation.target_date(target_date, self.clock()).isoformat()
         if clear_target_date:
             changes["target_date"] = None
         changed = record.model_copy(update=changes)
