@@ -23,6 +23,7 @@ from service.settings import Settings
 from service.storage.embedded import EmbeddedServer
 from service.storage.repositories import ApiKeyRepository
 from tests import catalog_samples
+from tests.fake_llm import Behaviour, serve
 
 
 @pytest.fixture(scope="session")
@@ -73,6 +74,28 @@ def settings(mongo_uri: str, db_name: str, tmp_path: Path, frameworks_dir: Path)
         # Rate limiting has its own test; elsewhere it would only make tests timing-dependent.
         rate_limit_burst=1_000_000,
     )
+
+
+def make_settings(mongo_uri: str, db_name: str, frameworks: Path, **extra: Any) -> Settings:
+    """Settings for an app a test builds itself (with an LLM, limits of its own...)."""
+    return Settings(
+        mongodb_uri=mongo_uri,
+        mongodb_db=db_name,
+        frameworks_dir=frameworks,
+        rate_limit_burst=10**6,
+        **extra,
+    )
+
+
+@pytest.fixture
+def behaviour() -> Behaviour:
+    """How the fake OpenAI-compatible server at ``llm_url`` answers; modules override it."""
+    return Behaviour()
+
+
+@pytest.fixture
+def llm_url(behaviour: Behaviour) -> Iterator[str]:
+    yield from serve(behaviour)
 
 
 class CommandCounter(monitoring.CommandListener):

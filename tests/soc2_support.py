@@ -6,24 +6,12 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
+from tests import factories
 from tests.conftest import GraphQLClient
 
 QUESTIONS = """
 query($id: ID!) { assessment(id: $id) { version questionnaire { sections { questions {
   key kind role allowNotApplicable options { value score } controls { key } } } } } }
-"""
-CREATE_ORG = (
-    "mutation($name: String!) { createOrganization(input: {name: $name}) { organization { id } } }"
-)
-CREATE = """
-mutation($input: CreateAssessmentInput!) {
-  createAssessment(input: $input) { assessment { id version } errors { code field message } }
-}
-"""
-SAVE = """
-mutation($input: SaveAnswersInput!) {
-  saveAnswers(input: $input) { assessment { version } errors { code field message } }
-}
 """
 # Scoping answers that put every category in scope.
 FULL_SCOPE = {
@@ -79,25 +67,6 @@ def mixed(question: dict[str, Any]) -> str | None:
     return options[0]
 
 
-async def organization(client: GraphQLClient, name: str = "Acme Analytics") -> str:
-    body = await client(CREATE_ORG, {"name": name})
-    return body["data"]["createOrganization"]["organization"]["id"]
-
-
-async def assessment(client: GraphQLClient, org_id: str, **extra: Any) -> dict[str, Any]:
-    variables = {
-        "organizationId": org_id,
-        "name": "Readiness 2026",
-        "frameworkKey": "soc2",
-        "scope": [],
-        "auditType": "TYPE_2",
-        **extra,
-    }
-    payload = (await client(CREATE, {"input": variables}))["data"]["createAssessment"]
-    assert payload["errors"] == [], payload
-    return dict(payload["assessment"])
-
-
 async def questions(client: GraphQLClient, assessment_id: str) -> list[dict[str, Any]]:
     data = (await client(QUESTIONS, {"id": assessment_id}))["data"]["assessment"]
     return [q for s in data["questionnaire"]["sections"] for q in s["questions"]]
@@ -123,7 +92,5 @@ async def answer(
             value = chooser(question)
         if value is not None:
             answers.append({"questionKey": question["key"], "value": value})
-    variables = {"assessmentId": assessment_id, "expectedVersion": version, "answers": answers}
-    payload = (await client(SAVE, {"input": variables}))["data"]["saveAnswers"]
-    assert payload["errors"] == [], payload
-    return int(payload["assessment"]["version"])
+    saved = await factories.answers(client, assessment_id, answers, expected_version=version)
+    return int(saved["version"])

@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 
 from service.app import create_app
 from service.settings import Settings
-from tests import catalog_samples
+from tests import catalog_samples, factories
 from tests.conftest import GraphQLClient, user_key
 
 
@@ -27,9 +27,7 @@ def frameworks_dir(mini_frameworks: Path) -> Path:
 async def test_api_key_secrets_are_never_stored(
     alice: GraphQLClient, mongo_uri: str, db_name: str
 ) -> None:
-    org = (
-        await alice('mutation { createOrganization(input: {name: "K"}) { organization { id } } }')
-    )["data"]["createOrganization"]["organization"]["id"]
+    org = await factories.organization(alice, "K")
     created = (
         await alice(
             'mutation($o: ID!) { createApiKey(input: {organizationId: $o, name: "ci"}) { secret apiKey { prefix } } }',
@@ -74,19 +72,14 @@ async def test_platform_admins_come_from_the_setting(admin_app: Starlette) -> No
 
 
 async def test_an_organisation_shows_its_latest_readiness(alice: GraphQLClient) -> None:
-    org = (
-        await alice('mutation { createOrganization(input: {name: "R"}) { organization { id } } }')
-    )["data"]["createOrganization"]["organization"]["id"]
+    org = await factories.organization(alice, "R")
     query = """query($o: ID!) { organization(id: $o) {
       latestReadiness { assessmentId readiness completeness } } }"""
     assert (await alice(query, {"o": org}))["data"]["organization"]["latestReadiness"] is None
     ids = []
     for name in ("first", "second"):
-        created = await alice(
-            'mutation($o: ID!, $n: String!) { createAssessment(input: {organizationId: $o, name: $n, frameworkKey: "mini", scope: [], auditType: TYPE_1}) { assessment { id } } }',
-            {"o": org, "n": name},
-        )
-        ids.append(created["data"]["createAssessment"]["assessment"]["id"])
+        created = await factories.assessment(alice, org, name=name, audit_type="TYPE_1")
+        ids.append(created["id"])
     saved = await alice(
         'mutation($a: ID!) { saveAnswers(input: {assessmentId: $a, expectedVersion: 1, answers: [{questionKey: "iam.reviews", value: "yes"}]}) { assessment { readiness completeness } errors { code } } }',
         {"a": ids[0]},

@@ -10,7 +10,8 @@ import pytest
 
 from service.app import create_app
 from service.settings import Settings
-from tests.conftest import user_key
+from tests import factories
+from tests.conftest import GraphQLClient, user_key
 
 
 async def test_logs_hold_no_secrets_or_answers(
@@ -35,26 +36,14 @@ async def test_logs_hold_no_secrets_or_answers(
                     )
                 ).json()
 
-            org = (
-                await gql(
-                    'mutation { createOrganization(input: {name: "Logged"}) { organization { id } } }'
-                )
-            )["data"]["createOrganization"]["organization"]["id"]
-            created = await gql(
-                'mutation($o: ID!) { createAssessment(input: {organizationId: $o, name: "a", frameworkKey: "mini", scope: [], auditType: TYPE_2}) { assessment { id } } }',
-                {"o": org},
+            user = GraphQLClient(http, key)
+            org = await factories.organization(user, "Logged")
+            await factories.answered_assessment(
+                user,
+                org,
+                [{"questionKey": "iam.reviews", "value": "yes", "note": "TOP-SECRET-NOTE"}],
             )
-            assessment = created["data"]["createAssessment"]["assessment"]["id"]
-            await gql(
-                'mutation($a: ID!) { saveAnswers(input: {assessmentId: $a, expectedVersion: 1, answers: [{questionKey: "iam.reviews", value: "yes", note: "TOP-SECRET-NOTE"}]}) { errors { code } } }',
-                {"a": assessment},
-            )
-            secret = (
-                await gql(
-                    'mutation($o: ID!) { createApiKey(input: {organizationId: $o, name: "k"}) { secret } }',
-                    {"o": org},
-                )
-            )["data"]["createApiKey"]["secret"]
+            secret = (await factories.api_key(user, org, "k"))["secret"]
             await http.post(
                 "/graphql",
                 json={"query": "{ __typename }"},

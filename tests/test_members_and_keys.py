@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests import factories
 from tests.conftest import GraphQLClient
 
 ADD = """mutation($org: ID!, $subject: String!, $role: Role!) {
@@ -27,15 +28,8 @@ def frameworks_dir(mini_frameworks: Path) -> Path:
     return mini_frameworks
 
 
-async def new_org(client: GraphQLClient) -> str:
-    body = await client(
-        'mutation { createOrganization(input: {name: "Org"}) { organization { id } } }'
-    )
-    return body["data"]["createOrganization"]["organization"]["id"]
-
-
 async def test_members_and_the_last_owner_rule(alice: GraphQLClient, bob: GraphQLClient) -> None:
-    org = await new_org(alice)
+    org = await factories.organization(alice, "Org")
     added = (await alice(ADD, {"org": org, "subject": "user:bob", "role": "VIEWER"}))["data"][
         "addMember"
     ]
@@ -77,8 +71,8 @@ async def test_two_owners_leaving_at_once_leave_one_owner(
     alice: GraphQLClient, bob: GraphQLClient, second: str
 ) -> None:
     """Each request alone passes the last-owner check; together they must not both land."""
-    org = await new_org(alice)
-    await alice(ADD, {"org": org, "subject": "user:bob", "role": "OWNER"})
+    org = await factories.organization(alice, "Org")
+    await factories.member(alice, org, "user:bob", "OWNER")
     for _round in range(3):
         first = alice(CHANGE, {"org": org, "subject": "user:alice", "role": "VIEWER"})
         other = (
@@ -109,8 +103,8 @@ async def test_two_owners_leaving_at_once_leave_one_owner(
 async def test_api_keys_are_scoped_shown_once_and_revocable(
     alice: GraphQLClient, client: httpx.AsyncClient
 ) -> None:
-    org = await new_org(alice)
-    other = await new_org(alice)
+    org = await factories.organization(alice, "Org")
+    other = await factories.organization(alice, "Org")
     created = (await alice(CREATE_KEY, {"org": org, "role": "VIEWER"}))["data"]["createApiKey"]
     secret = created["secret"]
     assert secret.startswith("rk_")
@@ -150,20 +144,15 @@ async def test_api_keys_are_scoped_shown_once_and_revocable(
 async def test_every_mutation_writes_an_audit_event_for_owners(
     alice: GraphQLClient, bob: GraphQLClient
 ) -> None:
-    org = await new_org(alice)
-    await alice(ADD, {"org": org, "subject": "user:bob", "role": "ASSESSOR"})
+    org = await factories.organization(alice, "Org")
+    await factories.member(alice, org, "user:bob", "ASSESSOR")
     await alice(
         'mutation($org: ID!) { renameOrganization(input: {organizationId: $org, name: "Renamed"}) { errors { code } } }',
         {"org": org},
     )
-    created = await alice(
-        'mutation($org: ID!) { createAssessment(input: {organizationId: $org, name: "x", frameworkKey: "mini", scope: [], auditType: TYPE_2}) { assessment { id } } }',
-        {"org": org},
-    )
-    assessment = created["data"]["createAssessment"]["assessment"]["id"]
-    await alice(
-        'mutation($id: ID!) { saveAnswers(input: {assessmentId: $id, expectedVersion: 1, answers: [{questionKey: "iam.reviews", value: "yes", note: "secret note"}]}) { errors { code } } }',
-        {"id": assessment},
+    assessment = (await factories.assessment(alice, org, name="x"))["id"]
+    await factories.answers(
+        alice, assessment, [{"questionKey": "iam.reviews", "value": "yes", "note": "secret note"}]
     )
     conflict = await alice(
         'mutation($id: ID!) { saveAnswers(input: {assessmentId: $id, expectedVersion: 1, answers: [{questionKey: "iam.reviews", value: "no"}]}) { errors { code } } }',

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests import catalog_samples
+from tests import catalog_samples, factories
 from tests.conftest import GraphQLClient
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "security.md"
@@ -32,39 +32,16 @@ def frameworks_dir(mini_frameworks: Path) -> Path:
 
 
 async def setup(alice: GraphQLClient, bob: GraphQLClient, role: str) -> dict[str, str]:
-    org = (
-        await alice('mutation { createOrganization(input: {name: "M"}) { organization { id } } }')
-    )["data"]["createOrganization"]["organization"]["id"]
-    await alice(
-        'mutation($o: ID!, $r: Role!) { addMember(input: {organizationId: $o, subject: "user:bob", role: $r}) { errors { code } } }',
-        {"o": org, "r": role},
-    )
-    await alice(
-        'mutation($o: ID!) { addMember(input: {organizationId: $o, subject: "user:carol", role: VIEWER}) { errors { code } } }',
-        {"o": org},
-    )
-    assessment = (
-        await alice(
-            'mutation($o: ID!) { createAssessment(input: {organizationId: $o, name: "a", frameworkKey: "mini", scope: [], auditType: TYPE_2}) { assessment { id } } }',
-            {"o": org},
-        )
-    )["data"]["createAssessment"]["assessment"]["id"]
-    submitted = (
-        await alice(
-            'mutation($o: ID!) { createAssessment(input: {organizationId: $o, name: "s", frameworkKey: "mini", scope: [], auditType: TYPE_2}) { assessment { id } } }',
-            {"o": org},
-        )
-    )["data"]["createAssessment"]["assessment"]["id"]
+    org = await factories.organization(alice, "M")
+    await factories.member(alice, org, "user:bob", role)
+    await factories.member(alice, org, "user:carol", "VIEWER")
+    assessment = (await factories.assessment(alice, org))["id"]
+    submitted = (await factories.assessment(alice, org, name="s"))["id"]
     await alice(
         "mutation($id: ID!) { submitAssessment(input: {assessmentId: $id}) { errors { code } } }",
         {"id": submitted},
     )
-    key = (
-        await alice(
-            'mutation($o: ID!) { createApiKey(input: {organizationId: $o, name: "k"}) { apiKey { id } } }',
-            {"o": org},
-        )
-    )["data"]["createApiKey"]["apiKey"]["id"]
+    key = (await factories.api_key(alice, org, "k"))["apiKey"]["id"]
     draft = (
         await alice(
             'mutation($a: ID!) { draftPolicies(input: {assessmentId: $a, controlKeys: ["IAM-01"]}) { drafts { id } errors { code } } }',

@@ -16,6 +16,7 @@ import pytest
 from trestle.oscal.assessment_results import AssessmentResults
 from trestle.oscal.poam import PlanOfActionAndMilestones
 
+from tests import factories
 from tests import soc2_support as soc2
 from tests.conftest import GraphQLClient
 from tests.png import colours
@@ -46,8 +47,8 @@ async def export(client: GraphQLClient, assessment_id: str, fmt: str) -> dict[st
 
 @pytest.fixture
 async def realistic(alice: GraphQLClient) -> dict[str, Any]:
-    org_id = await soc2.organization(alice)
-    created = await soc2.assessment(alice, org_id)
+    org_id = await factories.organization(alice, "Acme Analytics")
+    created = await factories.assessment(alice, org_id, name="Readiness 2026", framework_key="soc2")
     await soc2.answer(alice, created["id"], soc2.mixed)
     report = (await alice(GAPS, {"id": created["id"]}))["data"]["assessment"]["report"]
     assert len(report["gaps"]) > 10, "the mixed profile should leave gaps of every kind"
@@ -218,7 +219,9 @@ async def test_progress_between_two_assessments_of_one_organisation(
     first = (await alice(COMPARE, {"id": realistic["id"]}))["data"]["assessment"]
     assert first["comparison"] is None
 
-    later = await soc2.assessment(alice, realistic["org"], name="Readiness 2027")
+    later = await factories.assessment(
+        alice, realistic["org"], name="Readiness 2027", framework_key="soc2"
+    )
     await soc2.answer(alice, later["id"], soc2.best(12))
     comparison = (await alice(COMPARE, {"id": later["id"]}))["data"]["assessment"]["comparison"]
     assert comparison["previous"]["id"] == realistic["id"]

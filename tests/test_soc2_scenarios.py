@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from tests import factories
 from tests import soc2_support as soc2
 from tests.conftest import GraphQLClient
 
@@ -28,7 +29,10 @@ async def report(client: GraphQLClient, assessment_id: str) -> dict[str, Any]:
 
 
 async def scenario(client: GraphQLClient, chooser: soc2.Chooser, **extra: Any) -> dict[str, Any]:
-    created = await soc2.assessment(client, await soc2.organization(client), **extra)
+    org_id = await factories.organization(client, "Acme Analytics")
+    created = await factories.assessment(
+        client, org_id, name="Readiness 2026", framework_key="soc2", **extra
+    )
     await soc2.answer(client, created["id"], chooser)
     return await report(client, created["id"])
 
@@ -80,7 +84,8 @@ async def test_all_worst_answers_meet_nothing(alice: GraphQLClient) -> None:
 async def test_everything_but_incident_response(alice: GraphQLClient) -> None:
     best = await scenario(alice, soc2.best(12))
     worst = await scenario(alice, soc2.worst)
-    created = await soc2.assessment(alice, await soc2.organization(alice, "No IR"))
+    org_id = await factories.organization(alice, "No IR")
+    created = await factories.assessment(alice, org_id, name="Readiness 2026", framework_key="soc2")
     choose_best = soc2.best(12)
     await soc2.answer(
         alice,

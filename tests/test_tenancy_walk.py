@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from service.api.schema import build_schema
+from tests import factories
 from tests.conftest import GraphQLClient
 
 
@@ -68,23 +69,9 @@ def _input(input_type: Any, ids: dict[str, str]) -> dict[str, Any]:
 
 
 async def victim_ids(alice: GraphQLClient) -> dict[str, str]:
-    org = (
-        await alice(
-            'mutation { createOrganization(input: {name: "Victim"}) { organization { id } } }'
-        )
-    )["data"]["createOrganization"]["organization"]["id"]
-    assessment = (
-        await alice(
-            'mutation($o: ID!) { createAssessment(input: {organizationId: $o, name: "a", frameworkKey: "mini", scope: [], auditType: TYPE_2}) { assessment { id } } }',
-            {"o": org},
-        )
-    )["data"]["createAssessment"]["assessment"]["id"]
-    key = (
-        await alice(
-            'mutation($o: ID!) { createApiKey(input: {organizationId: $o, name: "k"}) { apiKey { id } } }',
-            {"o": org},
-        )
-    )["data"]["createApiKey"]["apiKey"]["id"]
+    org = await factories.organization(alice, "Victim")
+    assessment = (await factories.assessment(alice, org))["id"]
+    key = (await factories.api_key(alice, org, "k"))["apiKey"]["id"]
     return {"assessment": assessment, "apiKey": key, "organization": org}
 
 
@@ -92,7 +79,7 @@ async def test_every_mutation_with_foreign_ids_is_not_found(
     alice: GraphQLClient, bob: GraphQLClient
 ) -> None:
     ids = await victim_ids(alice)
-    await bob('mutation { createOrganization(input: {name: "Stranger"}) { organization { id } } }')
+    await factories.organization(bob, "Stranger")
     schema = build_schema()._schema
     covered = []
     for name, field in schema.mutation_type.fields.items():

@@ -27,11 +27,6 @@ IMPORT_GLOBAL = """mutation { importFramework(input: {document: "a: {b: [1, 2", 
   errors { code } } }"""
 
 
-@pytest.fixture
-def frameworks_dir(mini_frameworks: Path) -> Path:
-    return mini_frameworks
-
-
 def production(settings: Settings, tmp_path: Path) -> Settings:
     jwks = tmp_path / "jwks.json"
     jwks.write_text('{"keys": []}')

@@ -38,11 +38,6 @@ BIG = "1" + "0" * 5000
 
 
 @pytest.fixture
-def frameworks_dir(mini_frameworks: Path) -> Path:
-    return mini_frameworks
-
-
-@pytest.fixture
 def server(
     app: Starlette, mongo_uri: str, db_name: str, mini_frameworks: Path, tmp_path: Path
 ) -> Iterator[str]:

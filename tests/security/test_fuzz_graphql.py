@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from graphql import (
     DocumentNode,
     FieldNode,
@@ -45,11 +44,6 @@ from tests.conftest import GraphQLClient
 SDL = (Path(__file__).resolve().parents[2] / "schema" / "schema.graphql").read_text()
 SCHEMA = build_schema(SDL)
 HANG_GUARD = 10.0
-
-
-@pytest.fixture
-def frameworks_dir(mini_frameworks: Path) -> Path:
-    return mini_frameworks
 
 
 class Reshape(Visitor):

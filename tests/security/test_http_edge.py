@@ -12,7 +12,6 @@ from __future__ import annotations
 import random
 import string
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -24,11 +23,6 @@ from service.settings import Settings
 from tests.conftest import GraphQLClient, user_key
 
 TYPENAME = "{ __typename }"
-
-
-@pytest.fixture
-def frameworks_dir(mini_frameworks: Path) -> Path:
-    return mini_frameworks
 
 
 def assert_bad_request(response: httpx.Response) -> None:

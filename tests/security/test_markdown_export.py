@@ -12,12 +12,11 @@ import csv
 import io
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests import catalog_samples
+from tests import catalog_samples, factories
 from tests.conftest import GraphQLClient
 
 HOSTILE = (
@@ -25,9 +24,6 @@ HOSTILE = (
     "![p](data:text/html;base64,PHNjcmlwdD4=) <javascript:alert(4)> `x` *y* | z"
 )
 FORMULA = '=HYPERLINK("https://evil.example","x")'
-CREATE_ORG = (
-    "mutation($name: String!) { createOrganization(input: {name: $name}) { organization { id } } }"
-)
 IMPORT = """
 mutation($input: ImportCatalogDocumentInput!) { importFramework(input: $input) {
   errors { code field message } } }
@@ -36,26 +32,11 @@ IMPORT_Q = """
 mutation($input: ImportCatalogDocumentInput!) { importQuestionnaire(input: $input) {
   errors { code field message } } }
 """
-CREATE = """
-mutation($input: CreateAssessmentInput!) {
-  createAssessment(input: $input) { assessment { id version } errors { code field message } }
-}
-"""
-SAVE = """
-mutation($input: SaveAnswersInput!) {
-  saveAnswers(input: $input) { assessment { version } errors { code field message } }
-}
-"""
 EXPORT = """
 mutation($id: ID!, $format: ExportFormat!) {
   exportAssessment(input: {assessmentId: $id, format: $format}) {
     export { content } errors { code field message } } }
 """
-
-
-@pytest.fixture
-def frameworks_dir(mini_frameworks: Path) -> Path:
-    return mini_frameworks
 
 
 def hostile_framework() -> dict[str, Any]:
@@ -82,43 +63,20 @@ def hostile_questionnaire() -> dict[str, Any]:
 
 @pytest.fixture
 async def hostile_assessment(alice: GraphQLClient) -> str:
-    org = (await alice(CREATE_ORG, {"name": HOSTILE[:100]}))["data"]["createOrganization"]
-    org_id = org["organization"]["id"]
+    org_id = await factories.organization(alice, HOSTILE[:100])
     for mutation, document in ((IMPORT, hostile_framework()), (IMPORT_Q, hostile_questionnaire())):
         variables = {"organizationId": org_id, "format": "JSON", "document": json.dumps(document)}
         payload = await alice(mutation, {"input": variables})
         assert next(iter(payload["data"].values()))["errors"] == []
-    created = await alice(
-        CREATE,
-        {
-            "input": {
-                "organizationId": org_id,
-                "name": HOSTILE[:100],
-                "frameworkKey": "hostile",
-                "scope": [],
-                "auditType": "TYPE_2",
-            }
-        },
-    )
-    assessment = created["data"]["createAssessment"]
-    assert assessment["errors"] == []
     answers = [
         {"questionKey": "scope.personal_data", "value": "yes", "note": HOSTILE},
         {"questionKey": "iam.reviews", "value": "no", "note": HOSTILE},
         {"questionKey": "log.central", "value": "1", "note": HOSTILE},
     ]
-    saved = await alice(
-        SAVE,
-        {
-            "input": {
-                "assessmentId": assessment["assessment"]["id"],
-                "expectedVersion": assessment["assessment"]["version"],
-                "answers": answers,
-            }
-        },
+    # The factories fail the test unless createAssessment and saveAnswers report no errors.
+    return await factories.answered_assessment(
+        alice, org_id, answers, name=HOSTILE[:100], framework_key="hostile"
     )
-    assert saved["data"]["saveAnswers"]["errors"] == []
-    return str(assessment["assessment"]["id"])
 
 
 async def export(alice: GraphQLClient, assessment_id: str, fmt: str) -> str:

@@ -18,10 +18,7 @@ import asyncio
 import itertools
 import random
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from service.api.ids import decode_id
 from service.principal import Role
@@ -46,11 +43,6 @@ REMOVE = """mutation($org: ID!, $subject: String!) {
 MEMBERS = "query($id: ID!) { organization(id: $id) { members { subject role } } }"
 
 ACTIONS = {"add": "addMember", "change": "changeMemberRole", "remove": "removeMember"}
-
-
-@pytest.fixture
-def frameworks_dir(mini_frameworks: Path) -> Path:
-    return mini_frameworks
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,12 @@ report { readiness completeness categories { category score }
 """
 
 
+@pytest.fixture
+def frameworks_dir() -> Path:
+    """The shipped catalog: the attacks walk SOC 2's criteria and controls."""
+    return Settings().frameworks_dir
+
+
 def fan_out(fragments: int, spreads: int) -> str:
     """Each fragment spreads the one before it several times: exponential when walked."""
     definitions = ["fragment F0 on Control { key name criteria { ref } }"]

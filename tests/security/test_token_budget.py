@@ -8,7 +8,7 @@ what it would cost; a reservation of a fixed size could not cover it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -23,9 +23,10 @@ from service.principal import Principal, PrincipalKind, Role
 from service.storage.documents import LlmUsage, PrincipalLlmUsage
 from service.storage.repositories import DraftRepository
 from service.storage.tenancy import TenantScope
-from tests.conftest import GraphQLClient, user_key
-from tests.fake_llm import Behaviour, serve
-from tests.test_drafting import draft, make_settings
+from tests import factories
+from tests.conftest import GraphQLClient, make_settings, user_key
+from tests.fake_llm import Behaviour
+from tests.test_drafting import draft
 
 # Three notes at the answer limit make each prompt about 4,500 tokens, more than the
 # 4,000 a draft used to reserve whatever its size.
@@ -33,18 +34,8 @@ LONG_NOTE = ("Access reviews are done by the platform team in a shared sheet. " 
 
 
 @pytest.fixture
-def frameworks_dir(mini_frameworks: Path) -> Path:
-    return mini_frameworks
-
-
-@pytest.fixture
 def behaviour() -> Behaviour:
     return Behaviour(usage=None, delay=0.02)
-
-
-@pytest.fixture
-def llm_url(behaviour: Behaviour) -> Iterator[str]:
-    yield from serve(behaviour)
 
 
 @asynccontextmanager
@@ -72,20 +63,7 @@ async def drafting_app(
 
 async def organisation_with_assessment(client: GraphQLClient, name: str) -> tuple[str, str]:
     """A new organisation and an assessment with design gaps and long notes."""
-    org = (
-        await client(
-            "mutation($n: String!) { createOrganization(input: {name: $n}) "
-            "{ organization { id } } }",
-            {"n": name},
-        )
-    )["data"]["createOrganization"]["organization"]["id"]
-    assessment = (
-        await client(
-            'mutation($o: ID!) { createAssessment(input: {organizationId: $o, name: "a", '
-            'frameworkKey: "mini", scope: [], auditType: TYPE_2}) { assessment { id } } }',
-            {"o": org},
-        )
-    )["data"]["createAssessment"]["assessment"]["id"]
+    org = await factories.organization(client, name)
     answers = [
         {"questionKey": "scope.personal_data", "value": "yes"},
         {"questionKey": "iam.reviews", "value": "no", "note": LONG_NOTE},
@@ -93,13 +71,8 @@ async def organisation_with_assessment(client: GraphQLClient, name: str) -> tupl
         {"questionKey": "log.central", "value": "1", "note": LONG_NOTE},
         {"questionKey": "prv.notice", "value": "no"},
     ]
-    saved = await client(
-        "mutation($a: ID!, $x: [AnswerInput!]!) { saveAnswers(input: {assessmentId: $a, "
-        "expectedVersion: 1, answers: $x}) { errors { code message } } }",
-        {"a": assessment, "x": answers},
-    )
-    assert saved["data"]["saveAnswers"]["errors"] == []
-    return org, assessment
+    # factories.answers fails the test unless saveAnswers reports no errors.
+    return org, await factories.answered_assessment(client, org, answers)
 
 
 async def watch(rows: Any, peak: dict[str, int], stop: asyncio.Event) -> None:
@@ -203,12 +176,8 @@ async def test_new_organisations_bring_no_fresh_budget(
 
         # An API key minted in yet another organisation spends its creator's budget.
         org, assessment = created[3]
-        minted = await client(
-            'mutation($o: ID!) { createApiKey(input: {organizationId: $o, name: "bot", '
-            "role: ASSESSOR}) { secret errors { code } } }",
-            {"o": org},
-        )
-        key = GraphQLClient(http, minted["data"]["createApiKey"]["secret"])
+        minted = await factories.api_key(client, org, "bot", role="ASSESSOR")
+        key = GraphQLClient(http, minted["secret"])
         before = principal.tokens
         payload = await draft(key, assessment)
         after = await PrincipalLlmUsage.find_one({"subject": "user:multi"})

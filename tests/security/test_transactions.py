@@ -8,7 +8,6 @@ servers without transactions is exercised by switching the capability off.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,11 +32,6 @@ from tests.conftest import CommandCounter
 
 ACTOR = Principal(subject="user:tester", kind=PrincipalKind.USER)
 ORG = PydanticObjectId()
-
-
-@pytest.fixture
-def frameworks_dir(mini_frameworks: Path) -> Path:
-    return mini_frameworks
 
 
 def member(subject: str, role: Role = Role.VIEWER) -> dict[str, Any]:

@@ -6,11 +6,9 @@ A policy draft used to keep every earlier body inside itself, and reached MongoD
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import bson
-import pytest
 
 from service.api.ids import decode_id
 from service.storage.documents import PolicyDraftRecord, PolicyDraftRevision
@@ -27,11 +25,6 @@ HISTORY = """query($d: ID!, $first: Int, $after: String) { node(id: $d) { ... on
     pageInfo { hasNextPage endCursor } } } } }"""
 REVIEWS = 120
 BODY = "Edited policy text. " * 500  # 10 KB a review
-
-
-@pytest.fixture
-def frameworks_dir(mini_frameworks: Path) -> Path:
-    return mini_frameworks
 
 
 async def review(client: GraphQLClient, draft_id: str, body: str | None) -> dict[str, Any]:

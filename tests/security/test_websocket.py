@@ -39,11 +39,6 @@ MEMBERS = "query($id: ID!) { organization(id: $id) { members { subject role } } 
 KEYS = "query($id: ID!) { organization(id: $id) { apiKeys { name revokedAt } } }"
 
 
-@pytest.fixture
-def frameworks_dir(mini_frameworks: Path) -> Path:
-    return mini_frameworks
-
-
 @asynccontextmanager
 async def served(settings: Settings) -> AsyncIterator[str]:
     """The app on a real uvicorn in this event loop; yields ``host:port``."""
