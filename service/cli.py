@@ -62,7 +62,7 @@ def serve(args: argparse.Namespace) -> int:
 
     from service.app import create_app  # noqa: PLC0415
     from service.auth.limits import MAX_BODY_BYTES  # noqa: PLC0415
-    from service.storage.database import DatabaseUnavailable  # noqa: PLC0415
+    from service.errors import DatabaseUnavailable  # noqa: PLC0415
     from service.storage.embedded import EmbeddedServer, EmbeddedServerError  # noqa: PLC0415
 
     settings = Settings()
@@ -119,7 +119,8 @@ def serve(args: argparse.Namespace) -> int:
 
 def load_frameworks(_args: argparse.Namespace) -> int:
     from service.catalog.loader import load_directory  # noqa: PLC0415
-    from service.storage.database import Database, DatabaseUnavailable  # noqa: PLC0415
+    from service.errors import DatabaseUnavailable  # noqa: PLC0415
+    from service.storage.database import Database  # noqa: PLC0415
     from service.storage.embedded import EmbeddedServer, EmbeddedServerError  # noqa: PLC0415
 
     settings = Settings()

@@ -74,3 +74,10 @@ class InvalidState(DomainError):
 
 class LimitExceeded(DomainError):
     code = ErrorCode.LIMIT_EXCEEDED
+
+
+class DatabaseUnavailable(Exception):
+    """The database could not be reached, or failed an operation; the caller may retry.
+
+    Not a ``DomainError``: nothing about the request was wrong. Storage raises it for
+    every driver error, so no module above storage handles PyMongo's exceptions."""

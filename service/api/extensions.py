@@ -13,10 +13,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from graphql import GraphQLError
-from pymongo.errors import PyMongoError
 from strawberry.extensions import SchemaExtension
 
-from service.errors import DomainError
+from service.errors import DatabaseUnavailable, DomainError
 from service.telemetry import Metrics, get_logger
 
 log = get_logger("service.graphql")
@@ -40,7 +39,7 @@ def _reshape(error: GraphQLError, production: bool) -> GraphQLError:
         )
     if expected:
         return error
-    if isinstance(original, PyMongoError):
+    if isinstance(original, DatabaseUnavailable):
         code, message = "SERVICE_UNAVAILABLE", "the database is unavailable; retry shortly"
     elif isinstance(original, DomainError):
         code, message = original.code.value, str(original)
@@ -98,7 +97,7 @@ def operation_metrics(metrics: Metrics) -> Callable[[], SchemaExtension]:
             errors = getattr(result, "errors", None) or []
             if any(
                 (e.extensions or {}).get("code") == "SERVICE_UNAVAILABLE"
-                or isinstance(e.original_error, PyMongoError)
+                or isinstance(e.original_error, DatabaseUnavailable)
                 for e in errors
             ):
                 outcome = "unavailable"

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pymongo.errors import PyMongoError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from service.api.ids import decode_id
-from service.errors import LimitExceeded, NotFound
+from service.errors import DatabaseUnavailable, LimitExceeded, NotFound
 from service.reports.service import BROWSER_SUFFIXES
 
 if TYPE_CHECKING:
@@ -42,7 +41,7 @@ async def report_file(request: Request) -> Response:
         exported = await reports.export(assessment_id, fmt)
     except NotFound:
         return _error(404, "NOT_FOUND", "report not found")
-    except PyMongoError:
+    except DatabaseUnavailable:
         return _error(503, "SERVICE_UNAVAILABLE", "the database is unavailable; retry shortly")
     except LimitExceeded as error:
         # The render pool is full or the render ran past its deadline: retry later.

@@ -11,7 +11,6 @@ import json
 from typing import Any
 
 from cross_web import HTTPException
-from pymongo.errors import PyMongoError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -25,6 +24,7 @@ from service.api.context import Context
 from service.api.websocket import AuthorisedTransportHandler, PendingSockets
 from service.auth.authenticator import Session
 from service.auth.middleware import client_address
+from service.errors import DatabaseUnavailable
 from service.principal import Principal, PrincipalKind
 
 ANONYMOUS = Principal(subject="", kind=PrincipalKind.ANONYMOUS)
@@ -111,7 +111,7 @@ class GraphQLView(GraphQL[Context, None]):
             raise ConnectionRejectionError({"code": "RATE_LIMITED"})
         try:
             session = await self.reauthenticate(context)
-        except PyMongoError as error:
+        except DatabaseUnavailable as error:
             raise ConnectionRejectionError({"code": "SERVICE_UNAVAILABLE"}) from error
         if session is None:
             if failures is not None:

@@ -22,7 +22,6 @@ from contextlib import suppress
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
-from pymongo.errors import PyMongoError
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
@@ -33,6 +32,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 
 from service.api.context import Context
 from service.auth.authenticator import Session
+from service.errors import DatabaseUnavailable
 
 if TYPE_CHECKING:
     from service.api.view import GraphQLView
@@ -129,7 +129,7 @@ class AuthorisedTransportHandler(BaseGraphQLTransportWSHandler[Context, None]):
         the operation was refused (answered with an error) or the socket closed."""
         try:
             session = await self._view.reauthenticate(self._connection_context)
-        except PyMongoError:
+        except DatabaseUnavailable:
             await self._refuse(
                 operation_id, "SERVICE_UNAVAILABLE", "the database is unavailable; retry shortly"
             )
@@ -168,7 +168,7 @@ class AuthorisedTransportHandler(BaseGraphQLTransportWSHandler[Context, None]):
         while True:
             try:
                 session = await self._view.reauthenticate(self._connection_context)
-            except PyMongoError:
+            except DatabaseUnavailable:
                 await asyncio.sleep(RECHECK_SECONDS)  # keep the socket; the next check decides
                 continue
             if session is None or not valid(session):

@@ -13,10 +13,10 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from pymongo.errors import PyMongoError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from service.auth.authenticator import Authenticator
+from service.errors import DatabaseUnavailable
 
 if TYPE_CHECKING:
     from service.auth.limits import RateLimiter
@@ -106,7 +106,7 @@ class AuthenticationMiddleware:
         if token is not None:
             try:
                 principal = await self.authenticator.authenticate(token)
-            except PyMongoError:
+            except DatabaseUnavailable:
                 await send_json_error(
                     send, 503, "SERVICE_UNAVAILABLE", "the database is unavailable; retry shortly"
                 )

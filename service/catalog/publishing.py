@@ -14,14 +14,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from beanie import SortDirection
 from bson import ObjectId
-from pymongo.errors import DuplicateKeyError
 
 from service.catalog.repository import CatalogRepository
 from service.catalog.validation import CatalogError, parse_framework, parse_questionnaire
 from service.offload import worker_pool
 from service.storage.documents import FrameworkRecord, QuestionnaireRecord
+from service.storage.repositories.catalog import CatalogRecords
 
 
 @dataclass(frozen=True)
@@ -46,11 +45,8 @@ async def _publish(
 ) -> PublishOutcome:
     key = str(document["key"])
     digest = content_hash({"document": document, "basis": basis})
-    latest = (
-        await record_type.find({"organization_id": organization_id, "key": key})
-        .sort([("seq", SortDirection.DESCENDING)])
-        .first_or_none()
-    )
+    records = CatalogRecords(organization_id)
+    latest = await records.latest(record_type, key)
     if latest is not None and latest.content_hash == digest:
         return PublishOutcome(f"{kind} {key}@{latest.version}", latest.version, new=False)
     seq = 1 if latest is None else latest.seq + 1
@@ -65,12 +61,9 @@ async def _publish(
         body=document,
         **extra,
     )
-    try:
-        await record.insert()
-    except DuplicateKeyError:
-        # Another process published this version first; theirs stands.
-        return PublishOutcome(f"{kind} {key}@{seq}", str(seq), new=False)
-    return PublishOutcome(f"{kind} {key}@{seq}", str(seq), new=True)
+    # False when another process published this version first; theirs stands.
+    new = await records.publish(record)
+    return PublishOutcome(f"{kind} {key}@{seq}", str(seq), new=new)
 
 
 async def publish_framework(raw: object, organization_id: ObjectId | None = None) -> PublishOutcome:

@@ -8,43 +8,24 @@ or one more read the first time.
 
 from __future__ import annotations
 
-from typing import Any
-
 from bson import ObjectId
 
 from service.catalog.catalog import Catalog, FrameworkVersion, QuestionnaireVersion
 from service.storage.documents import FrameworkRecord, QuestionnaireRecord
+from service.storage.repositories.catalog import CatalogRecords
 
 
 class CatalogRepository:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
 
-    @staticmethod
-    def _owner_filter(organization_id: ObjectId | None) -> dict[str, Any]:
-        return {"organization_id": organization_id}
-
-    async def _latest_id(
-        self,
-        record_type: type[FrameworkRecord] | type[QuestionnaireRecord],
-        key: str,
-        version: str | None,
-        organization_id: ObjectId | None,
-    ) -> ObjectId | None:
-        query: dict[str, Any] = {**self._owner_filter(organization_id), "key": key}
-        if version is not None:
-            query["version"] = version
-        found = await record_type.get_pymongo_collection().find_one(
-            query, projection={"_id": 1}, sort=[("seq", -1)]
-        )
-        return found["_id"] if found else None
-
     async def framework(
         self, key: str, version: str | None = None, organization_id: ObjectId | None = None
     ) -> FrameworkVersion | None:
         """An organisation's own framework of that key if it has one, else the global one."""
+        records = CatalogRecords(organization_id)
         for owner in [organization_id, None] if organization_id else [None]:
-            record_id = await self._latest_id(FrameworkRecord, key, version, owner)
+            record_id = await records.latest_id(FrameworkRecord, key, version, owner)
             if record_id is not None:
                 return await self.framework_by_id(record_id)
         return None
@@ -53,14 +34,15 @@ class CatalogRepository:
         cached = self.catalog.cached_framework(record_id)
         if cached is not None:
             return cached
-        record = await FrameworkRecord.get(record_id)
+        record = await CatalogRecords().by_id(FrameworkRecord, record_id)
         return self.catalog.framework_of(record) if record else None
 
     async def questionnaire(
         self, key: str, version: str | None = None, organization_id: ObjectId | None = None
     ) -> QuestionnaireVersion | None:
+        records = CatalogRecords(organization_id)
         for owner in [organization_id, None] if organization_id else [None]:
-            record_id = await self._latest_id(QuestionnaireRecord, key, version, owner)
+            record_id = await records.latest_id(QuestionnaireRecord, key, version, owner)
             if record_id is not None:
                 return await self.questionnaire_by_id(record_id)
         return None
@@ -69,20 +51,12 @@ class CatalogRepository:
         cached = self.catalog.cached_questionnaire(record_id)
         if cached is not None:
             return cached
-        record = await QuestionnaireRecord.get(record_id)
+        record = await CatalogRecords().by_id(QuestionnaireRecord, record_id)
         return self.catalog.questionnaire_of(record) if record else None
 
     async def frameworks(self, organization_id: ObjectId | None = None) -> list[FrameworkVersion]:
         """The latest version of every framework visible in the organisation (or globally)."""
-        owners = [None, organization_id] if organization_id else [None]
-        latest: dict[tuple[ObjectId | None, str], ObjectId] = {}
-        cursor = FrameworkRecord.get_pymongo_collection().find(
-            {"organization_id": {"$in": owners}},
-            projection={"_id": 1, "key": 1, "organization_id": 1},
-            sort=[("seq", 1)],
-        )
-        async for row in cursor:
-            latest[(row.get("organization_id"), row["key"])] = row["_id"]
+        latest = await CatalogRecords(organization_id).latest_ids(FrameworkRecord)
         result = []
         for record_id in latest.values():
             version = await self.framework_by_id(record_id)

@@ -10,14 +10,12 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
+from service.errors import DatabaseUnavailable
 from service.storage import writes
 from service.storage.documents import DOCUMENT_MODELS, DRAFTING_MODELS
+from service.storage.failures import unavailable
 
-UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (PyMongoError,)
-
-
-class DatabaseUnavailable(RuntimeError):
-    """The database could not be reached."""
+__all__ = ["Database", "DatabaseUnavailable"]
 
 
 class Database:
@@ -45,14 +43,16 @@ class Database:
 
     async def connect(self) -> None:
         """Check the server answers, bind the documents and ensure their indexes, and find
-        out whether the server runs transactions."""
+        out whether the server runs transactions. Raises ``DatabaseUnavailable``."""
         try:
             await self.client.admin.command("ping")
-        except PyMongoError as exc:
-            raise DatabaseUnavailable(str(exc).split(",")[0]) from exc
-        await init_beanie(database=self.db, document_models=[*DOCUMENT_MODELS, *DRAFTING_MODELS])
-        # Whether ``write`` can put a change and its audit event in one transaction.
-        self.capabilities = await writes.probe(self.client)
+            await init_beanie(
+                database=self.db, document_models=[*DOCUMENT_MODELS, *DRAFTING_MODELS]
+            )
+            # Whether ``write`` can put a change and its audit event in one transaction.
+            self.capabilities = await writes.probe(self.client)
+        except PyMongoError as error:
+            raise unavailable(error) from error
         writes.bind(self.capabilities)
 
     async def ping(self) -> bool:

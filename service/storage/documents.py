@@ -6,7 +6,7 @@ Relations are plain ids (never Beanie ``Link``): the embedded server has no
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pymongo
@@ -15,6 +15,19 @@ from pydantic import Field
 from pymongo import IndexModel
 
 from service.principal import Role
+
+
+def now() -> datetime:
+    """The current time as BSON stores it: BSON dates hold milliseconds, so truncating here
+    keeps a value equal to itself after a round trip."""
+    moment = datetime.now(UTC)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def document_of(record: Document) -> dict[str, Any]:
+    """A Beanie document as the BSON-ready dict it is stored as."""
+    document: dict[str, Any] = record.model_dump(by_alias=True, exclude={"revision_id"})
+    return document
 
 
 class Organization(Document):

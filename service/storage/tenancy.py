@@ -9,25 +9,15 @@ exactly like one that does not exist, so ids of other tenants leak nothing.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 from bson import ObjectId
 
 from service.errors import Forbidden, NotFound
 from service.principal import PERMISSIONS, Permission, Principal, PrincipalKind, Role
-from service.storage.documents import Membership
+from service.storage.repositories.base import TenantScope
+from service.storage.repositories.membership import PrincipalMemberships
 
-
-@dataclass(frozen=True, slots=True)
-class TenantScope:
-    """Proof that ``principal`` may act in ``organization_id`` with ``role``."""
-
-    organization_id: ObjectId
-    role: Role
-    principal: Principal
-
-    def allows(self, permission: Permission) -> bool:
-        return permission in PERMISSIONS[self.role]
+__all__ = ["Access", "MembershipCache", "TenantScope"]
 
 
 class MembershipCache:
@@ -79,10 +69,7 @@ class Access:
             else:
                 cached = self.cache.get(self.principal.subject)
                 if cached is None:
-                    members = await Membership.find(
-                        Membership.subject == self.principal.subject
-                    ).to_list()
-                    cached = {member.organization_id: member.role for member in members}
+                    cached = await PrincipalMemberships(self.principal.subject).roles()
                     self.cache.put(self.principal.subject, cached)
                 self._roles = cached
         return self._roles

@@ -35,8 +35,8 @@ from pymongo.asynchronous.mongo_client import AsyncMongoClient
 from pymongo.errors import ClientBulkWriteException, DuplicateKeyError, PyMongoError
 
 from service.principal import Principal
-from service.storage.documents import AuditEvent
-from service.storage.repositories import now
+from service.storage.documents import AuditEvent, now
+from service.storage.failures import translated
 from service.telemetry import request_id_var
 
 DUPLICATE_KEY = 11000
@@ -148,13 +148,15 @@ async def probe(client: AsyncMongoClient[Any]) -> Capabilities:
     return Capabilities(transactions=True, client_bulk_write=client_bulk_write)
 
 
+@translated
 async def write(steps: Sequence[Write], event: dict[str, Any] | None = None) -> None:
     """Apply the steps of one change and its audit event: in one transaction where the
     server has them, otherwise the event first and then the steps in order.
 
-    Raises ``GuardFailed`` when a guarded write matched nothing and ``Duplicate`` when an
-    insert hit a unique index. With transactions nothing was then written; without, the
-    steps before the refused one have landed, so put the guard first."""
+    Raises ``GuardFailed`` when a guarded write matched nothing, ``Duplicate`` when an
+    insert hit a unique index, and ``DatabaseUnavailable`` for any other failure. With
+    transactions nothing was then written; without, the steps before the refused one have
+    landed, so put the guard first."""
     if event is not None:
         # Chosen here, not by the driver, so a retried transaction or a withdrawal names it.
         event.setdefault("_id", ObjectId())

@@ -1,0 +1,94 @@
+"""Organisations the caller belongs to: listing, creating, renaming."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from beanie import PydanticObjectId
+from bson import ObjectId
+
+from service.principal import Role
+from service.storage.documents import Membership, Organization, now
+from service.storage.repositories.base import Memberships, Page, Repository, Scope, TenantScope
+from service.storage.writes import GuardFailed, audit_event, write
+
+
+class OrganizationRepository(Repository):
+    """Organisations the caller belongs to; its scope is the caller's memberships, read
+    again by each method (creating an organisation adds one)."""
+
+    def __init__(self, access: Memberships) -> None:
+        super().__init__()
+        self.access = access
+
+    async def _refresh(self) -> None:
+        self.reach = Scope.of(*(await self.access.roles()))
+
+    async def create(self, name: str) -> Organization:
+        principal = self.access.principal
+        organization_id = PydanticObjectId()
+        organization = Organization(
+            id=organization_id, name=name, created_at=now(), created_by=principal.subject
+        )
+        owner = Membership(
+            id=PydanticObjectId(),
+            organization_id=organization_id,
+            subject=principal.subject,
+            role=Role.OWNER,
+            created_at=now(),
+        )
+        founded = self._one(organization_id)
+        # One ordered write: the organisation, its first OWNER, and the audit event.
+        await write(
+            [founded._insert(Organization, organization), founded._insert(Membership, owner)],
+            audit_event(
+                principal, "createOrganization", "Organization", organization.id, organization.id
+            ),
+        )
+        self.access.forget()
+        return organization
+
+    async def get(self, organization_id: ObjectId) -> Organization | None:
+        found = await self.get_many([organization_id])
+        return found[0]
+
+    async def get_many(self, ids: Sequence[ObjectId]) -> list[Organization | None]:
+        """Organisations by id, aligned with ``ids``; others' read as None."""
+        await self._refresh()
+        wanted = [i for i in ids if i in self.reach]
+        if not wanted:
+            return [None for _ in ids]
+        found: dict[ObjectId | None, Organization] = {
+            org.id: org for org in await self._find(Organization, within=wanted)
+        }
+        return [found.get(i) for i in ids]
+
+    async def page(self, first: int, after: tuple[str, ObjectId] | None) -> Page[Organization]:
+        """A keyset page ordered by (name, _id)."""
+        await self._refresh()
+        keyset: dict[str, Any] = {}
+        if after is not None:
+            name, last_id = after
+            keyset["$or"] = [{"name": {"$gt": name}}, {"name": name, "_id": {"$gt": last_id}}]
+        items = await self._find(
+            Organization, sort=[("name", 1), ("_id", 1)], limit=first + 1, **keyset
+        )
+        return Page(items=items[:first], has_next=len(items) > first)
+
+    async def rename(self, scope: TenantScope, name: str) -> Organization | None:
+        event = audit_event(
+            scope.principal,
+            "renameOrganization",
+            "Organization",
+            scope.organization_id,
+            scope.organization_id,
+        )
+        organization = self._one(scope.organization_id)
+        try:
+            await write(
+                [organization._guarded_update(Organization, {"$set": {"name": name}})], event
+            )
+        except GuardFailed:
+            return None
+        return await organization._find_one(Organization)
