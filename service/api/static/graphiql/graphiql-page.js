@@ -3,15 +3,16 @@
 
 const EXAMPLE_QUERY = `# GraphiQL for the readiness API.
 #
-# Every operation needs an API key: open "Headers" below and enter
+# Every operation needs an API key. Open
+# "Headers" below and enter
 #
-#     {"Authorization": "Bearer rk_..."}
+#   {"Authorization": "Bearer rk_..."}
 #
-# with the local admin key \`readiness serve\` printed when it started.
-# GraphiQL keeps the headers in this browser between visits.
+# with the key \`readiness serve\` printed.
+# It stays the same across restarts, and
+# GraphiQL keeps the header in this browser.
 #
-#   Run:           Ctrl-Enter (or the play button)
-#   Autocomplete:  Ctrl-Space
+# Run: Ctrl-Enter.  Complete: Ctrl-Space.
 #
 {
   frameworks {
