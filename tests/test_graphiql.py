@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from starlette.applications import Starlette
 from service.app import create_app
 from service.settings import Settings
 from service.storage.embedded import free_loopback_port
+from tests.browser import chromium
 
 REFERENCE = re.compile(r"""(?:src|href)="([^"]*)\"""")
 TYPES = {".js": "text/javascript", ".css": "text/css"}
@@ -85,13 +85,6 @@ async def test_production_serves_neither_page_nor_assets(
         page = await http.get("/graphql", headers={"Accept": "text/html"})
         assert page.status_code == 401
         assert "graphiql" not in page.text.lower()
-
-
-def chromium() -> str:
-    found = shutil.which("chromium")
-    if found is None:
-        pytest.skip("chromium is not installed (tests/test_reports.py installs it)")
-    return found
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import asyncio
 import csv
 import io
 import json
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from trestle.oscal.poam import PlanOfActionAndMilestones
 
 from tests import factories
 from tests import soc2_support as soc2
+from tests.browser import chromium
 from tests.conftest import GraphQLClient
 from tests.png import colours
 
@@ -235,18 +235,6 @@ async def test_progress_between_two_assessments_of_one_organisation(
     assert f"{len(realistic['report']['gaps'])} gaps closed" in markdown
     html = (await export(alice, later["id"], "HTML"))["export"]["content"]
     assert "Progress since the previous assessment" in html
-
-
-def chromium() -> str:
-    """Debian's chromium, installed when missing (the test needs a real browser)."""
-    found = shutil.which("chromium")
-    if found is None:
-        subprocess.run(
-            ["apt-get", "install", "-y", "--no-install-recommends", "chromium"], check=True
-        )
-        found = shutil.which("chromium")
-    assert found, "chromium could not be installed"
-    return found
 
 
 def screenshot(page: Path, shot: Path, profile: Path) -> None:
