@@ -26,6 +26,7 @@ from service.auth.authenticator import Session
 from service.auth.middleware import client_address
 from service.errors import DatabaseUnavailable
 from service.principal import Principal, PrincipalKind
+from service.runtime import Services
 
 ANONYMOUS = Principal(subject="", kind=PrincipalKind.ANONYMOUS)
 
@@ -39,7 +40,7 @@ def _bearer(params: dict[str, Any] | None) -> str | None:
 class GraphQLView(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = AuthorisedTransportHandler
 
-    def __init__(self, services: Any, **kwargs: Any) -> None:
+    def __init__(self, services: Services, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.services = services
         self.pending_sockets = PendingSockets()

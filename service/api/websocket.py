@@ -20,7 +20,7 @@ import asyncio
 import time
 from contextlib import suppress
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
@@ -33,9 +33,19 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 from service.api.context import Context
 from service.auth.authenticator import Session
 from service.errors import DatabaseUnavailable
+from service.principal import Principal
+from service.runtime import Services
 
-if TYPE_CHECKING:
-    from service.api.view import GraphQLView
+
+class OperationView(Protocol):
+    """What the handler needs of the view that accepted the socket (``view.GraphQLView``)."""
+
+    services: Services
+
+    async def reauthenticate(self, connection: Context) -> Session | None: ...
+
+    def operation_context(self, connection: Context, principal: Principal) -> Context: ...
+
 
 # How long a socket may stay open without sending connection_init (Strawberry closes it
 # with 4408), how many such sockets a pod holds at once, and how often an open socket's
@@ -98,8 +108,8 @@ class AuthorisedTransportHandler(BaseGraphQLTransportWSHandler[Context, None]):
         self._connection_context = value
 
     @property
-    def _view(self) -> GraphQLView:
-        view: GraphQLView = self.view  # type: ignore[assignment]
+    def _view(self) -> OperationView:
+        view: OperationView = self.view  # type: ignore[assignment]
         return view
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
