@@ -26,6 +26,7 @@ run: $(RUN_STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check $(wildcard service tests bench)
 	$(BIN)/ruff format --check $(wildcard service tests bench)
+	$(BIN)/lint-imports --no-cache
 
 types: $(STAMP)
 	$(BIN)/mypy
@@ -43,4 +44,4 @@ schema: $(STAMP)
 	$(BIN)/readiness export-catalog-schema frameworks/schema
 
 clean:
-	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

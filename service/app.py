@@ -11,7 +11,6 @@ from __future__ import annotations
 import hmac
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -20,13 +19,11 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
-from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from service.api import graphiql
 from service.api.report_files import report_file
 from service.api.schema import build_schema
 from service.api.view import GraphQLView
-from service.api.websocket import CONNECTION_INIT_SECONDS
 from service.auth.authenticator import Authenticator
 from service.auth.limits import BodySizeLimitMiddleware, RateLimiter
 from service.auth.local_admin import retire_local_admin_keys
@@ -35,8 +32,8 @@ from service.auth.middleware import (
     AuthenticationMiddleware,
     bearer_token,
     client_address,
-    error_body,
 )
+from service.auth.responses import error_body
 from service.catalog.loader import load_directory
 from service.catalog.repository import CatalogRepository
 from service.drafting.drafters import OpenAIDrafter
@@ -151,10 +148,6 @@ def create_app(
         graphql_ide=None if settings.is_production else "graphiql",
         allow_queries_via_get=False,
         max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
-        # The legacy graphql-ws protocol would run operations without the per-operation
-        # checks of AuthorisedTransportHandler: only graphql-transport-ws is spoken.
-        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
-        connection_init_wait_timeout=timedelta(seconds=CONNECTION_INIT_SECONDS),
     )
 
     async def healthz(_request: Request) -> Response:

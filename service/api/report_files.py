@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from service.api.ids import decode_id
+from service.auth.responses import error_document
 from service.errors import DatabaseUnavailable, LimitExceeded, NotFound
 from service.reports.service import BROWSER_SUFFIXES
 
@@ -24,10 +25,7 @@ HTML_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; bas
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse(
-        {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]},
-        status_code=status,
-    )
+    return JSONResponse(error_document(code, message), status_code=status)
 
 
 async def report_file(request: Request) -> Response:

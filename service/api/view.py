@@ -8,6 +8,7 @@ authorises each operation; only the graphql-transport-ws protocol is spoken.
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 from cross_web import HTTPException
@@ -17,13 +18,19 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
 from service.api import graphiql, json_input, limits
 from service.api.context import Context
-from service.api.websocket import AuthorisedTransportHandler, PendingSockets
+from service.api.websocket import (
+    CONNECTION_INIT_SECONDS,
+    AuthorisedTransportHandler,
+    PendingSockets,
+)
 from service.auth.authenticator import Session
 from service.auth.middleware import client_address
+from service.auth.responses import error_document
 from service.errors import DatabaseUnavailable
 from service.principal import Principal, PrincipalKind
 from service.runtime import Services
@@ -41,6 +48,12 @@ class GraphQLView(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = AuthorisedTransportHandler
 
     def __init__(self, services: Services, **kwargs: Any) -> None:
+        # The legacy graphql-ws protocol would run operations without the per-operation
+        # checks of AuthorisedTransportHandler: only graphql-transport-ws is spoken.
+        kwargs.setdefault("subscription_protocols", (GRAPHQL_TRANSPORT_WS_PROTOCOL,))
+        kwargs.setdefault(
+            "connection_init_wait_timeout", timedelta(seconds=CONNECTION_INIT_SECONDS)
+        )
         super().__init__(**kwargs)
         self.services = services
         self.pending_sockets = PendingSockets()
@@ -82,11 +95,7 @@ class GraphQLView(GraphQL[Context, None]):
         except HTTPException as error:
             # Clients parse every answer of /graphql as GraphQL: keep the shape.
             response = JSONResponse(
-                {
-                    "data": None,
-                    "errors": [{"message": error.reason, "extensions": {"code": "BAD_REQUEST"}}],
-                },
-                status_code=error.status_code,
+                error_document("BAD_REQUEST", error.reason), status_code=error.status_code
             )
         await response(scope, receive, send)
 

@@ -27,11 +27,13 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     ConnectionInitMessage,
+    ErrorMessage,
     SubscribeMessage,
 )
 
 from service.api.context import Context
 from service.auth.authenticator import Session
+from service.auth.responses import graphql_error
 from service.errors import DatabaseUnavailable
 from service.principal import Principal
 from service.runtime import Services
@@ -159,13 +161,12 @@ class AuthorisedTransportHandler(BaseGraphQLTransportWSHandler[Context, None]):
         return self._view.operation_context(self._connection_context, session.principal)
 
     async def _refuse(self, operation_id: str, code: str, message: str, **extra: Any) -> None:
-        await self.send_message(
-            {
-                "id": operation_id,
-                "type": "error",
-                "payload": [{"message": message, "extensions": {"code": code, **extra}}],
-            }
-        )
+        error: ErrorMessage = {
+            "id": operation_id,
+            "type": "error",
+            "payload": [graphql_error(code, message, **extra)],  # type: ignore[list-item]
+        }
+        await self.send_message(error)
 
     async def _watch(self) -> None:
         """Close the socket once its token no longer verifies, even when it sends nothing."""

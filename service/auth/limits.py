@@ -16,7 +16,7 @@ from collections import OrderedDict
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.auth.middleware import send_json_error
+from service.auth.responses import send_json_error
 
 MAX_BODY_BYTES = 1024 * 1024
 # WebSocket close code for a message over the cap (RFC 6455: "message too big").

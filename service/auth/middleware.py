@@ -10,12 +10,12 @@ is looked at, so guessing keys or replaying expired tokens is slow.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from service.auth.authenticator import Authenticator
+from service.auth.responses import send_json_error
 from service.errors import DatabaseUnavailable
 
 if TYPE_CHECKING:
@@ -24,34 +24,6 @@ if TYPE_CHECKING:
 TOO_MANY_FAILURES = "too many failed authentications from this address; retry later"
 
 PROTECTED_PREFIXES = ("/graphql", "/reports")
-
-
-def error_body(code: str, message: str) -> bytes:
-    return json.dumps(
-        {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]}
-    ).encode()
-
-
-async def send_json_error(
-    send: Send,
-    status: int,
-    code: str,
-    message: str,
-    headers: list[tuple[bytes, bytes]] | None = None,
-) -> None:
-    body = error_body(code, message)
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                *(headers or []),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
 
 
 def bearer_token(scope: Scope) -> str | None:

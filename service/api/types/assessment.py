@@ -15,19 +15,20 @@ from service.api.pagination import MAX_PAGE_SIZE, page_size
 from service.api.types.answer import Answer, AnswerIndex, AnswerRevision
 from service.api.types.catalog import Framework, Questionnaire
 from service.api.types.comparison import AssessmentComparison, CategoryDelta, GapChange
-from service.api.types.node import Node
+from service.api.types.node import Node, registered
+from service.api.types.organization import OrganizationType
 from service.api.types.report import Progress, ReadinessReport
 from service.assessment.records import AssessmentRecord
 from service.assessment.service import AssessmentView
 from service.errors import NotFound
 
 if TYPE_CHECKING:
-    from service.api.types.organization import OrganizationType
     from service.api.types.policy import PolicyDraftType
 
 TYPE_NAME = "Assessment"
 
 
+@registered(TYPE_NAME)
 @strawberry.type(name="Assessment")
 class AssessmentType(Node):
     """An assessment; in lists it starts from a summary and loads the rest in one batch."""
@@ -60,11 +61,7 @@ class AssessmentType(Node):
         return self.record.name
 
     @strawberry.field
-    async def organization(
-        self, info: strawberry.Info
-    ) -> Annotated[OrganizationType, strawberry.lazy("service.api.types.organization")]:
-        from service.api.types.organization import OrganizationType  # noqa: PLC0415
-
+    async def organization(self, info: strawberry.Info) -> OrganizationType:
         record = await info.context.organization_loader.load(self.record.organization_id)
         if record is None:
             raise NotFound("organization not found")

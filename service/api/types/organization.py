@@ -12,7 +12,7 @@ from service.api.enums import Role
 from service.api.ids import encode_cursor, encode_id, id_cursor
 from service.api.pagination import Connection, connection, page_size
 from service.api.types.access import ApiKey, AuditEvent, Member
-from service.api.types.node import Node
+from service.api.types.node import Node, node_class
 from service.assessment.records import Organization as OrganizationRecord
 
 if TYPE_CHECKING:
@@ -75,13 +75,12 @@ class OrganizationType(Node):
     async def assessments(
         self, info: strawberry.Info, first: int | None = None, after: str | None = None
     ) -> Connection[Annotated[AssessmentType, strawberry.lazy("service.api.types.assessment")]]:
-        from service.api.types.assessment import AssessmentType  # noqa: PLC0415 - they refer to each other
-
+        assessment_type: type[AssessmentType] = node_class("Assessment")
         page = await info.context.assessments.page(
             self.record_id, page_size(first), id_cursor(after)
         )
         return connection(
-            page.items, page.has_next, lambda r: encode_cursor(r.id), AssessmentType.of_record
+            page.items, page.has_next, lambda r: encode_cursor(r.id), assessment_type.of_record
         )
 
     @classmethod
