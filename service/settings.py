@@ -1,6 +1,6 @@
 """Runtime configuration: one settings object, built once at start-up.
 
-Every knob is an environment variable (see API.md). Nothing else in the
+Every knob is an environment variable (docs/configuration.md). Nothing else in the
 package reads ``os.environ``; the object is passed down explicitly.
 """
 
