@@ -6,8 +6,7 @@ import strawberry
 
 from service.api.context import Context
 from service.api.errors import UserError
-from service.api.mutations.base import mutate, require_id
-from service.api.types.assessment import TYPE_NAME as ASSESSMENT
+from service.api.mutations.base import assessment_id, mutate
 from service.api.types.assessment import AssessmentType
 from service.assessment.answers import AnswerChange
 
@@ -38,7 +37,7 @@ async def resolve(
 ) -> SaveAnswersPayload:
     async def run() -> SaveAnswersPayload:
         view = await info.context.assessments.save_answers(
-            require_id(ASSESSMENT, input.assessment_id, "assessmentId", "assessment"),
+            assessment_id(input),
             input.expected_version,
             [AnswerChange(a.question_key, a.value, a.note) for a in input.answers],
         )

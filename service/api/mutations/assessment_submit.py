@@ -6,8 +6,7 @@ import strawberry
 
 from service.api.context import Context
 from service.api.errors import UserError
-from service.api.mutations.base import mutate, require_id
-from service.api.types.assessment import TYPE_NAME as ASSESSMENT
+from service.api.mutations.base import assessment_id, mutate
 from service.api.types.assessment import AssessmentType
 
 
@@ -28,10 +27,7 @@ async def resolve(
     input: SubmitAssessmentInput,
 ) -> SubmitAssessmentPayload:
     async def run() -> SubmitAssessmentPayload:
-        view = await info.context.assessments.submit(
-            require_id(ASSESSMENT, input.assessment_id, "assessmentId", "assessment"),
-            input.expected_version,
-        )
+        view = await info.context.assessments.submit(assessment_id(input), input.expected_version)
         return SubmitAssessmentPayload(assessment=AssessmentType.of(view), errors=[])
 
     return await mutate(input, run, SubmitAssessmentPayload)

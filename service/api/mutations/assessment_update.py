@@ -9,8 +9,7 @@ import strawberry
 from service.api.context import Context
 from service.api.enums import AuditType, Category
 from service.api.errors import UserError
-from service.api.mutations.base import mutate, require_id
-from service.api.types.assessment import TYPE_NAME as ASSESSMENT
+from service.api.mutations.base import assessment_id, mutate
 from service.api.types.assessment import AssessmentType
 
 
@@ -40,7 +39,7 @@ async def resolve(
 ) -> UpdateAssessmentPayload:
     async def run() -> UpdateAssessmentPayload:
         view = await info.context.assessments.update(
-            require_id(ASSESSMENT, input.assessment_id, "assessmentId", "assessment"),
+            assessment_id(input),
             input.expected_version,
             name=input.name,
             scope=[c.value for c in input.scope] if input.scope is not None else None,

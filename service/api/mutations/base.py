@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from functools import cache
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import strawberry
 from bson import ObjectId
@@ -24,6 +24,7 @@ from strawberry.types.base import StrawberryOptional, get_object_definition
 
 from service.api.errors import UserError
 from service.api.ids import decode_id
+from service.api.types.assessment import TYPE_NAME as ASSESSMENT
 from service.errors import DomainError, FieldPath, NotFound
 
 Payload = TypeVar("Payload")
@@ -83,3 +84,13 @@ def require_id(type_name: str, global_id: str, field: str, what: str) -> ObjectI
     if object_id is None:
         raise NotFound(f"{what} not found", ("input", field))
     return object_id
+
+
+class AssessmentInput(Protocol):
+    @property
+    def assessment_id(self) -> strawberry.ID: ...
+
+
+def assessment_id(input: AssessmentInput) -> ObjectId:
+    """The assessment ``input.assessmentId`` names, or NOT_FOUND on that field."""
+    return require_id(ASSESSMENT, input.assessment_id, "assessmentId", "assessment")

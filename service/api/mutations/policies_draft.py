@@ -6,8 +6,7 @@ import strawberry
 
 from service.api.context import Context
 from service.api.errors import UserError
-from service.api.mutations.base import mutate, require_id
-from service.api.types.assessment import TYPE_NAME as ASSESSMENT
+from service.api.mutations.base import assessment_id, mutate
 from service.api.types.policy import PolicyDraftType
 
 
@@ -35,7 +34,7 @@ async def resolve(
 ) -> DraftPoliciesPayload:
     async def run() -> DraftPoliciesPayload:
         records = await info.context.drafting.draft(
-            require_id(ASSESSMENT, input.assessment_id, "assessmentId", "assessment"),
+            assessment_id(input),
             input.control_keys,
             input.stream,
         )
