@@ -13,6 +13,7 @@ upload costs a worker thread, not the event loop.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -30,6 +31,16 @@ from service.storage.tenancy import Access
 from service.storage.writes import audit_event, write
 
 DocumentFormat = Literal["YAML", "JSON"]
+
+
+@dataclass(frozen=True)
+class CatalogDocument:
+    """A document to publish: its text and format, and its owner (global: no organisation)."""
+
+    text: str
+    format: DocumentFormat
+    organization_id: ObjectId | None
+    global_document: bool
 
 
 @dataclass(frozen=True)
@@ -90,39 +101,33 @@ class CatalogImports:
         target = f"{raw.get('key')}@{outcome.version}"
         await write([], audit_event(self.access.principal, action, "Catalog", target, owner))
 
-    async def import_framework(
+    async def _publish(
         self,
-        document: str,
-        fmt: DocumentFormat,
-        organization_id: ObjectId | None,
-        *,
-        global_document: bool,
-    ) -> ImportedFramework:
-        owner = await self._owner(organization_id, global_document)
+        source: CatalogDocument,
+        action: str,
+        publish: Callable[[dict[str, Any], ObjectId | None], Awaitable[PublishOutcome]],
+    ) -> tuple[str, PublishOutcome, ObjectId | None]:
+        """Check the caller may publish, read and publish the document, audit it: the
+        document's key, the outcome and the owner."""
+        owner = await self._owner(source.organization_id, source.global_document)
         try:
-            raw = await self._read(document, fmt)
-            outcome = await publish_framework(raw, owner)
+            raw = await self._read(source.text, source.format)
+            outcome = await publish(raw, owner)
         except CatalogError as error:
             raise _refused(error) from None
-        await self._audit("importFramework", raw, outcome, owner)
-        version = await self.catalog.framework(raw["key"], outcome.version, owner)
+        await self._audit(action, raw, outcome, owner)
+        return raw["key"], outcome, owner
+
+    async def import_framework(self, source: CatalogDocument) -> ImportedFramework:
+        key, outcome, owner = await self._publish(source, "importFramework", publish_framework)
+        version = await self.catalog.framework(key, outcome.version, owner)
         return ImportedFramework(version, outcome.new)
 
-    async def import_questionnaire(
-        self,
-        document: str,
-        fmt: DocumentFormat,
-        organization_id: ObjectId | None,
-        *,
-        global_document: bool,
-    ) -> ImportedQuestionnaire:
-        owner = await self._owner(organization_id, global_document)
-        try:
-            raw = await self._read(document, fmt)
-            outcome = await publish_questionnaire(raw, self.catalog, owner)
-        except CatalogError as error:
-            raise _refused(error) from None
-        await self._audit("importQuestionnaire", raw, outcome, owner)
-        version = await self.catalog.questionnaire(raw["key"], outcome.version, owner)
+    async def import_questionnaire(self, source: CatalogDocument) -> ImportedQuestionnaire:
+        async def publish(raw: dict[str, Any], owner: ObjectId | None) -> PublishOutcome:
+            return await publish_questionnaire(raw, self.catalog, owner)
+
+        key, outcome, owner = await self._publish(source, "importQuestionnaire", publish)
+        version = await self.catalog.questionnaire(key, outcome.version, owner)
         framework = await self.catalog.framework_by_id(version.framework_id) if version else None
         return ImportedQuestionnaire(version, framework, outcome.new)

@@ -29,12 +29,7 @@ async def resolve(
     input: ImportCatalogDocumentInput,
 ) -> ImportFrameworkPayload:
     async def run() -> ImportFrameworkPayload:
-        imported = await info.context.catalog_imports.import_framework(
-            input.document,
-            input.document_format(),
-            input.owner(),
-            global_document=input.organization_id is None,
-        )
+        imported = await info.context.catalog_imports.import_framework(input.catalog_document())
         version = imported.framework
         return ImportFrameworkPayload(
             framework=Framework(version_record=version) if version else None,

@@ -27,12 +27,7 @@ async def resolve(
     input: ImportCatalogDocumentInput,
 ) -> ImportQuestionnairePayload:
     async def run() -> ImportQuestionnairePayload:
-        imported = await info.context.catalog_imports.import_questionnaire(
-            input.document,
-            input.document_format(),
-            input.owner(),
-            global_document=input.organization_id is None,
-        )
+        imported = await info.context.catalog_imports.import_questionnaire(input.catalog_document())
         version, framework = imported.questionnaire, imported.framework
         return ImportQuestionnairePayload(
             questionnaire=Questionnaire(version_record=version, framework_record=framework)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Literal
 
 import strawberry
-from bson import ObjectId
 
 from service.api.ids import decode_id
 from service.api.types.organization import TYPE_NAME as ORGANIZATION
+from service.catalog.imports import CatalogDocument
 
 
 @strawberry.enum
@@ -26,11 +25,13 @@ class ImportCatalogDocumentInput:
     format: DocumentFormat = DocumentFormat.YAML
     document: str
 
-    def document_format(self) -> Literal["YAML", "JSON"]:
-        return "JSON" if self.format is DocumentFormat.JSON else "YAML"
-
-    def owner(self) -> ObjectId | None:
-        """The owner organisation's id (None when omitted, or when it does not decode)."""
-        if self.organization_id is None:
-            return None
-        return decode_id(ORGANIZATION, self.organization_id)
+    def catalog_document(self) -> CatalogDocument:
+        """The document to publish; an owner id that does not decode is None (not found)."""
+        return CatalogDocument(
+            text=self.document,
+            format="JSON" if self.format is DocumentFormat.JSON else "YAML",
+            organization_id=None
+            if self.organization_id is None
+            else decode_id(ORGANIZATION, self.organization_id),
+            global_document=self.organization_id is None,
+        )
