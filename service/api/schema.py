@@ -48,7 +48,6 @@ from service.api.mutations import (
     questionnaire_import,
 )
 from service.api.pagination import Connection
-from service.api.types.access import MemberPayload
 from service.api.types.assessment import AssessmentType
 from service.api.types.catalog import Framework, Questionnaire
 from service.api.types.node import Node
@@ -76,70 +75,25 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    create_organization: organization_create.CreateOrganizationPayload = strawberry.mutation(
-        resolver=organization_create.resolve,
-        description="Create an organisation; the caller becomes its OWNER.",
-    )
-    rename_organization: organization_rename.RenameOrganizationPayload = strawberry.mutation(
-        resolver=organization_rename.resolve, description="Rename an organisation (OWNER)."
-    )
-    create_assessment: assessment_create.CreateAssessmentPayload = strawberry.mutation(
-        resolver=assessment_create.resolve,
-        description="Start an assessment pinned to the current framework and questionnaire.",
-    )
-    save_answers: answers_save.SaveAnswersPayload = strawberry.mutation(
-        resolver=answers_save.resolve,
-        description="Upsert a batch of answers atomically; expectedVersion guards the write.",
-    )
-    submit_assessment: assessment_submit.SubmitAssessmentPayload = strawberry.mutation(
-        resolver=assessment_submit.resolve,
-        description="Submit: the assessment becomes read-only.",
-    )
-    reopen_assessment: assessment_reopen.ReopenAssessmentPayload = strawberry.mutation(
-        resolver=assessment_reopen.resolve, description="Reopen a submitted assessment."
-    )
-    update_assessment: assessment_update.UpdateAssessmentPayload = strawberry.mutation(
-        resolver=assessment_update.resolve,
-        description="Rename, rescope or change the audit type, window or target date.",
-    )
-    export_assessment: assessment_export.ExportAssessmentPayload = strawberry.mutation(
-        resolver=assessment_export.resolve,
-        description="The readiness report as a file: JSON, CSV, Markdown, HTML or OSCAL.",
-    )
-    add_member: MemberPayload = strawberry.mutation(
-        resolver=member_add.resolve, description="Add a member by subject (OWNER)."
-    )
-    change_member_role: MemberPayload = strawberry.mutation(
-        resolver=member_change_role.resolve,
-        description="Change a member's role; the last OWNER cannot be demoted (OWNER).",
-    )
-    remove_member: MemberPayload = strawberry.mutation(
-        resolver=member_remove.resolve,
-        description="Remove a member; the last OWNER cannot be removed (OWNER).",
-    )
-    create_api_key: api_key_create.CreateApiKeyPayload = strawberry.mutation(
-        resolver=api_key_create.resolve,
-        description="Create an organisation API key; the secret is returned once (OWNER).",
-    )
-    revoke_api_key: api_key_revoke.RevokeApiKeyPayload = strawberry.mutation(
-        resolver=api_key_revoke.resolve, description="Revoke an API key (OWNER)."
-    )
-    draft_policies: policies_draft.DraftPoliciesPayload = strawberry.mutation(
-        resolver=policies_draft.resolve,
-        description="Draft one policy per policy family for the chosen controls (OWNER, ASSESSOR).",
-    )
-    review_policy_draft: policy_draft_review.ReviewPolicyDraftPayload = strawberry.mutation(
-        resolver=policy_draft_review.resolve,
-        description="Approve or reject a draft, optionally with an edited body (OWNER, ASSESSOR).",
-    )
-    import_framework: framework_import.ImportFrameworkPayload = strawberry.mutation(
-        resolver=framework_import.resolve,
-        description="Publish a framework (criteria and controls) from YAML or JSON.",
-    )
-    import_questionnaire: questionnaire_import.ImportQuestionnairePayload = strawberry.mutation(
-        resolver=questionnaire_import.resolve,
-        description="Publish a questionnaire for a framework from YAML or JSON.",
-    )
+    """Each mutation's module holds its input, payload, resolver and description."""
+
+    create_organization = organization_create.mutation
+    rename_organization = organization_rename.mutation
+    create_assessment = assessment_create.mutation
+    save_answers = answers_save.mutation
+    submit_assessment = assessment_submit.mutation
+    reopen_assessment = assessment_reopen.mutation
+    update_assessment = assessment_update.mutation
+    export_assessment = assessment_export.mutation
+    add_member = member_add.mutation
+    change_member_role = member_change_role.mutation
+    remove_member = member_remove.mutation
+    create_api_key = api_key_create.mutation
+    revoke_api_key = api_key_revoke.mutation
+    draft_policies = policies_draft.mutation
+    review_policy_draft = policy_draft_review.mutation
+    import_framework = framework_import.mutation
+    import_questionnaire = questionnaire_import.mutation
 
 
 @strawberry.type

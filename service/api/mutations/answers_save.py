@@ -44,3 +44,9 @@ async def resolve(
         return SaveAnswersPayload(assessment=AssessmentType.of(view), errors=[])
 
     return await mutate(input, run, SaveAnswersPayload)
+
+
+mutation = strawberry.mutation(
+    resolver=resolve,
+    description="Upsert a batch of answers atomically; expectedVersion guards the write.",
+)

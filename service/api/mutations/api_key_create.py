@@ -42,3 +42,9 @@ async def resolve(
         return CreateApiKeyPayload(api_key=ApiKey.of(record), secret=secret, errors=[])
 
     return await mutate(input, run, CreateApiKeyPayload)
+
+
+mutation = strawberry.mutation(
+    resolver=resolve,
+    description="Create an organisation API key; the secret is returned once (OWNER).",
+)

@@ -37,3 +37,9 @@ async def resolve(
         return RevokeApiKeyPayload(api_key=ApiKey.of(record), errors=[])
 
     return await mutate(input, run, RevokeApiKeyPayload)
+
+
+mutation = strawberry.mutation(
+    resolver=resolve,
+    description="Revoke an API key (OWNER).",
+)

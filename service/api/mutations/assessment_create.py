@@ -55,3 +55,9 @@ async def resolve(
         return CreateAssessmentPayload(assessment=AssessmentType.of(view), errors=[])
 
     return await mutate(input, run, CreateAssessmentPayload)
+
+
+mutation = strawberry.mutation(
+    resolver=resolve,
+    description="Start an assessment pinned to the current framework and questionnaire.",
+)

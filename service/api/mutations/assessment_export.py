@@ -50,3 +50,9 @@ async def resolve(
         return ExportAssessmentPayload(export=ExportedFileType.of(exported), errors=[])
 
     return await mutate(input, run, ExportAssessmentPayload)
+
+
+mutation = strawberry.mutation(
+    resolver=resolve,
+    description="The readiness report as a file: JSON, CSV, Markdown, HTML or OSCAL.",
+)

@@ -31,3 +31,9 @@ async def resolve(
         return ReopenAssessmentPayload(assessment=AssessmentType.of(view), errors=[])
 
     return await mutate(input, run, ReopenAssessmentPayload)
+
+
+mutation = strawberry.mutation(
+    resolver=resolve,
+    description="Reopen a submitted assessment.",
+)

@@ -31,3 +31,8 @@ async def resolve(
         return SubmitAssessmentPayload(assessment=AssessmentType.of(view), errors=[])
 
     return await mutate(input, run, SubmitAssessmentPayload)
+
+
+mutation = strawberry.mutation(
+    resolver=resolve, description="Submit: the assessment becomes read-only."
+)

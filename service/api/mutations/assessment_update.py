@@ -51,3 +51,8 @@ async def resolve(
         return UpdateAssessmentPayload(assessment=AssessmentType.of(view), errors=[])
 
     return await mutate(input, run, UpdateAssessmentPayload)
+
+
+mutation = strawberry.mutation(
+    resolver=resolve, description="Rename, rescope or change the audit type, window or target date."
+)

@@ -38,3 +38,8 @@ async def resolve(
         )
 
     return await mutate(input, run, ImportFrameworkPayload)
+
+
+mutation = strawberry.mutation(
+    resolver=resolve, description="Publish a framework (criteria and controls) from YAML or JSON."
+)

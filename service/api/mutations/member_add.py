@@ -27,3 +27,9 @@ async def resolve(info: strawberry.Info[Context, None], input: AddMemberInput) -
         return MemberPayload(member=Member.of(member), errors=[])
 
     return await mutate(input, run, MemberPayload)
+
+
+mutation = strawberry.mutation(
+    resolver=resolve,
+    description="Add a member by subject (OWNER).",
+)

@@ -29,3 +29,9 @@ async def resolve(
         return MemberPayload(member=Member.of(member), errors=[])
 
     return await mutate(input, run, MemberPayload)
+
+
+mutation = strawberry.mutation(
+    resolver=resolve,
+    description="Change a member's role; the last OWNER cannot be demoted (OWNER).",
+)

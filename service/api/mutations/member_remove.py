@@ -25,3 +25,8 @@ async def resolve(info: strawberry.Info[Context, None], input: RemoveMemberInput
         return MemberPayload(member=Member.of(member), errors=[])
 
     return await mutate(input, run, MemberPayload)
+
+
+mutation = strawberry.mutation(
+    resolver=resolve, description="Remove a member; the last OWNER cannot be removed (OWNER)."
+)

@@ -30,3 +30,8 @@ async def resolve(
         return CreateOrganizationPayload(organization=OrganizationType.of(record), errors=[])
 
     return await mutate(input, run, CreateOrganizationPayload)
+
+
+mutation = strawberry.mutation(
+    resolver=resolve, description="Create an organisation; the caller becomes its OWNER."
+)

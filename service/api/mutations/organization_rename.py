@@ -35,3 +35,9 @@ async def resolve(
         return RenameOrganizationPayload(organization=OrganizationType.of(record), errors=[])
 
     return await mutate(input, run, RenameOrganizationPayload)
+
+
+mutation = strawberry.mutation(
+    resolver=resolve,
+    description="Rename an organisation (OWNER).",
+)

@@ -41,3 +41,9 @@ async def resolve(
         return DraftPoliciesPayload(drafts=[PolicyDraftType.of(r) for r in records], errors=[])
 
     return await mutate(input, run, DraftPoliciesPayload)
+
+
+mutation = strawberry.mutation(
+    resolver=resolve,
+    description="Draft one policy per policy family for the chosen controls (OWNER, ASSESSOR).",
+)

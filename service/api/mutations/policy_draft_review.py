@@ -46,3 +46,9 @@ async def resolve(
         return ReviewPolicyDraftPayload(draft=PolicyDraftType.of(record), errors=[])
 
     return await mutate(input, run, ReviewPolicyDraftPayload)
+
+
+mutation = strawberry.mutation(
+    resolver=resolve,
+    description="Approve or reject a draft, optionally with an edited body (OWNER, ASSESSOR).",
+)

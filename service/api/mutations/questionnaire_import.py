@@ -38,3 +38,8 @@ async def resolve(
         )
 
     return await mutate(input, run, ImportQuestionnairePayload)
+
+
+mutation = strawberry.mutation(
+    resolver=resolve, description="Publish a questionnaire for a framework from YAML or JSON."
+)

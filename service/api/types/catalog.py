@@ -12,6 +12,7 @@ from enum import Enum
 import strawberry
 
 from service.api.enums import Category, Frequency, QuestionKind, QuestionRole
+from service.api.types.copying import copy_of
 from service.catalog.catalog import MAPPED_FRAMEWORKS, FrameworkVersion, QuestionnaireVersion
 from service.catalog.models import Control as ControlModel
 from service.catalog.models import Criterion as CriterionModel
@@ -80,16 +81,7 @@ class Criterion:
 
     @classmethod
     def of(cls, framework_version: FrameworkVersion, model: CriterionModel) -> Criterion:
-        return cls(
-            framework_version=framework_version,
-            model=model,
-            ref=model.ref,
-            category=model.category,
-            series=model.series,
-            title=model.title,
-            description=model.description,
-            weight=model.weight,
-        )
+        return copy_of(cls, model, framework_version=framework_version, model=model)
 
     @strawberry.field
     def points_of_focus(self) -> list[PointOfFocus]:
@@ -133,20 +125,7 @@ class Control:
 
     @classmethod
     def of(cls, framework_version: FrameworkVersion, model: ControlModel) -> Control:
-        return cls(
-            framework_version=framework_version,
-            model=model,
-            key=model.key,
-            name=model.name,
-            description=model.description,
-            domain=model.domain,
-            frequency=model.frequency,
-            key_control=model.key_control,
-            evidence=model.evidence,
-            policy_family=model.policy_family,
-            remediation=model.remediation,
-            effort_weeks=model.effort_weeks,
-        )
+        return copy_of(cls, model, framework_version=framework_version, model=model)
 
     @strawberry.field
     def criteria(self) -> list[Criterion]:
@@ -295,17 +274,12 @@ class Question:
 
     @classmethod
     def of(cls, framework_version: FrameworkVersion, model: QuestionModel) -> Question:
-        return cls(
+        return copy_of(
+            cls,
+            model,
             framework_version=framework_version,
             model=model,
-            key=model.key,
-            text=model.text,
-            help=model.help,
-            kind=model.kind,
             role=model.effective_role,
-            show_if=model.show_if,
-            points_of_focus=model.points_of_focus,
-            weight=model.weight,
             allow_not_applicable=model.allow_na,
         )
 

@@ -10,6 +10,7 @@ import strawberry
 from service.api.enums import ControlStatus, CriterionStatus, GapKind, Severity
 from service.api.types.answer import Answer, AnswerIndex
 from service.api.types.catalog import Control, Criterion
+from service.api.types.copying import copy_of
 from service.assessment.service import AssessmentView
 from service.catalog.catalog import FrameworkVersion
 from service.catalog.models import Category
@@ -95,17 +96,14 @@ def gaps_of(framework: FrameworkVersion, models: list[GapModel]) -> list[Gap]:
             if control is None:
                 control = controls[g.control] = Control.of(framework, framework.controls[g.control])
         gaps.append(
-            Gap(
+            copy_of(
+                Gap,
+                g,
                 framework=framework,
                 model=g,
                 criterion=criterion,
                 control=control,
-                kind=g.kind,
-                severity=g.severity,
-                title=g.title,
-                remediation=g.remediation,
                 question_key=g.question,
-                effort_weeks=g.effort_weeks,
             )
         )
     return gaps
