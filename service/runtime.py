@@ -33,7 +33,7 @@ from service.storage.embedded import EmbeddedServer
 from service.telemetry import Metrics
 
 
-@dataclass(frozen=True)
+@dataclass
 class CallerServices:
     """The domain services of one request (or one WebSocket operation), for one principal."""
 

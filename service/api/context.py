@@ -6,8 +6,8 @@ so their caches never outlive a request or cross tenants.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 from bson import ObjectId
 from starlette.requests import Request
@@ -15,35 +15,23 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.dataloader import DataLoader
 
-from service.assessment.organizations import OrganizationService
-from service.assessment.records import Access, Organization
-from service.assessment.service import AssessmentService, AssessmentView
-from service.catalog.imports import CatalogImports
-from service.catalog.repository import CatalogRepository
-from service.drafting.service import DraftingService
+from service.assessment.records import Organization
+from service.assessment.service import AssessmentView
 from service.errors import NotFound
 from service.principal import Principal
-from service.reports.service import ReportService
+from service.runtime import CallerServices, Services
 from service.settings import Settings
-
-if TYPE_CHECKING:
-    from service.runtime import CallerServices, Services
 
 
 @dataclass
-class Context:
+class Context(CallerServices):
+    """The caller's domain services (``CallerServices``), plus the request and its loaders."""
+
     request: Request | WebSocket
     response: Response | WebSocket | None
     settings: Settings
     services: Services
     principal: Principal
-    access: Access
-    organizations: OrganizationService
-    catalog: CatalogRepository
-    catalog_imports: CatalogImports
-    assessments: AssessmentService
-    drafting: DraftingService
-    reports: ReportService
     organization_loader: DataLoader[ObjectId, Organization | None] = field(init=False)
     assessment_loader: DataLoader[ObjectId, AssessmentView | None] = field(init=False)
     latest_readiness_loader: DataLoader[ObjectId, dict[str, Any] | None] = field(init=False)
@@ -69,13 +57,7 @@ class Context:
             settings=services.settings,
             services=services,
             principal=caller.access.principal,
-            access=caller.access,
-            organizations=caller.organizations,
-            catalog=caller.catalog,
-            catalog_imports=caller.catalog_imports,
-            assessments=caller.assessments,
-            drafting=caller.drafting,
-            reports=caller.reports,
+            **{f.name: getattr(caller, f.name) for f in fields(CallerServices)},
         )
 
     @property

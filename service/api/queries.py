@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import strawberry
 from bson import ObjectId
 from bson.errors import InvalidId
+from strawberry.dataloader import DataLoader
 
 from service.api.context import Context
 from service.api.ids import decode_any, decode_cursor, decode_id, encode_cursor
@@ -22,6 +26,9 @@ from service.api.types.policy import PolicyDraftType
 from service.errors import InvalidInput
 
 Info = strawberry.Info[Context, None]
+
+_Found = TypeVar("_Found")
+_Shown = TypeVar("_Shown")
 
 
 def _organization_cursor(raw: str | None) -> tuple[str, ObjectId] | None:
@@ -46,11 +53,7 @@ async def organizations(
 
 
 async def organization(info: Info, id: strawberry.ID) -> OrganizationType | None:
-    object_id = decode_id(ORGANIZATION, id)
-    if object_id is None:
-        return None
-    record = await info.context.organization_loader.load(object_id)
-    return OrganizationType.of(record) if record else None
+    return await _by_id(ORGANIZATION, id, info.context.organization_loader, OrganizationType.of)
 
 
 async def node(info: Info, id: strawberry.ID) -> Node | None:
@@ -108,8 +111,19 @@ async def questionnaire(
 
 
 async def assessment(info: Info, id: strawberry.ID) -> AssessmentType | None:
-    object_id = decode_id(ASSESSMENT, id)
+    return await _by_id(ASSESSMENT, id, info.context.assessment_loader, AssessmentType.of)
+
+
+async def _by_id(
+    type_name: str,
+    global_id: str,
+    loader: DataLoader[ObjectId, _Found | None],
+    wrap: Callable[[_Found], _Shown],
+) -> _Shown | None:
+    """The object ``global_id`` names through the request's loader (tenant-scoped), or None
+    when the id is of another type, missing, or another tenant's."""
+    object_id = decode_id(type_name, global_id)
     if object_id is None:
         return None
-    view = await info.context.assessment_loader.load(object_id)
-    return AssessmentType.of(view) if view else None
+    found = await loader.load(object_id)
+    return wrap(found) if found is not None else None

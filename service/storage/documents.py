@@ -83,6 +83,17 @@ class ApiKey(Document):
         ]
 
 
+# Catalog versions: one key's versions per owner (global or one organisation), newest first.
+_VERSIONS_OF_A_KEY = IndexModel(
+    [
+        ("organization_id", pymongo.ASCENDING),
+        ("key", pymongo.ASCENDING),
+        ("seq", pymongo.DESCENDING),
+    ],
+    unique=True,
+)
+
+
 class FrameworkRecord(Document):
     """A published version of a control framework (criteria plus control library)."""
 
@@ -97,16 +108,7 @@ class FrameworkRecord(Document):
 
     class Settings:
         name = "frameworks"
-        indexes = [
-            IndexModel(
-                [
-                    ("organization_id", pymongo.ASCENDING),
-                    ("key", pymongo.ASCENDING),
-                    ("seq", pymongo.DESCENDING),
-                ],
-                unique=True,
-            ),
-        ]
+        indexes = [_VERSIONS_OF_A_KEY]
 
 
 class QuestionnaireRecord(Document):
@@ -126,16 +128,7 @@ class QuestionnaireRecord(Document):
 
     class Settings:
         name = "questionnaires"
-        indexes = [
-            IndexModel(
-                [
-                    ("organization_id", pymongo.ASCENDING),
-                    ("key", pymongo.ASCENDING),
-                    ("seq", pymongo.DESCENDING),
-                ],
-                unique=True,
-            ),
-        ]
+        indexes = [_VERSIONS_OF_A_KEY]
 
 
 class AssessmentRecord(Document):
