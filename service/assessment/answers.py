@@ -11,11 +11,15 @@ from datetime import date
 
 from service.catalog.catalog import QuestionnaireVersion
 from service.catalog.models import NOT_APPLICABLE, Question, QuestionKind
-from service.errors import ErrorCode, InvalidInput, Problem
+from service.errors import ErrorCode, InvalidInput, LimitExceeded, Problem
 
 MAX_BATCH = 500
 MAX_TEXT = 4000
 MAX_MONTHS = 600
+# The text all of an assessment's answers and notes may hold together: far above any
+# real questionnaire (326 questions with 4,000-character notes are 1.3 MB), far below
+# MongoDB's 16 MB document limit, so a save is refused before the database would be.
+MAX_TOTAL_TEXT_BYTES = 4 * 1024 * 1024
 CLEAR = ""
 
 
@@ -124,3 +128,17 @@ def check_answers(
     if problems:
         raise InvalidInput.many(problems)
     return normalised
+
+
+def check_total_size(answers: list[dict[str, object]]) -> None:
+    """Refuse a set of answers whose values and notes pass ``MAX_TOTAL_TEXT_BYTES``."""
+    total = sum(
+        len(str(a.get("value") or "").encode()) + len(str(a.get("note") or "").encode())
+        for a in answers
+    )
+    if total > MAX_TOTAL_TEXT_BYTES:
+        raise LimitExceeded(
+            f"an assessment's answers and notes may hold at most {MAX_TOTAL_TEXT_BYTES:,} "
+            f"bytes of text; this save would make {total:,}",
+            ("answers",),
+        )

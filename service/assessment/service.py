@@ -14,7 +14,7 @@ from datetime import date
 from bson import ObjectId
 
 from service.assessment import validation
-from service.assessment.answers import CLEAR, AnswerChange, check_answers
+from service.assessment.answers import CLEAR, AnswerChange, check_answers, check_total_size
 from service.assessment.reading import AssessmentReads, AssessmentView, Status
 from service.assessment.report_codec import to_document
 from service.errors import InvalidInput, InvalidState, NotFound, VersionConflict
@@ -198,6 +198,7 @@ class AssessmentService(AssessmentReads):
                 }
         order = {key: i for i, key in enumerate(questionnaire.questions)}
         answers = sorted(current.values(), key=lambda a: order.get(a["question_key"], len(order)))
+        check_total_size(answers)
         model = self.engines.get(framework, questionnaire)
         _, fields = self._materialise(
             record, model, {a["question_key"]: a["value"] for a in answers}

@@ -9,9 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 import bson
+import pytest
 
 from service.api.ids import decode_id
+from service.assessment import answers as answers_module
 from service.storage.documents import PolicyDraftRecord, PolicyDraftRevision
+from tests import factories
 from tests.conftest import GraphQLClient
 from tests.test_drafting import draft, prepare
 
@@ -24,6 +27,7 @@ HISTORY = """query($d: ID!, $first: Int, $after: String) { node(id: $d) { ... on
     edges { cursor node { number body status replacedBy } }
     pageInfo { hasNextPage endCursor } } } } }"""
 REVIEWS = 120
+VERSION = "query($id: ID!) { assessment(id: $id) { version answers { questionKey } } }"
 BODY = "Edited policy text. " * 500  # 10 KB a review
 
 
@@ -113,3 +117,53 @@ async def test_review_bodies_are_capped_in_bytes(alice: GraphQLClient) -> None:
         assert refused["errors"][0]["field"] == ["input", "body"]
     assert (await review(alice, first["id"], "€" * 66_000))["errors"] == []
     assert await PolicyDraftRevision.find({}).count() == 1
+
+
+SAVE = """mutation($input: SaveAnswersInput!) { saveAnswers(input: $input) {
+  assessment { version answers { questionKey note } } errors { code field message } } }"""
+
+
+async def test_an_assessments_answers_are_capped_in_total(
+    alice: GraphQLClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each note is capped (4,000 characters), and so is the text of all answers together,
+    so an assessment of a huge imported questionnaire cannot reach the document limit.
+    The cap is lowered here to what three notes pass."""
+    monkeypatch.setattr(answers_module, "MAX_TOTAL_TEXT_BYTES", 10_000)
+    assessment_id = (await factories.assessment(alice, await factories.organization(alice)))["id"]
+    note = "n" * 4000
+    first = (
+        await alice(
+            SAVE,
+            {
+                "input": {
+                    "assessmentId": assessment_id,
+                    "expectedVersion": 1,
+                    "answers": [
+                        {"questionKey": "iam.reviews", "value": "yes", "note": note},
+                        {"questionKey": "iam.months", "value": "4", "note": note},
+                    ],
+                }
+            },
+        )
+    )["data"]["saveAnswers"]
+    assert first["errors"] == []
+    refused = (
+        await alice(
+            SAVE,
+            {
+                "input": {
+                    "assessmentId": assessment_id,
+                    "expectedVersion": 2,
+                    "answers": [{"questionKey": "log.central", "value": "3", "note": note}],
+                }
+            },
+        )
+    )["data"]["saveAnswers"]
+    assert refused["assessment"] is None
+    assert [(e["code"], e["field"]) for e in refused["errors"]] == [("LIMIT_EXCEEDED", ["answers"])]
+    assert "12,0" in refused["errors"][0]["message"]
+    # Nothing changed: the version and both saved notes are as they were.
+    kept = (await alice(VERSION, {"id": assessment_id}))["data"]["assessment"]
+    assert kept["version"] == 2
+    assert sorted(a["questionKey"] for a in kept["answers"]) == ["iam.months", "iam.reviews"]
