@@ -49,6 +49,7 @@ from graphql.validation.validate import ValidationAbortedError
 from strawberry.extensions import SchemaExtension
 
 from service.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from service.catalog import models as catalog
 from service.errors import ErrorCode
 
 MAX_TOKENS = 2000
@@ -61,38 +62,40 @@ VALIDATION_SECONDS = 2.0
 MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 OVERLAP_BUDGET = 5_000
 
-# Sizes of unpaged lists: the shipped SOC 2 catalog's (a test keeps them at least as large
-# as the catalog files), result lists bounded by it, and small enumerations.
+# Sizes of unpaged lists. Catalog lists are priced at what one catalog document may hold
+# (``service/catalog/models.py``; every framework and questionnaire, shipped or imported,
+# is refused past them), so no organisation's own framework can make a query cost more
+# than its price; result lists are bounded by the catalog; enumerations are small.
 LIST_SIZES: dict[tuple[str, str], int] = {
     ("Query", "frameworks"): 10,
     ("Framework", "categories"): 5,
-    ("Framework", "policyFamilies"): 20,
-    ("Framework", "criteria"): 61,
-    ("Framework", "controls"): 168,
-    ("Criterion", "pointsOfFocus"): 18,
-    ("Criterion", "controls"): 22,
+    ("Framework", "policyFamilies"): catalog.MAX_POLICY_FAMILIES,
+    ("Framework", "criteria"): catalog.MAX_CRITERIA,
+    ("Framework", "controls"): catalog.MAX_CONTROLS,
+    ("Criterion", "pointsOfFocus"): catalog.MAX_POINTS_OF_FOCUS,
+    ("Criterion", "controls"): catalog.MAX_CONTROLS_PER_CRITERION,
     ("Criterion", "mappings"): 2,
-    ("Control", "criteria"): 4,
+    ("Control", "criteria"): catalog.MAX_CRITERIA_PER_CONTROL,
     ("Control", "mappings"): 2,
-    ("CrossReference", "controls"): 19,
-    ("CrossReference", "criteria"): 61,
-    ("Questionnaire", "sections"): 25,
+    ("CrossReference", "controls"): catalog.MAX_CONTROLS_PER_QUESTION,
+    ("CrossReference", "criteria"): catalog.MAX_CRITERIA,
+    ("Questionnaire", "sections"): catalog.MAX_SECTIONS,
     ("Questionnaire", "scopeRules"): 20,
-    # Sections are only ever listed whole: 326 questions over 25 sections.
-    ("QuestionnaireSection", "questions"): 14,
-    ("Question", "options"): 6,
-    ("Question", "controls"): 19,
-    ("Assessment", "answers"): 326,
+    # Sections are only ever listed whole: sections times this is the question bound.
+    ("QuestionnaireSection", "questions"): catalog.MAX_QUESTIONS // catalog.MAX_SECTIONS,
+    ("Question", "options"): catalog.MAX_OPTIONS,
+    ("Question", "controls"): catalog.MAX_CONTROLS_PER_QUESTION,
+    ("Assessment", "answers"): catalog.MAX_QUESTIONS,
     ("ReadinessReport", "categories"): 5,
-    ("ReadinessReport", "criteria"): 61,
-    ("ReadinessReport", "controls"): 168,
+    ("ReadinessReport", "criteria"): catalog.MAX_CRITERIA,
+    ("ReadinessReport", "controls"): catalog.MAX_CONTROLS,
     ("ReadinessReport", "gaps"): 500,
     ("CriterionResult", "drivers"): 50,
-    ("Gap", "criteria"): 4,
+    ("Gap", "criteria"): catalog.MAX_CRITERIA_PER_CONTROL,
     ("AssessmentComparison", "categories"): 5,
     ("AssessmentComparison", "gapsClosed"): 500,
     ("AssessmentComparison", "gapsNew"): 500,
-    ("PolicyDraft", "controls"): 168,
+    ("PolicyDraft", "controls"): catalog.MAX_CONTROLS,
     ("DraftPoliciesPayload", "drafts"): 20,
 }
 # Any other list (members, API keys, drafts, revisions) counts as a full page.

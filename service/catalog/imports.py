@@ -21,7 +21,12 @@ from bson import ObjectId
 
 from service.catalog.catalog import FrameworkVersion, QuestionnaireVersion
 from service.catalog.documents_io import read_document
-from service.catalog.publishing import PublishOutcome, publish_framework, publish_questionnaire
+from service.catalog.publishing import (
+    AuditEventOf,
+    PublishOutcome,
+    publish_framework,
+    publish_questionnaire,
+)
 from service.catalog.repository import CatalogRepository
 from service.catalog.validation import CatalogError, CatalogLimitExceeded
 from service.errors import DomainError, ErrorCode, Forbidden, InvalidInput, LimitExceeded, Problem
@@ -95,27 +100,30 @@ class CatalogImports:
             raise LimitExceeded(str(error), ("input", "document")) from None
         return raw
 
-    async def _audit(
-        self, action: str, raw: dict[str, Any], outcome: PublishOutcome, owner: ObjectId | None
-    ) -> None:
-        target = f"{raw.get('key')}@{outcome.version}"
-        await write([], audit_event(self.access.principal, action, "Catalog", target, owner))
-
     async def _publish(
         self,
         source: CatalogDocument,
         action: str,
-        publish: Callable[[dict[str, Any], ObjectId | None], Awaitable[PublishOutcome]],
+        publish: Callable[
+            [dict[str, Any], ObjectId | None, AuditEventOf], Awaitable[PublishOutcome]
+        ],
     ) -> tuple[str, PublishOutcome, ObjectId | None]:
-        """Check the caller may publish, read and publish the document, audit it: the
-        document's key, the outcome and the owner."""
+        """Check the caller may publish, read and publish the document with its audit event
+        (one write): the document's key, the outcome and the owner."""
         owner = await self._owner(source.organization_id, source.global_document)
         try:
             raw = await self._read(source.text, source.format)
-            outcome = await publish(raw, owner)
+
+            def event_of(version: str) -> dict[str, Any]:
+                target = f"{raw.get('key')}@{version}"
+                return audit_event(self.access.principal, action, "Catalog", target, owner)
+
+            outcome = await publish(raw, owner, event_of)
         except CatalogError as error:
             raise _refused(error) from None
-        await self._audit(action, raw, outcome, owner)
+        if not outcome.new:
+            # Nothing was published (the same content is live): the attempt alone is recorded.
+            await write([], event_of(outcome.version))
         return raw["key"], outcome, owner
 
     async def import_framework(self, source: CatalogDocument) -> ImportedFramework:
@@ -124,8 +132,10 @@ class CatalogImports:
         return ImportedFramework(version, outcome.new)
 
     async def import_questionnaire(self, source: CatalogDocument) -> ImportedQuestionnaire:
-        async def publish(raw: dict[str, Any], owner: ObjectId | None) -> PublishOutcome:
-            return await publish_questionnaire(raw, self.catalog, owner)
+        async def publish(
+            raw: dict[str, Any], owner: ObjectId | None, event_of: AuditEventOf
+        ) -> PublishOutcome:
+            return await publish_questionnaire(raw, self.catalog, owner, event_of)
 
         key, outcome, owner = await self._publish(source, "importQuestionnaire", publish)
         version = await self.catalog.questionnaire(key, outcome.version, owner)

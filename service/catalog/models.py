@@ -16,6 +16,24 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from service.catalog import references
 
 Key = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,79}$")]
+# What one catalog document may hold, for shipped and imported documents alike. The API
+# prices a query's unpaged catalog lists with these (``service/api/limits.py``), so an
+# organisation's own framework cannot make a query cost more than its static price. The
+# shipped SOC 2 catalog: 61 criteria, 168 controls, at most 4 criteria per control and 22
+# controls per criterion, 20 policy families, 18 points of focus, 326 questions in 25
+# sections, at most 19 controls and 6 options per question.
+MAX_CRITERIA = 80
+MAX_CONTROLS = 220
+MAX_CRITERIA_PER_CONTROL = 5
+MAX_CONTROLS_PER_CRITERION = 25
+MAX_POLICY_FAMILIES = 30
+MAX_POINTS_OF_FOCUS = 25
+MAX_SECTIONS = 30
+MAX_QUESTIONS = 450
+MAX_QUESTIONS_PER_SECTION = 100
+MAX_CONTROLS_PER_QUESTION = 20
+MAX_OPTIONS = 12
+
 Text = Annotated[str, StringConstraints(min_length=1, max_length=4000, strip_whitespace=True)]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=300, strip_whitespace=True)]
 CriterionRef = Annotated[str, StringConstraints(pattern=r"^[A-Z]{1,3}\d{1,2}\.\d{1,2}$")]
@@ -70,7 +88,9 @@ class Criterion(Strict):
     description: Text
     weight: int = Field(default=2, ge=1, le=3)
     coso_principle: int | None = Field(default=None, ge=1, le=17)
-    points_of_focus: list[PointOfFocus] = Field(default_factory=list, max_length=100)
+    points_of_focus: list[PointOfFocus] = Field(
+        default_factory=list, max_length=MAX_POINTS_OF_FOCUS
+    )
 
 
 class Mappings(Strict):
@@ -101,7 +121,7 @@ class Control(Strict):
     name: ShortText
     domain: Key
     description: Text
-    criteria: list[CriterionRef] = Field(min_length=1, max_length=30)
+    criteria: list[CriterionRef] = Field(min_length=1, max_length=MAX_CRITERIA_PER_CONTROL)
     frequency: Frequency
     key_control: bool = False
     evidence: list[Text] = Field(min_length=1, max_length=10)
@@ -119,9 +139,11 @@ class Framework(Strict):
     description: Text | None = None
     categories: list[CategoryInfo] = Field(min_length=1, max_length=5)
     series: list[Series] = Field(min_length=1, max_length=100)
-    criteria: list[Criterion] = Field(min_length=1, max_length=500)
-    policy_families: list[PolicyFamily] = Field(default_factory=list, max_length=100)
-    controls: list[Control] = Field(min_length=1, max_length=2000)
+    criteria: list[Criterion] = Field(min_length=1, max_length=MAX_CRITERIA)
+    policy_families: list[PolicyFamily] = Field(
+        default_factory=list, max_length=MAX_POLICY_FAMILIES
+    )
+    controls: list[Control] = Field(min_length=1, max_length=MAX_CONTROLS)
 
 
 class QuestionKind(StrEnum):
@@ -184,8 +206,8 @@ class Question(Strict):
     help: Text | None = None
     kind: QuestionKind
     role: QuestionRole | None = None
-    options: list[AnswerOption] = Field(default_factory=list, max_length=50)
-    controls: list[Key] = Field(default_factory=list, max_length=50)
+    options: list[AnswerOption] = Field(default_factory=list, max_length=MAX_OPTIONS)
+    controls: list[Key] = Field(default_factory=list, max_length=MAX_CONTROLS_PER_QUESTION)
     points_of_focus: list[
         Annotated[str, StringConstraints(pattern=r"^[A-Z]{1,3}\d{1,2}\.\d{1,2}#\d{1,3}$")]
     ] = Field(default_factory=list, max_length=100)
@@ -214,7 +236,7 @@ class Section(Strict):
     key: Key
     title: ShortText
     description: Text | None = None
-    questions: list[Question] = Field(min_length=1, max_length=500)
+    questions: list[Question] = Field(min_length=1, max_length=MAX_QUESTIONS_PER_SECTION)
 
 
 class ScopeRule(Strict):
@@ -228,5 +250,5 @@ class Questionnaire(Strict):
     name: ShortText
     framework: Key
     description: Text | None = None
-    sections: list[Section] = Field(min_length=1, max_length=100)
+    sections: list[Section] = Field(min_length=1, max_length=MAX_SECTIONS)
     scope_rules: list[ScopeRule] = Field(default_factory=list, max_length=20)

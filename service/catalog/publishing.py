@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +22,9 @@ from service.catalog.validation import CatalogError, parse_framework, parse_ques
 from service.offload import worker_pool
 from service.storage.documents import FrameworkRecord, QuestionnaireRecord
 from service.storage.repositories.catalog import CatalogRecords
+
+# The audit event of a publication, given the version it publishes.
+AuditEventOf = Callable[[str], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -40,7 +44,9 @@ async def _publish(
     kind: str,
     document: dict[str, Any],
     organization_id: ObjectId | None,
+    *,
     basis: str = "",
+    event_of: AuditEventOf | None = None,
     **extra: Any,
 ) -> PublishOutcome:
     key = str(document["key"])
@@ -61,22 +67,32 @@ async def _publish(
         body=document,
         **extra,
     )
-    # False when another process published this version first; theirs stands.
-    new = await records.publish(record)
+    # False when another process published this version first; theirs stands. The audit
+    # event, when there is one, is written in the same write as the version.
+    new = await records.publish(record, event_of(str(seq)) if event_of else None)
     return PublishOutcome(f"{kind} {key}@{seq}", str(seq), new=new)
 
 
-async def publish_framework(raw: object, organization_id: ObjectId | None = None) -> PublishOutcome:
+async def publish_framework(
+    raw: object, organization_id: ObjectId | None = None, event_of: AuditEventOf | None = None
+) -> PublishOutcome:
     """Validate and publish a framework; raises ``CatalogError`` listing every problem."""
     # Validation is CPU work over an uploaded document: off the event loop.
     framework = await worker_pool().run(parse_framework, raw)
     return await _publish(
-        FrameworkRecord, "framework", framework.model_dump(mode="json"), organization_id
+        FrameworkRecord,
+        "framework",
+        framework.model_dump(mode="json"),
+        organization_id,
+        event_of=event_of,
     )
 
 
 async def publish_questionnaire(
-    raw: object, repository: CatalogRepository, organization_id: ObjectId | None = None
+    raw: object,
+    repository: CatalogRepository,
+    organization_id: ObjectId | None = None,
+    event_of: AuditEventOf | None = None,
 ) -> PublishOutcome:
     """Validate a questionnaire against the latest version of its framework, then publish it."""
     framework_key = raw.get("framework") if isinstance(raw, dict) else None
@@ -93,6 +109,7 @@ async def publish_questionnaire(
         "questionnaire",
         questionnaire.model_dump(mode="json"),
         organization_id,
+        event_of=event_of,
         framework_key=framework.key,
         # Bound to the framework version it was validated against: a new
         # framework version republishes the questionnaire for it.

@@ -18,6 +18,8 @@ from pydantic import ValidationError
 from service.catalog.catalog import FrameworkVersion, QuestionnaireVersion
 from service.catalog.conditions import ConditionError, parse, referenced_keys
 from service.catalog.models import (
+    MAX_CONTROLS_PER_CRITERION,
+    MAX_QUESTIONS,
     Framework,
     Question,
     QuestionKind,
@@ -122,6 +124,14 @@ def parse_framework(raw: object) -> Framework:
             problems.append(f"criteria[{i}]: criterion {criterion.ref} has no control")
     if problems:
         raise CatalogError(problems)
+    per_criterion = Counter(ref for control in framework.controls for ref in control.criteria)
+    crowded = [
+        f"criteria: {ref} has {count} controls; at most {MAX_CONTROLS_PER_CRITERION}"
+        for ref, count in sorted(per_criterion.items())
+        if count > MAX_CONTROLS_PER_CRITERION
+    ]
+    if crowded:
+        raise CatalogLimitExceeded(crowded)
     return framework
 
 
@@ -170,6 +180,9 @@ def _find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 
 def parse_questionnaire(raw: object, framework: Framework) -> Questionnaire:
     questionnaire: Questionnaire = _structure(Questionnaire, raw)
+    total = sum(len(section.questions) for section in questionnaire.sections)
+    if total > MAX_QUESTIONS:
+        raise CatalogLimitExceeded([f"sections: {total} questions; at most {MAX_QUESTIONS}"])
     problems: list[str] = []
     if questionnaire.framework != framework.key:
         problems.append(

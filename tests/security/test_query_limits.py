@@ -9,6 +9,8 @@ against a hang (the old depth and alias rules took hours on the fan-out payload)
 from __future__ import annotations
 
 import asyncio
+import copy
+import json
 import threading
 import time
 from collections.abc import AsyncIterator, Coroutine
@@ -29,9 +31,10 @@ from service.api import limits
 from service.api.extensions import error_shaping
 from service.api.schema import build_schema
 from service.app import create_app
+from service.catalog import models
 from service.settings import Settings
 from service.storage.embedded import free_loopback_port
-from tests import factories
+from tests import catalog_samples, factories
 from tests.conftest import GraphQLClient, user_key
 
 HANG_GUARD = 20.0
@@ -378,3 +381,44 @@ async def test_attacks_are_refused_while_healthz_answers(settings: Settings) -> 
             assert probes, name
             assert max(probes) < 1.0, (name, max(probes))
             print(f"{name}: refused in {refused_in:.3f} s, /healthz at most {max(probes):.3f} s")
+
+
+IMPORT_FRAMEWORK = """
+mutation($input: ImportCatalogDocumentInput!) { importFramework(input: $input) {
+  published errors { code field message } } }"""
+
+
+async def test_an_imported_framework_cannot_outgrow_the_query_price(alice: GraphQLClient) -> None:
+    """Unpaged catalog lists are priced at what a catalog document may hold; an
+    organisation's own framework past those sizes is refused, so a walk over it can never
+    cost more than its static price."""
+    org = await factories.organization(alice)
+    base = catalog_samples.framework()
+    template = base["controls"][0]
+
+    def with_controls(count: int) -> str:
+        document = copy.deepcopy(base)
+        document["key"] = f"crowded-{count}"
+        document["controls"] = [
+            {**copy.deepcopy(template), "key": f"C-{n:03d}"} for n in range(count)
+        ] + document["controls"][1:]
+        return json.dumps(document)
+
+    async def imported(document: str) -> dict[str, Any]:
+        variables = {"input": {"organizationId": org, "format": "JSON", "document": document}}
+        payload: dict[str, Any] = (await alice(IMPORT_FRAMEWORK, variables))["data"][
+            "importFramework"
+        ]
+        return payload
+
+    fits = await imported(with_controls(models.MAX_CONTROLS_PER_CRITERION))
+    assert fits == {"published": True, "errors": []}
+    crowded = await imported(with_controls(models.MAX_CONTROLS_PER_CRITERION + 1))
+    assert crowded["published"] is False
+    assert [e["code"] for e in crowded["errors"]] == ["LIMIT_EXCEEDED"]
+    assert "CC1.1 has 26 controls; at most 25" in crowded["errors"][0]["message"]
+    too_many = await imported(with_controls(models.MAX_CONTROLS + 1))
+    assert too_many["published"] is False
+    assert too_many["errors"] and too_many["errors"][0]["code"] in {"INVALID", "LIMIT_EXCEEDED"}
+    assert limits.LIST_SIZES["Framework", "controls"] == models.MAX_CONTROLS
+    assert limits.LIST_SIZES["Criterion", "controls"] == models.MAX_CONTROLS_PER_CRITERION

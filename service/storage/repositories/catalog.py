@@ -14,6 +14,7 @@ from bson import ObjectId
 
 from service.storage.documents import FrameworkRecord, QuestionnaireRecord, document_of
 from service.storage.repositories.base import Repository
+from service.storage.writes import Duplicate, write
 
 Record = TypeVar("Record", FrameworkRecord, QuestionnaireRecord)
 
@@ -58,7 +59,16 @@ class CatalogRecords(Repository):
         """A version by the id a scoped record pinned (published versions never change)."""
         return await self._find_one(record_type, by=("_id", record_id))
 
-    async def publish(self, record: FrameworkRecord | QuestionnaireRecord) -> bool:
-        """Store a new version; False when another process stored that version first."""
+    async def publish(
+        self, record: FrameworkRecord | QuestionnaireRecord, event: dict[str, Any] | None = None
+    ) -> bool:
+        """Store a new version, with its audit event in the same write when one is given;
+        False (and nothing written) when another process stored that version first."""
         record.id = record.id or PydanticObjectId()
-        return await self._insert_one(type(record), document_of(record))
+        if event is None:
+            return await self._insert_one(type(record), document_of(record))
+        try:
+            await write([self._insert(type(record), document_of(record))], event)
+        except Duplicate:
+            return False
+        return True
