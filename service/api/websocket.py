@@ -17,6 +17,7 @@ Sockets that have not yet authenticated are capped per pod
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from contextlib import suppress
 from contextvars import ContextVar
@@ -28,9 +29,12 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     ConnectionInitMessage,
     ErrorMessage,
+    Message,
+    NextMessage,
     SubscribeMessage,
 )
 
+from service.api import limits
 from service.api.context import Context
 from service.auth.authenticator import Session
 from service.auth.responses import graphql_error
@@ -159,6 +163,20 @@ class AuthorisedTransportHandler(BaseGraphQLTransportWSHandler[Context, None]):
             )
             return None
         return self._view.operation_context(self._connection_context, session.principal)
+
+    async def send_message(self, message: Message) -> None:
+        """Every message the socket sends; a result over ``MAX_RESPONSE_BYTES`` is replaced by
+        a LIMIT_EXCEEDED error, as over HTTP."""
+        if message["type"] == "next":
+            size = len(json.dumps(message["payload"], separators=(",", ":")).encode())
+            if size > limits.MAX_RESPONSE_BYTES:
+                refused: NextMessage = {
+                    "id": message["id"],
+                    "type": "next",
+                    "payload": limits.response_too_large(size),  # type: ignore[typeddict-item]
+                }
+                message = refused
+        await super().send_message(message)
 
     async def _refuse(self, operation_id: str, code: str, message: str, **extra: Any) -> None:
         error: ErrorMessage = {

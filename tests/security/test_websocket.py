@@ -24,7 +24,7 @@ from pymongo import AsyncMongoClient
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from service.api import websocket
+from service.api import limits, websocket
 from service.app import create_app
 from service.settings import Settings
 from service.storage.embedded import free_loopback_port
@@ -297,3 +297,26 @@ async def init_refused(ws: ClientConnection, bearer: str) -> None:
     )
     messages, code = await until_closed(ws)
     assert (messages, code) == ([], 4403)
+
+
+async def test_an_oversized_result_over_a_socket_becomes_limit_exceeded(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The response cap holds over a socket as over HTTP (lowered here to what the catalog
+    listing passes)."""
+    monkeypatch.setattr(limits, "MAX_RESPONSE_BYTES", 300)
+    big = "{ frameworks { key criteria { ref title description } } }"
+    async with served(settings) as address:
+        key = await user_key("user:reader")
+        async with socket(address) as ws:
+            assert (await init(ws, key))["type"] == "connection_ack"
+            small = await result(ws, "1", "{ __typename }")
+            assert small["payload"] == {"data": {"__typename": "Query"}}
+            refused = await result(ws, "2", big)
+            assert refused["type"] == "next"
+            assert refused["payload"]["data"] is None
+            [error] = refused["payload"]["errors"]
+            assert error["extensions"]["code"] == "LIMIT_EXCEEDED"
+            assert "over the limit of 300 bytes" in error["message"]
+        over_http = await Http(address, key).raw(big)
+        assert over_http.json()["errors"][0]["extensions"]["code"] == "LIMIT_EXCEEDED"
