@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncGenerator
 
 import strawberry
@@ -10,6 +11,9 @@ from service.api.context import Context
 from service.api.ids import decode_id
 from service.api.types.policy import TYPE_NAME, DraftProgressEvent
 from service.errors import NotFound
+
+# How often a running stream checks that its caller may still read the draft.
+RECHECK_SECONDS = 5.0
 
 
 async def policy_draft_progress(
@@ -21,7 +25,18 @@ async def policy_draft_progress(
     record = await drafting.get(object_id) if object_id else None
     if record is None or object_id is None:
         raise NotFound("policy draft not found")
+    checked = time.monotonic()
     async for piece in drafting.hub.follow(object_id):
+        if time.monotonic() - checked >= RECHECK_SECONDS:
+            # A member removed (or a key revoked) while the stream runs stops receiving it,
+            # as the next request would be refused.
+            info.context.access.refresh()
+            if await drafting.get(object_id) is None:
+                raise NotFound("policy draft not found")
+            checked = time.monotonic()
         yield DraftProgressEvent(draft_id=draft_id, text=piece, done=False)
+    info.context.access.refresh()
     final = await drafting.get(object_id)
-    yield DraftProgressEvent(draft_id=draft_id, text=final.body if final else "", done=True)
+    if final is None:
+        raise NotFound("policy draft not found")
+    yield DraftProgressEvent(draft_id=draft_id, text=final.body, done=True)

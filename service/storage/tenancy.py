@@ -74,6 +74,11 @@ class Access:
                 self._roles = cached
         return self._roles
 
+    def refresh(self) -> None:
+        """Read the roles again at next use (through the shared cache): a long-lived
+        operation, such as a subscription, sees membership changes as requests do."""
+        self._roles = None
+
     def forget(self, subject: str | None = None) -> None:
         """Drop cached roles after this request changed a membership."""
         self._roles = None
