@@ -25,3 +25,14 @@ def test_the_readme_links_every_doc() -> None:
     readme = (ROOT / "README.md").read_text()
     for doc in sorted((ROOT / "docs").glob("*.md")):
         assert f"docs/{doc.name}" in readme, f"README does not link docs/{doc.name}"
+
+
+CODE_PATH = re.compile(r"`((?:service|tests|bench|schema|frameworks|helm)/[\w./-]+)`")
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_named_files_exist(page: Path) -> None:
+    """A path the docs name in backticks (``service/...``, ``tests/...``) is in the tree."""
+    for named in CODE_PATH.findall(page.read_text()):
+        path = named.rstrip("/.")
+        assert (ROOT / path).exists(), f"{page.name} names missing {named}"
