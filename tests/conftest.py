@@ -98,6 +98,20 @@ def llm_url(behaviour: Behaviour) -> Iterator[str]:
     yield from serve(behaviour)
 
 
+def production(settings: Settings, tmp_path: Path) -> Settings:
+    """``settings`` in production: OIDC on (an empty local JWKS), local admin keys refused."""
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text('{"keys": []}')
+    return settings.model_copy(
+        update={
+            "environment": "production",
+            "oidc_issuer": "https://issuer.test/",
+            "oidc_audience": "readiness-api",
+            "oidc_jwks_path": jwks,
+        }
+    )
+
+
 class CommandCounter(monitoring.CommandListener):
     """Counts the MongoDB commands an operation sends (handshakes and pings aside)."""
 

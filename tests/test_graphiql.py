@@ -7,11 +7,8 @@ loopback one must still render the editor (the CDN page stayed at "Loading…").
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,8 +18,9 @@ from starlette.applications import Starlette
 
 from service.app import create_app
 from service.settings import Settings
-from service.storage.embedded import free_loopback_port
 from tests.browser import chromium
+from tests.conftest import production
+from tests.servers import uvicorn_process
 
 REFERENCE = re.compile(r"""(?:src|href)="([^"]*)\"""")
 TYPES = {".js": "text/javascript", ".css": "text/css"}
@@ -68,17 +66,7 @@ async def test_only_listed_assets_are_served(client: httpx.AsyncClient) -> None:
 async def test_production_serves_neither_page_nor_assets(
     settings: Settings, tmp_path: Path
 ) -> None:
-    jwks = tmp_path / "jwks.json"
-    jwks.write_text('{"keys": []}')
-    production = settings.model_copy(
-        update={
-            "environment": "production",
-            "oidc_issuer": "https://i/",
-            "oidc_audience": "a",
-            "oidc_jwks_path": jwks,
-        }
-    )
-    app: Starlette = create_app(production)
+    app: Starlette = create_app(production(settings, tmp_path))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         assert (await http.get("/graphiql/static/graphiql.min.js")).status_code == 404
@@ -92,39 +80,16 @@ def server(
     app: Starlette, mongo_uri: str, db_name: str, mini_frameworks: Path, tmp_path: Path
 ) -> Iterator[str]:
     """The app under uvicorn on 127.0.0.1, on the test's database (``app`` set it up)."""
-    port = free_loopback_port()
-    env = {
-        **os.environ,
-        "ENVIRONMENT": "development",
-        "MONGODB_URI": mongo_uri,
-        "MONGODB_DB": db_name,
-        "FRAMEWORKS_DIR": str(mini_frameworks),
-        "DATA_DIR": str(tmp_path / "server-data"),
-    }
-    command = [sys.executable, "-m", "uvicorn", "service.app:create_app", "--factory"]
-    process = subprocess.Popen(
-        [*command, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert process.poll() is None, "the server exited"
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        else:
-            pytest.fail("the server did not become ready")
+    with uvicorn_process(
+        {
+            "ENVIRONMENT": "development",
+            "MONGODB_URI": mongo_uri,
+            "MONGODB_DB": db_name,
+            "FRAMEWORKS_DIR": str(mini_frameworks),
+            "DATA_DIR": str(tmp_path / "server-data"),
+        }
+    ) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 def test_graphiql_renders_offline_in_headless_chromium(server: str, tmp_path: Path) -> None:

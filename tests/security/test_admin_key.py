@@ -22,22 +22,10 @@ from service.cli import _prepare
 from service.settings import Settings
 from service.storage.documents import ApiKey, AuditEvent
 from service.storage.repositories import ApiKeyRepository
+from tests.conftest import production
 
 IMPORT_GLOBAL = """mutation { importFramework(input: {document: "a: {b: [1, 2", format: YAML}) {
   errors { code } } }"""
-
-
-def production(settings: Settings, tmp_path: Path) -> Settings:
-    jwks = tmp_path / "jwks.json"
-    jwks.write_text('{"keys": []}')
-    return settings.model_copy(
-        update={
-            "environment": "production",
-            "oidc_issuer": "https://issuer.test/",
-            "oidc_audience": "readiness-api",
-            "oidc_jwks_path": jwks,
-        }
-    )
 
 
 @asynccontextmanager

@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -23,9 +20,9 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from service.storage.embedded import free_loopback_port
 from tests import catalog_samples
 from tests.conftest import user_key
+from tests.servers import uvicorn_process
 
 IMPORT = """
 mutation($input: ImportCatalogDocumentInput!) { importFramework(input: $input) {
@@ -42,40 +39,17 @@ def server(
     app: Starlette, mongo_uri: str, db_name: str, mini_frameworks: Path, tmp_path: Path
 ) -> Iterator[str]:
     """The app under uvicorn on 127.0.0.1, on the test's database (``app`` set it up)."""
-    port = free_loopback_port()
-    env = {
-        **os.environ,
-        "ENVIRONMENT": "development",
-        "MONGODB_URI": mongo_uri,
-        "MONGODB_DB": db_name,
-        "FRAMEWORKS_DIR": str(mini_frameworks),
-        "DATA_DIR": str(tmp_path / "server-data"),
-        "RATE_LIMIT_BURST": "1000000",
-    }
-    command = [sys.executable, "-m", "uvicorn", "service.app:create_app", "--factory"]
-    process = subprocess.Popen(
-        [*command, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert process.poll() is None, "the server exited"
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        else:
-            pytest.fail("the server did not become ready")
+    with uvicorn_process(
+        {
+            "ENVIRONMENT": "development",
+            "MONGODB_URI": mongo_uri,
+            "MONGODB_DB": db_name,
+            "FRAMEWORKS_DIR": str(mini_frameworks),
+            "DATA_DIR": str(tmp_path / "server-data"),
+            "RATE_LIMIT_BURST": "1000000",
+        }
+    ) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 @pytest.fixture

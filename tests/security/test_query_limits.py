@@ -25,7 +25,6 @@ import uvicorn
 import yaml
 from graphql import parse, validate
 from pymongo import AsyncMongoClient
-from strawberry.extensions.validation_cache import _get_validate_cache
 
 from service.api import limits
 from service.api.extensions import error_shaping
@@ -35,7 +34,7 @@ from service.catalog import models
 from service.settings import Settings
 from service.storage.embedded import free_loopback_port
 from tests import catalog_samples, factories
-from tests.conftest import GraphQLClient, user_key
+from tests.conftest import GraphQLClient, production, user_key
 
 HANG_GUARD = 20.0
 ROOT = Path(__file__).resolve().parents[2]
@@ -184,16 +183,6 @@ def test_validation_past_its_deadline_is_refused_and_not_cached() -> None:
     assert "validation took longer than" in result.errors[0].message
 
 
-async def test_validation_cache_still_hits_with_the_limit_rules(alice: GraphQLClient) -> None:
-    query = "query CacheProbe { frameworks { key controls { key criteria { ref } } } }"
-    await alice(query)
-    cache = _get_validate_cache(128)
-    before = cache.cache_info().hits
-    await alice(query)
-    await alice(query)
-    assert cache.cache_info().hits - before == 2
-
-
 # --- class 2: static cost, response size -------------------------------------------
 
 
@@ -265,27 +254,15 @@ async def test_an_oversized_response_becomes_limit_exceeded(
 # --- class 9: no suggestions in production -----------------------------------------
 
 
-async def test_production_errors_suggest_nothing(
-    mongo_uri: str, db_name: str, tmp_path: Path
-) -> None:
-    jwks = tmp_path / "jwks.json"
-    jwks.write_text('{"keys": []}')
-    production = Settings(
-        mongodb_uri=mongo_uri,
-        mongodb_db=db_name,
-        environment="production",
-        oidc_issuer="https://i/",
-        oidc_audience="a",
-        oidc_jwks_path=jwks,
-        frameworks_dir=Path("/nonexistent"),
-    )
-    development = production.model_copy(update={"environment": "development"})
+async def test_production_errors_suggest_nothing(settings: Settings, tmp_path: Path) -> None:
+    development = settings.model_copy(update={"frameworks_dir": Path("/nonexistent")})
+    in_production = production(development, tmp_path)
     misspelled = "{ organizatons(first: 1) { nodes { id } } }"
     bad_enum = """mutation($i: AddMemberInput!) { addMember(input: $i) { errors { code } } }"""
     enum_input = {"i": {"organizationId": "x", "subject": "s", "role": "OWNR"}}
     messages: dict[str, list[str]] = {}
-    for settings in (production, development):
-        app = create_app(settings)
+    for each in (in_production, development):
+        app = create_app(each)
         async with (
             app.router.lifespan_context(app),
             httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
@@ -293,7 +270,7 @@ async def test_production_errors_suggest_nothing(
             client = GraphQLClient(http, await user_key("user:speller"))
             field = await client(misspelled, expect_errors=True)
             enum = await client(bad_enum, enum_input, expect_errors=True)
-            messages[settings.environment] = [
+            messages[each.environment] = [
                 field["errors"][0]["message"],
                 enum["errors"][0]["message"],
             ]
