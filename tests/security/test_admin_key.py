@@ -9,33 +9,19 @@ production app refuses one even when it is still marked active.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
 import pytest
-from starlette.applications import Starlette
 
-from service.app import create_app
 from service.cli import _prepare
 from service.settings import Settings
 from service.storage.documents import ApiKey, AuditEvent
 from service.storage.repositories import ApiKeyRepository
-from tests.conftest import production
+from tests.conftest import production, running
 
 IMPORT_GLOBAL = """mutation { importFramework(input: {document: "a: {b: [1, 2", format: YAML}) {
   errors { code } } }"""
-
-
-@asynccontextmanager
-async def running(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    app: Starlette = create_app(settings)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
-    ):
-        yield http
 
 
 async def import_global(http: httpx.AsyncClient, key: str) -> httpx.Response:

@@ -18,9 +18,8 @@ import pytest
 from pydantic import SecretStr
 from starlette.applications import Starlette
 
-from service.app import create_app
 from service.settings import Settings
-from tests.conftest import GraphQLClient, user_key
+from tests.conftest import GraphQLClient, running, user_key
 
 TYPENAME = "{ __typename }"
 
@@ -83,15 +82,8 @@ async def test_a_huge_integer_literal_in_the_query_is_a_graphql_error(
 
 @pytest.fixture
 async def metrics_app(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    app: Starlette = create_app(
-        settings.model_copy(
-            update={"metrics_token": SecretStr("scrape-me"), "auth_failure_burst": 5}
-        )
-    )
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
-    ):
+    update = {"metrics_token": SecretStr("scrape-me"), "auth_failure_burst": 5}
+    async with running(settings.model_copy(update=update)) as http:
         yield http
 
 

@@ -18,13 +18,12 @@ import pytest
 from bson import ObjectId
 from starlette.applications import Starlette
 
-from service.app import create_app
 from service.principal import Principal, PrincipalKind, Role
 from service.storage.documents import LlmUsage, PrincipalLlmUsage
 from service.storage.repositories import DraftRepository
 from service.storage.tenancy import TenantScope
 from tests import factories
-from tests.conftest import GraphQLClient, make_settings, user_key
+from tests.conftest import GraphQLClient, make_settings, running, user_key
 from tests.fake_llm import Behaviour
 from tests.test_drafting import draft
 
@@ -53,12 +52,8 @@ async def drafting_app(
         draft_max_completion_tokens=2_000,
         **budgets,
     )
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://t"
-        ) as http:
-            yield http
+    async with running(settings) as http:
+        yield http
 
 
 async def organisation_with_assessment(client: GraphQLClient, name: str) -> tuple[str, str]:
