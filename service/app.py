@@ -77,21 +77,8 @@ async def stop_services(services: Services) -> None:
 
 
 def drafting_config(settings: Settings) -> DraftingConfig:
-    llm = None
-    if settings.llm_enabled:
-        assert settings.openai_api_key is not None  # noqa: S101 - llm_enabled checked it
-        assert settings.openai_model is not None  # noqa: S101
-        llm = OpenAIDrafter(
-            api_key=settings.openai_api_key.get_secret_value(),
-            base_url=settings.openai_base_url,
-            model=settings.openai_model,
-            max_completion_tokens=settings.draft_max_completion_tokens,
-            timeout=settings.openai_timeout_seconds,
-            retries=settings.openai_retries,
-            backoff=settings.openai_backoff_seconds,
-        )
     return DraftingConfig(
-        llm=llm,
+        llm=OpenAIDrafter(settings) if settings.llm_enabled else None,
         daily_token_budget=settings.draft_daily_token_budget,
         daily_token_budget_per_principal=settings.draft_daily_token_budget_per_principal,
     )

@@ -41,6 +41,13 @@ class DomainError(Exception):
 
     code: ErrorCode = ErrorCode.INVALID
 
+    def __init_subclass__(cls, code: ErrorCode | None = None, **kwargs: object) -> None:
+        """``class NotFound(DomainError, code=ErrorCode.NOT_FOUND)``; a subclass without
+        ``code`` keeps its parent's."""
+        super().__init_subclass__(**kwargs)
+        if code is not None:
+            cls.code = code
+
     def __init__(self, message: str, field: FieldPath | None = None) -> None:
         super().__init__(message)
         self.problems: list[Problem] = [Problem(self.code, message, field)]
@@ -52,28 +59,30 @@ class DomainError(Exception):
         return error
 
 
-class InvalidInput(DomainError):
-    code = ErrorCode.INVALID
+class InvalidInput(DomainError, code=ErrorCode.INVALID):
+    """The input breaks a rule (a value out of range, a malformed document); ``field`` says
+    where, and nothing was changed."""
 
 
-class NotFound(DomainError):
-    code = ErrorCode.NOT_FOUND
+class NotFound(DomainError, code=ErrorCode.NOT_FOUND):
+    """Nothing of that id exists for the caller: missing and hidden look the same."""
 
 
-class Forbidden(DomainError):
-    code = ErrorCode.FORBIDDEN
+class Forbidden(DomainError, code=ErrorCode.FORBIDDEN):
+    """The caller can see the object but its role does not allow the operation."""
 
 
-class VersionConflict(DomainError):
-    code = ErrorCode.VERSION_CONFLICT
+class VersionConflict(DomainError, code=ErrorCode.VERSION_CONFLICT):
+    """``expectedVersion`` is not the stored version: someone saved in between, so the
+    caller reads again and retries."""
 
 
-class InvalidState(DomainError):
-    code = ErrorCode.INVALID_STATE
+class InvalidState(DomainError, code=ErrorCode.INVALID_STATE):
+    """The object is in a state that refuses the operation (a submitted assessment)."""
 
 
-class LimitExceeded(DomainError):
-    code = ErrorCode.LIMIT_EXCEEDED
+class LimitExceeded(DomainError, code=ErrorCode.LIMIT_EXCEEDED):
+    """A size, count or budget limit; the message names the limit."""
 
 
 class DatabaseUnavailable(Exception):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+import strawberry
 from bson import ObjectId
 from starlette.requests import Request
 from starlette.responses import Response
@@ -69,3 +70,6 @@ def require_principal(principal: Principal | None) -> Principal:
     if principal is None:
         raise NotFound("not authenticated")
     return principal
+
+
+Info = strawberry.Info[Context, None]

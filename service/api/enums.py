@@ -16,18 +16,21 @@ from service.principal import Role
 from service.reports.service import ExportFormat
 from service.scoring.model import AuditType, ControlStatus, CriterionStatus, GapKind, Severity
 
-strawberry.enum(ErrorCode, name="ErrorCode")
-strawberry.enum(Role, name="Role")
-strawberry.enum(AuditType, name="AuditType")
-strawberry.enum(Status, name="AssessmentStatus")
-strawberry.enum(Category, name="TrustCategory")
-strawberry.enum(Frequency, name="ControlFrequency")
-strawberry.enum(QuestionKind, name="QuestionKind")
-strawberry.enum(QuestionRole, name="QuestionRole")
-strawberry.enum(ControlStatus, name="ControlStatus")
-strawberry.enum(CriterionStatus, name="CriterionStatus")
-strawberry.enum(GapKind, name="GapKind")
-strawberry.enum(Severity, name="Severity")
+for domain_enum, graphql_name in (
+    (ErrorCode, "ErrorCode"),
+    (Role, "Role"),
+    (AuditType, "AuditType"),
+    (Status, "AssessmentStatus"),
+    (Category, "TrustCategory"),
+    (Frequency, "ControlFrequency"),
+    (QuestionKind, "QuestionKind"),
+    (QuestionRole, "QuestionRole"),
+    (ControlStatus, "ControlStatus"),
+    (CriterionStatus, "CriterionStatus"),
+    (GapKind, "GapKind"),
+    (Severity, "Severity"),
+):
+    strawberry.enum(domain_enum, name=graphql_name)
 strawberry.enum(
     ExportFormat,
     name="ExportFormat",

@@ -12,6 +12,7 @@ import binascii
 import json
 from typing import Any
 
+import strawberry
 from bson import ObjectId
 from bson.errors import InvalidId
 
@@ -20,6 +21,13 @@ from service.errors import InvalidInput
 
 def encode_id(type_name: str, object_id: ObjectId) -> str:
     return base64.urlsafe_b64encode(f"{type_name}:{object_id}".encode()).decode().rstrip("=")
+
+
+def global_id(type_name: str, object_id: ObjectId | None) -> strawberry.ID:
+    """The ``Node.id`` of a saved document (saved documents always have an ``_id``)."""
+    if object_id is None:
+        raise ValueError(f"an unsaved {type_name} has no global id")
+    return strawberry.ID(encode_id(type_name, object_id))
 
 
 def decode_any(global_id: str) -> tuple[str, ObjectId] | None:

@@ -10,7 +10,7 @@ from bson import ObjectId
 from bson.errors import InvalidId
 from strawberry.dataloader import DataLoader
 
-from service.api.context import Context
+from service.api.context import Info
 from service.api.ids import decode_any, decode_cursor, decode_id, encode_cursor
 from service.api.pagination import Connection, connection, page_size
 from service.api.types.assessment import TYPE_NAME as ASSESSMENT
@@ -24,8 +24,6 @@ from service.api.types.organization import OrganizationType
 from service.api.types.policy import TYPE_NAME as POLICY_DRAFT
 from service.api.types.policy import PolicyDraftType
 from service.errors import InvalidInput
-
-Info = strawberry.Info[Context, None]
 
 _Found = TypeVar("_Found")
 _Shown = TypeVar("_Shown")

@@ -183,24 +183,25 @@ class OrganizationService:
     async def members(self, organization_id: ObjectId) -> list[Membership]:
         return await MembershipRepository(await self.access.scope(organization_id)).list()
 
+    def _changed(self, member: Membership) -> Membership:
+        """``member`` as a change left it, once the roles cached before the change are
+        dropped (see ``Access.forget``)."""
+        self.access.forget(member.subject)
+        return member
+
     async def add_member(
         self, organization_id: ObjectId | None, subject: str, role: Role
     ) -> Membership:
-        member = await add_member(await self._owned(organization_id), subject, role)
-        self.access.forget(member.subject)
-        return member
+        return self._changed(await add_member(await self._owned(organization_id), subject, role))
 
     async def change_member_role(
         self, organization_id: ObjectId | None, subject: str, role: Role
     ) -> Membership:
-        member = await change_member_role(await self._owned(organization_id), subject, role)
-        self.access.forget(member.subject)
-        return member
+        scope = await self._owned(organization_id)
+        return self._changed(await change_member_role(scope, subject, role))
 
     async def remove_member(self, organization_id: ObjectId | None, subject: str) -> Membership:
-        member = await remove_member(await self._owned(organization_id), subject)
-        self.access.forget(member.subject)
-        return member
+        return self._changed(await remove_member(await self._owned(organization_id), subject))
 
     async def api_keys(self, organization_id: ObjectId) -> list[ApiKey]:
         return await OrganizationKeys(await self._owned(organization_id)).list()

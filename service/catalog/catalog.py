@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from bson import ObjectId
 
@@ -118,31 +118,24 @@ class QuestionnaireVersion:
         return len(every), [f for f in every if f not in addressed]
 
 
-def framework_version_of(record: FrameworkRecord) -> FrameworkVersion:
+def _stored(record: FrameworkRecord | QuestionnaireRecord, *names: str) -> dict[str, Any]:
+    """What a parsed version keeps of its record as stored: the id, the key, the version,
+    the owner, and the fields ``names``."""
     if record.id is None:
         raise ValueError("catalog record was never saved")
-    return FrameworkVersion(
-        record_id=record.id,
-        key=record.key,
-        version=record.version,
-        organization_id=record.organization_id,
-        model=Framework.model_validate(record.body),
-    )
+    kept = record.model_dump(include={"key", "version", "organization_id", *names})
+    return {"record_id": record.id, **kept}
+
+
+def framework_version_of(record: FrameworkRecord) -> FrameworkVersion:
+    return FrameworkVersion(**_stored(record), model=Framework.model_validate(record.body))
 
 
 def questionnaire_version_of(record: QuestionnaireRecord) -> QuestionnaireVersion:
-    if record.id is None:
-        raise ValueError("catalog record was never saved")
     model = Questionnaire.model_validate(record.body)
     conditions = {q.key: parse(q.show_if) for s in model.sections for q in s.questions if q.show_if}
     return QuestionnaireVersion(
-        record_id=record.id,
-        key=record.key,
-        version=record.version,
-        organization_id=record.organization_id,
-        framework_key=record.framework_key,
-        framework_version=record.framework_version,
-        framework_id=record.framework_id,  # type: ignore[arg-type]
+        **_stored(record, "framework_key", "framework_version", "framework_id"),
         model=model,
         conditions=conditions,
     )

@@ -21,7 +21,7 @@ MULTI_CHOICE answer; ordering operators compare numbers.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Union
 
@@ -113,18 +113,23 @@ class _Parser:
         return token is not None and token[0] in ("op", "word") and token[1] == value
 
     def expression(self) -> Condition:
-        operands = [self.conjunction()]
-        while self.at("or"):
-            self.take()
-            operands.append(self.conjunction())
-        return operands[0] if len(operands) == 1 else AnyOf(tuple(operands))
+        return self.joined("or", self.conjunction, AnyOf)
 
     def conjunction(self) -> Condition:
-        operands = [self.negation()]
-        while self.at("and"):
+        return self.joined("and", self.negation, All)
+
+    def joined(
+        self,
+        keyword: str,
+        operand: Callable[[], Condition],
+        combine: Callable[[tuple[Condition, ...]], Condition],
+    ) -> Condition:
+        """``operand (keyword operand)*``: the one operand, or ``combine`` of them all."""
+        operands = [operand()]
+        while self.at(keyword):
             self.take()
-            operands.append(self.negation())
-        return operands[0] if len(operands) == 1 else All(tuple(operands))
+            operands.append(operand())
+        return operands[0] if len(operands) == 1 else combine(tuple(operands))
 
     def negation(self) -> Condition:
         if self.at("not"):

@@ -33,6 +33,7 @@ from pydantic import ValidationError
 
 from service.drafting.document import PolicyDocument, json_schema
 from service.drafting.prompt import PROMPT_VERSION, DraftRequest, messages
+from service.settings import Settings
 
 TEMPLATES = Path(__file__).parent / "templates"
 Progress = Callable[[str], Awaitable[None]]
@@ -201,24 +202,21 @@ def _control_statements(request: DraftRequest) -> list[StatementFields]:
 
 
 class OpenAIDrafter:
-    def __init__(
-        self,
-        *,
-        api_key: str,
-        base_url: str | None,
-        model: str,
-        max_completion_tokens: int,
-        timeout: float = 60.0,
-        retries: int = 3,
-        backoff: float = 1.0,
-    ) -> None:
+    def __init__(self, settings: Settings) -> None:
+        """The drafter ``settings`` configure; they must name a key and a model
+        (``settings.llm_enabled``)."""
+        if settings.openai_api_key is None or settings.openai_model is None:
+            raise ValueError("the settings configure no LLM")
         self.client = AsyncOpenAI(
-            api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0
+            api_key=settings.openai_api_key.get_secret_value(),
+            base_url=settings.openai_base_url,
+            timeout=settings.openai_timeout_seconds,
+            max_retries=0,
         )
-        self.model = model
-        self.max_completion_tokens = max_completion_tokens
-        self.retries = retries
-        self.backoff = backoff
+        self.model = settings.openai_model
+        self.max_completion_tokens = settings.draft_max_completion_tokens
+        self.retries = settings.openai_retries
+        self.backoff = settings.openai_backoff_seconds
 
     async def close(self) -> None:
         await self.client.close()

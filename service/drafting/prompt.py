@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from service.drafting.redaction import redact
 
@@ -64,13 +64,9 @@ class DraftRequest:
     notes: list[str] = field(default_factory=list)
 
     def redacted(self) -> DraftRequest:
-        return DraftRequest(
-            organization=self.organization,
-            family_key=self.family_key,
-            family_title=self.family_title,
-            family_description=self.family_description,
-            controls=self.controls,
-            criteria=self.criteria,
+        """The request with its free text (profile facts and answer notes) redacted."""
+        return replace(
+            self,
             profile={k: redact(v) for k, v in self.profile.items()},
             notes=[redact(n) for n in self.notes],
         )

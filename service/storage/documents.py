@@ -11,7 +11,7 @@ from typing import Any
 
 import pymongo
 from beanie import Document, PydanticObjectId
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pymongo import IndexModel
 
 from service.principal import Role
@@ -28,6 +28,12 @@ def document_of(record: Document) -> dict[str, Any]:
     """A Beanie document as the BSON-ready dict it is stored as."""
     document: dict[str, Any] = record.model_dump(by_alias=True, exclude={"revision_id"})
     return document
+
+
+def _tenant_index(*keys: tuple[str, int], **options: Any) -> IndexModel:
+    """An index on an organisation's documents: the organisation first, as every scoped
+    query's filter (``repositories.base.Repository._filter``), then ``keys``."""
+    return IndexModel([("organization_id", pymongo.ASCENDING), *keys], **options)
 
 
 class Organization(Document):
@@ -57,7 +63,7 @@ class Membership(Document):
                 [("subject", pymongo.ASCENDING), ("organization_id", pymongo.ASCENDING)],
                 unique=True,
             ),
-            IndexModel([("organization_id", pymongo.ASCENDING), ("role", pymongo.ASCENDING)]),
+            _tenant_index(("role", pymongo.ASCENDING)),
         ]
 
 
@@ -79,23 +85,20 @@ class ApiKey(Document):
         name = "api_keys"
         indexes = [
             IndexModel([("lookup", pymongo.ASCENDING)], unique=True),
-            IndexModel([("organization_id", pymongo.ASCENDING), ("_id", pymongo.ASCENDING)]),
+            _tenant_index(("_id", pymongo.ASCENDING)),
         ]
 
 
 # Catalog versions: one key's versions per owner (global or one organisation), newest first.
-_VERSIONS_OF_A_KEY = IndexModel(
-    [
-        ("organization_id", pymongo.ASCENDING),
-        ("key", pymongo.ASCENDING),
-        ("seq", pymongo.DESCENDING),
-    ],
-    unique=True,
+_VERSIONS_OF_A_KEY = _tenant_index(
+    ("key", pymongo.ASCENDING), ("seq", pymongo.DESCENDING), unique=True
 )
 
 
-class FrameworkRecord(Document):
-    """A published version of a control framework (criteria plus control library)."""
+class PublishedVersion(BaseModel):
+    """What every published catalog version holds (see ``catalog.publishing``): the key,
+    its version number and name, the content hash, the owner (None: the global catalog),
+    and the validated document itself. Not a collection: the records below are."""
 
     key: str
     version: str
@@ -105,26 +108,22 @@ class FrameworkRecord(Document):
     organization_id: PydanticObjectId | None = None
     published_at: datetime
     body: dict[str, object] = Field(default_factory=dict)
+
+
+class FrameworkRecord(PublishedVersion, Document):
+    """A published version of a control framework (criteria plus control library)."""
 
     class Settings:
         name = "frameworks"
         indexes = [_VERSIONS_OF_A_KEY]
 
 
-class QuestionnaireRecord(Document):
+class QuestionnaireRecord(PublishedVersion, Document):
     """A published version of a readiness questionnaire."""
 
-    key: str
-    version: str
-    seq: int
-    name: str
     framework_key: str
     framework_version: str = ""
     framework_id: PydanticObjectId | None = None
-    content_hash: str
-    organization_id: PydanticObjectId | None = None
-    published_at: datetime
-    body: dict[str, object] = Field(default_factory=dict)
 
     class Settings:
         name = "questionnaires"
@@ -173,10 +172,8 @@ class AssessmentRecord(Document):
     class Settings:
         name = "assessments"
         indexes = [
-            IndexModel([("organization_id", pymongo.ASCENDING), ("_id", pymongo.DESCENDING)]),
-            IndexModel(
-                [("organization_id", pymongo.ASCENDING), ("updated_at", pymongo.DESCENDING)]
-            ),
+            _tenant_index(("_id", pymongo.DESCENDING)),
+            _tenant_index(("updated_at", pymongo.DESCENDING)),
         ]
 
 
@@ -198,12 +195,8 @@ class AnswerRevision(Document):
     class Settings:
         name = "answer_revisions"
         indexes = [
-            IndexModel(
-                [
-                    ("organization_id", pymongo.ASCENDING),
-                    ("assessment_id", pymongo.ASCENDING),
-                    ("replaced_in_version", pymongo.DESCENDING),
-                ]
+            _tenant_index(
+                ("assessment_id", pymongo.ASCENDING), ("replaced_in_version", pymongo.DESCENDING)
             ),
         ]
 
@@ -226,9 +219,7 @@ class AuditEvent(Document):
 
     class Settings:
         name = "audit_events"
-        indexes = [
-            IndexModel([("organization_id", pymongo.ASCENDING), ("_id", pymongo.DESCENDING)])
-        ]
+        indexes = [_tenant_index(("_id", pymongo.DESCENDING))]
 
 
 class PolicyDraftRecord(Document):
@@ -264,11 +255,7 @@ class PolicyDraftRecord(Document):
 
     class Settings:
         name = "policy_drafts"
-        indexes = [
-            IndexModel(
-                [("organization_id", pymongo.ASCENDING), ("assessment_id", pymongo.ASCENDING)]
-            ),
-        ]
+        indexes = [_tenant_index(("assessment_id", pymongo.ASCENDING))]
 
 
 class LlmUsage(Document):
@@ -282,11 +269,7 @@ class LlmUsage(Document):
 
     class Settings:
         name = "llm_usage"
-        indexes = [
-            IndexModel(
-                [("organization_id", pymongo.ASCENDING), ("day", pymongo.ASCENDING)], unique=True
-            )
-        ]
+        indexes = [_tenant_index(("day", pymongo.ASCENDING), unique=True)]
 
 
 DOCUMENT_MODELS: list[type[Document]] = [
@@ -321,13 +304,8 @@ class PolicyDraftRevision(Document):
     class Settings:
         name = "policy_draft_revisions"
         indexes = [
-            IndexModel(
-                [
-                    ("organization_id", pymongo.ASCENDING),
-                    ("draft_id", pymongo.ASCENDING),
-                    ("number", pymongo.DESCENDING),
-                ],
-                unique=True,
+            _tenant_index(
+                ("draft_id", pymongo.ASCENDING), ("number", pymongo.DESCENDING), unique=True
             ),
         ]
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import strawberry
 
-from service.api.context import Context
-from service.api.errors import UserError
-from service.api.mutations.base import assessment_id, mutate
-from service.api.types.assessment import AssessmentType
+from service.api.context import Info
+from service.api.mutations.base import assessment_id, payload_mutation
+from service.api.mutations.payloads import SaveAnswersPayload
 from service.assessment.answers import AnswerChange
 
 
@@ -25,28 +24,11 @@ class SaveAnswersInput:
     answers: list[AnswerInput]
 
 
-@strawberry.type
-class SaveAnswersPayload:
-    assessment: AssessmentType | None = None
-    errors: list[UserError]
-
-
-async def resolve(
-    info: strawberry.Info[Context, None],
-    input: SaveAnswersInput,
-) -> SaveAnswersPayload:
-    async def run() -> SaveAnswersPayload:
-        view = await info.context.assessments.save_answers(
-            assessment_id(input),
-            input.expected_version,
-            [AnswerChange(a.question_key, a.value, a.note) for a in input.answers],
-        )
-        return SaveAnswersPayload(assessment=AssessmentType.of(view), errors=[])
-
-    return await mutate(input, run, SaveAnswersPayload)
-
-
-mutation = strawberry.mutation(
-    resolver=resolve,
-    description="Upsert a batch of answers atomically; expectedVersion guards the write.",
-)
+@payload_mutation("Upsert a batch of answers atomically; expectedVersion guards the write.")
+async def mutation(info: Info, input: SaveAnswersInput) -> SaveAnswersPayload:
+    view = await info.context.assessments.save_answers(
+        assessment_id(input),
+        input.expected_version,
+        [AnswerChange(a.question_key, a.value, a.note) for a in input.answers],
+    )
+    return SaveAnswersPayload.of(view)

@@ -6,17 +6,15 @@ from datetime import date
 
 import strawberry
 
-from service.api.context import Context
+from service.api.context import Info
 from service.api.enums import AuditType, Category
-from service.api.errors import UserError
-from service.api.ids import decode_id
-from service.api.mutations.base import mutate
-from service.api.types.assessment import AssessmentType
+from service.api.mutations.base import payload_mutation
+from service.api.mutations.inputs import OrganizationInput
+from service.api.mutations.payloads import CreateAssessmentPayload
 
 
 @strawberry.input
-class CreateAssessmentInput:
-    organization_id: strawberry.ID
+class CreateAssessmentInput(OrganizationInput):
     name: str
     framework_key: str = "soc2"
     questionnaire_key: str | None = None
@@ -31,33 +29,16 @@ class CreateAssessmentInput:
     target_date: date | None = None
 
 
-@strawberry.type
-class CreateAssessmentPayload:
-    assessment: AssessmentType | None = None
-    errors: list[UserError]
-
-
-async def resolve(
-    info: strawberry.Info[Context, None],
-    input: CreateAssessmentInput,
-) -> CreateAssessmentPayload:
-    async def run() -> CreateAssessmentPayload:
-        view = await info.context.assessments.create(
-            organization_id=decode_id("Organization", input.organization_id),
-            name=input.name,
-            framework_key=input.framework_key,
-            questionnaire_key=input.questionnaire_key,
-            scope=[c.value for c in input.scope],
-            audit_type=input.audit_type.value,
-            window_months=input.observation_window_months,
-            target_date=input.target_date,
-        )
-        return CreateAssessmentPayload(assessment=AssessmentType.of(view), errors=[])
-
-    return await mutate(input, run, CreateAssessmentPayload)
-
-
-mutation = strawberry.mutation(
-    resolver=resolve,
-    description="Start an assessment pinned to the current framework and questionnaire.",
-)
+@payload_mutation("Start an assessment pinned to the current framework and questionnaire.")
+async def mutation(info: Info, input: CreateAssessmentInput) -> CreateAssessmentPayload:
+    view = await info.context.assessments.create(
+        organization_id=input.organization(),
+        name=input.name,
+        framework_key=input.framework_key,
+        questionnaire_key=input.questionnaire_key,
+        scope=[c.value for c in input.scope],
+        audit_type=input.audit_type.value,
+        window_months=input.observation_window_months,
+        target_date=input.target_date,
+    )
+    return CreateAssessmentPayload.of(view)

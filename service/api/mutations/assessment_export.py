@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import strawberry
 
-from service.api.context import Context
+from service.api.context import Info
 from service.api.enums import ExportFormat
-from service.api.errors import UserError
 from service.api.ids import decode_id
-from service.api.mutations.base import mutate
-from service.reports.service import ExportedFile
+from service.api.mutations.base import payload_mutation
+from service.api.mutations.payloads import ExportAssessmentPayload, ExportedFileType
 
 
 @strawberry.input
@@ -18,41 +17,9 @@ class ExportAssessmentInput:
     format: ExportFormat
 
 
-@strawberry.type(name="ExportedFile")
-class ExportedFileType:
-    filename: str
-    content_type: str
-    content: str
-
-    @classmethod
-    def of(cls, exported: ExportedFile) -> ExportedFileType:
-        return cls(
-            filename=exported.filename,
-            content_type=exported.content_type,
-            content=exported.content,
-        )
-
-
-@strawberry.type
-class ExportAssessmentPayload:
-    export: ExportedFileType | None = None
-    errors: list[UserError]
-
-
-async def resolve(
-    info: strawberry.Info[Context, None],
-    input: ExportAssessmentInput,
-) -> ExportAssessmentPayload:
-    async def run() -> ExportAssessmentPayload:
-        exported = await info.context.reports.export(
-            decode_id("Assessment", input.assessment_id), input.format
-        )
-        return ExportAssessmentPayload(export=ExportedFileType.of(exported), errors=[])
-
-    return await mutate(input, run, ExportAssessmentPayload)
-
-
-mutation = strawberry.mutation(
-    resolver=resolve,
-    description="The readiness report as a file: JSON, CSV, Markdown, HTML or OSCAL.",
-)
+@payload_mutation("The readiness report as a file: JSON, CSV, Markdown, HTML or OSCAL.")
+async def mutation(info: Info, input: ExportAssessmentInput) -> ExportAssessmentPayload:
+    exported = await info.context.reports.export(
+        decode_id("Assessment", input.assessment_id), input.format
+    )
+    return ExportAssessmentPayload(export=ExportedFileType.of(exported))

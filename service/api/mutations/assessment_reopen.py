@@ -4,36 +4,18 @@ from __future__ import annotations
 
 import strawberry
 
-from service.api.context import Context
-from service.api.errors import UserError
-from service.api.mutations.base import assessment_id, mutate
-from service.api.types.assessment import AssessmentType
+from service.api.context import Info
+from service.api.mutations.base import assessment_id, payload_mutation
+from service.api.mutations.inputs import AssessmentVersionInput
+from service.api.mutations.payloads import ReopenAssessmentPayload
 
 
 @strawberry.input
-class ReopenAssessmentInput:
-    assessment_id: strawberry.ID
-    expected_version: int | None = None
+class ReopenAssessmentInput(AssessmentVersionInput):
+    pass
 
 
-@strawberry.type
-class ReopenAssessmentPayload:
-    assessment: AssessmentType | None = None
-    errors: list[UserError]
-
-
-async def resolve(
-    info: strawberry.Info[Context, None],
-    input: ReopenAssessmentInput,
-) -> ReopenAssessmentPayload:
-    async def run() -> ReopenAssessmentPayload:
-        view = await info.context.assessments.reopen(assessment_id(input), input.expected_version)
-        return ReopenAssessmentPayload(assessment=AssessmentType.of(view), errors=[])
-
-    return await mutate(input, run, ReopenAssessmentPayload)
-
-
-mutation = strawberry.mutation(
-    resolver=resolve,
-    description="Reopen a submitted assessment.",
-)
+@payload_mutation("Reopen a submitted assessment.")
+async def mutation(info: Info, input: ReopenAssessmentInput) -> ReopenAssessmentPayload:
+    view = await info.context.assessments.reopen(assessment_id(input), input.expected_version)
+    return ReopenAssessmentPayload.of(view)

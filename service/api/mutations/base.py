@@ -14,20 +14,19 @@ when the input has no id; a path that does name one is kept as it is.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from functools import cache
-from typing import Protocol, TypeVar
+from functools import cache, wraps
+from typing import Any, Protocol, get_type_hints
 
 import strawberry
 from bson import ObjectId
 from strawberry.schema.name_converter import NameConverter
 from strawberry.types.base import StrawberryOptional, get_object_definition
+from strawberry.types.field import StrawberryField
 
 from service.api.errors import UserError
 from service.api.ids import decode_id
 from service.api.types.assessment import TYPE_NAME as ASSESSMENT
 from service.errors import DomainError, FieldPath, NotFound
-
-Payload = TypeVar("Payload")
 
 _NAMES = NameConverter(auto_camel_case=True)
 
@@ -66,16 +65,30 @@ def payload_errors(input_type: type, error: DomainError) -> list[UserError]:
     ]
 
 
-async def mutate(
-    input: object,
-    action: Callable[[], Awaitable[Payload]],
-    failed: Callable[..., Payload],
-) -> Payload:
-    """``action()``, or ``failed(errors=...)`` when it raises a ``DomainError``."""
-    try:
-        return await action()
-    except DomainError as error:
-        return failed(errors=payload_errors(type(input), error))
+Resolver = Callable[[Any, Any], Awaitable[Any]]
+
+
+def payload_mutation(description: str) -> Callable[[Resolver], StrawberryField]:
+    """The mutation ``resolve`` makes; a ``DomainError`` it raises becomes its payload's errors.
+
+    The payload type is ``resolve``'s return annotation, built as ``Payload(errors=...)``;
+    the GraphQL arguments are ``resolve``'s own (Strawberry follows ``__wrapped__``).
+    """
+
+    def decorate(resolve: Resolver) -> StrawberryField:
+        failed = get_type_hints(resolve)["return"]
+
+        @wraps(resolve)
+        async def guarded(info: Any, input: Any) -> Any:
+            try:
+                return await resolve(info, input)
+            except DomainError as error:
+                return failed(errors=payload_errors(type(input), error))
+
+        field: StrawberryField = strawberry.mutation(resolver=guarded, description=description)
+        return field
+
+    return decorate
 
 
 def require_id(type_name: str, global_id: str, field: str, what: str) -> ObjectId:

@@ -4,32 +4,23 @@ from __future__ import annotations
 
 import strawberry
 
-from service.api.context import Context
+from service.api.context import Info
 from service.api.enums import Role
-from service.api.ids import decode_id
-from service.api.mutations.base import mutate
-from service.api.types.access import Member, MemberPayload
-from service.api.types.organization import TYPE_NAME as ORGANIZATION
+from service.api.mutations.base import payload_mutation
+from service.api.mutations.inputs import OrganizationInput
+from service.api.mutations.payloads import MemberPayload
+from service.api.types.access import Member
 
 
 @strawberry.input
-class AddMemberInput:
-    organization_id: strawberry.ID
+class AddMemberInput(OrganizationInput):
     subject: str = strawberry.field(description="The user's subject (the `sub` of their tokens).")
     role: Role
 
 
-async def resolve(info: strawberry.Info[Context, None], input: AddMemberInput) -> MemberPayload:
-    async def run() -> MemberPayload:
-        member = await info.context.organizations.add_member(
-            decode_id(ORGANIZATION, input.organization_id), input.subject, input.role
-        )
-        return MemberPayload(member=Member.of(member), errors=[])
-
-    return await mutate(input, run, MemberPayload)
-
-
-mutation = strawberry.mutation(
-    resolver=resolve,
-    description="Add a member by subject (OWNER).",
-)
+@payload_mutation("Add a member by subject (OWNER).")
+async def mutation(info: Info, input: AddMemberInput) -> MemberPayload:
+    member = await info.context.organizations.add_member(
+        input.organization(), input.subject, input.role
+    )
+    return MemberPayload(member=Member.of(member))

@@ -4,29 +4,19 @@ from __future__ import annotations
 
 import strawberry
 
-from service.api.context import Context
-from service.api.ids import decode_id
-from service.api.mutations.base import mutate
-from service.api.types.access import Member, MemberPayload
-from service.api.types.organization import TYPE_NAME as ORGANIZATION
+from service.api.context import Info
+from service.api.mutations.base import payload_mutation
+from service.api.mutations.inputs import MemberInput
+from service.api.mutations.payloads import MemberPayload
+from service.api.types.access import Member
 
 
 @strawberry.input
-class RemoveMemberInput:
-    organization_id: strawberry.ID
-    subject: str
+class RemoveMemberInput(MemberInput):
+    pass
 
 
-async def resolve(info: strawberry.Info[Context, None], input: RemoveMemberInput) -> MemberPayload:
-    async def run() -> MemberPayload:
-        member = await info.context.organizations.remove_member(
-            decode_id(ORGANIZATION, input.organization_id), input.subject
-        )
-        return MemberPayload(member=Member.of(member), errors=[])
-
-    return await mutate(input, run, MemberPayload)
-
-
-mutation = strawberry.mutation(
-    resolver=resolve, description="Remove a member; the last OWNER cannot be removed (OWNER)."
-)
+@payload_mutation("Remove a member; the last OWNER cannot be removed (OWNER).")
+async def mutation(info: Info, input: RemoveMemberInput) -> MemberPayload:
+    member = await info.context.organizations.remove_member(input.organization(), input.subject)
+    return MemberPayload(member=Member.of(member))

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import strawberry
 
-from service.api.context import Context
-from service.api.errors import UserError
-from service.api.mutations.base import mutate
-from service.api.types.organization import OrganizationType
+from service.api.context import Info
+from service.api.mutations.base import payload_mutation
+from service.api.mutations.payloads import CreateOrganizationPayload
 
 
 @strawberry.input
@@ -15,23 +14,7 @@ class CreateOrganizationInput:
     name: str
 
 
-@strawberry.type
-class CreateOrganizationPayload:
-    organization: OrganizationType | None = None
-    errors: list[UserError]
-
-
-async def resolve(
-    info: strawberry.Info[Context, None],
-    input: CreateOrganizationInput,
-) -> CreateOrganizationPayload:
-    async def run() -> CreateOrganizationPayload:
-        record = await info.context.organizations.create(input.name)
-        return CreateOrganizationPayload(organization=OrganizationType.of(record), errors=[])
-
-    return await mutate(input, run, CreateOrganizationPayload)
-
-
-mutation = strawberry.mutation(
-    resolver=resolve, description="Create an organisation; the caller becomes its OWNER."
-)
+@payload_mutation("Create an organisation; the caller becomes its OWNER.")
+async def mutation(info: Info, input: CreateOrganizationInput) -> CreateOrganizationPayload:
+    record = await info.context.organizations.create(input.name)
+    return CreateOrganizationPayload.of(record)

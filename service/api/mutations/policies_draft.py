@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import strawberry
 
-from service.api.context import Context
-from service.api.errors import UserError
-from service.api.mutations.base import assessment_id, mutate
+from service.api.context import Info
+from service.api.mutations.base import assessment_id, payload_mutation
+from service.api.mutations.payloads import DraftPoliciesPayload
 from service.api.types.policy import PolicyDraftType
 
 
@@ -22,28 +22,11 @@ class DraftPoliciesInput:
     )
 
 
-@strawberry.type
-class DraftPoliciesPayload:
-    drafts: list[PolicyDraftType] = strawberry.field(default_factory=list)
-    errors: list[UserError]
-
-
-async def resolve(
-    info: strawberry.Info[Context, None],
-    input: DraftPoliciesInput,
-) -> DraftPoliciesPayload:
-    async def run() -> DraftPoliciesPayload:
-        records = await info.context.drafting.draft(
-            assessment_id(input),
-            input.control_keys,
-            input.stream,
-        )
-        return DraftPoliciesPayload(drafts=[PolicyDraftType.of(r) for r in records], errors=[])
-
-    return await mutate(input, run, DraftPoliciesPayload)
-
-
-mutation = strawberry.mutation(
-    resolver=resolve,
-    description="Draft one policy per policy family for the chosen controls (OWNER, ASSESSOR).",
-)
+@payload_mutation("Draft one policy per policy family for the chosen controls (OWNER, ASSESSOR).")
+async def mutation(info: Info, input: DraftPoliciesInput) -> DraftPoliciesPayload:
+    records = await info.context.drafting.draft(
+        assessment_id(input),
+        input.control_keys,
+        input.stream,
+    )
+    return DraftPoliciesPayload(drafts=[PolicyDraftType.of(r) for r in records])

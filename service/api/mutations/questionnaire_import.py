@@ -6,40 +6,20 @@ Who may publish, reading the document and the audit live in
 
 from __future__ import annotations
 
-import strawberry
-
-from service.api.context import Context
-from service.api.errors import UserError
-from service.api.mutations.base import mutate
+from service.api.context import Info
+from service.api.mutations.base import payload_mutation
+from service.api.mutations.payloads import ImportQuestionnairePayload
 from service.api.types.catalog import Questionnaire
 from service.api.types.catalog_document import ImportCatalogDocumentInput
 
 
-@strawberry.type
-class ImportQuestionnairePayload:
-    questionnaire: Questionnaire | None = None
-    published: bool = False
-    errors: list[UserError]
-
-
-async def resolve(
-    info: strawberry.Info[Context, None],
-    input: ImportCatalogDocumentInput,
-) -> ImportQuestionnairePayload:
-    async def run() -> ImportQuestionnairePayload:
-        imported = await info.context.catalog_imports.import_questionnaire(input.catalog_document())
-        version, framework = imported.questionnaire, imported.framework
-        return ImportQuestionnairePayload(
-            questionnaire=Questionnaire(version_record=version, framework_record=framework)
-            if version and framework
-            else None,
-            published=imported.new,
-            errors=[],
-        )
-
-    return await mutate(input, run, ImportQuestionnairePayload)
-
-
-mutation = strawberry.mutation(
-    resolver=resolve, description="Publish a questionnaire for a framework from YAML or JSON."
-)
+@payload_mutation("Publish a questionnaire for a framework from YAML or JSON.")
+async def mutation(info: Info, input: ImportCatalogDocumentInput) -> ImportQuestionnairePayload:
+    imported = await info.context.catalog_imports.import_questionnaire(input.catalog_document())
+    version, framework = imported.questionnaire, imported.framework
+    return ImportQuestionnairePayload(
+        questionnaire=Questionnaire(version_record=version, framework_record=framework)
+        if version and framework
+        else None,
+        published=imported.new,
+    )

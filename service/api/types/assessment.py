@@ -10,11 +10,12 @@ import strawberry
 from bson import ObjectId
 
 from service.api.enums import AssessmentStatus, AuditType, Category
-from service.api.ids import decode_id, encode_id
+from service.api.ids import decode_id, encode_id, global_id
 from service.api.pagination import MAX_PAGE_SIZE, page_size
 from service.api.types.answer import Answer, AnswerIndex, AnswerRevision
 from service.api.types.catalog import Framework, Questionnaire
 from service.api.types.comparison import AssessmentComparison, CategoryDelta, GapChange
+from service.api.types.copying import shown
 from service.api.types.node import Node, registered
 from service.api.types.organization import OrganizationType
 from service.api.types.report import Progress, ReadinessReport
@@ -44,8 +45,7 @@ class AssessmentType(Node):
     def of_record(
         cls, record: AssessmentRecord, view: AssessmentView | None = None
     ) -> AssessmentType:
-        assert record.id is not None  # noqa: S101 - saved documents have ids
-        return cls(id=strawberry.ID(encode_id(TYPE_NAME, record.id)), record=record, loaded=view)
+        return cls(id=global_id(TYPE_NAME, record.id), record=record, loaded=view)
 
     async def view(self, info: strawberry.Info) -> AssessmentView:
         if self.loaded is None:
@@ -56,9 +56,7 @@ class AssessmentType(Node):
             self.loaded = loaded
         return self.loaded
 
-    @strawberry.field
-    def name(self) -> str:
-        return self.record.name
+    name = shown("record.name", str)
 
     @strawberry.field
     async def organization(self, info: strawberry.Info) -> OrganizationType:
@@ -88,17 +86,17 @@ class AssessmentType(Node):
     async def suggested_scope(self, info: strawberry.Info) -> list[Category]:
         return [Category(c) for c in (await self.view(info)).suggested_scope]
 
-    @strawberry.field(description="False while the scope follows the scoping answers' suggestion.")
-    def scope_explicit(self) -> bool:
-        return self.record.scope_explicit
+    scope_explicit = shown(
+        "record.scope_explicit",
+        bool,
+        "False while the scope follows the scoping answers' suggestion.",
+    )
 
     @strawberry.field
     def audit_type(self) -> AuditType:
         return AuditType(self.record.audit_type)
 
-    @strawberry.field
-    def observation_window_months(self) -> int:
-        return self.record.window_months
+    observation_window_months = shown("record.window_months", int)
 
     @strawberry.field
     def target_date(self) -> date | None:
@@ -108,17 +106,13 @@ class AssessmentType(Node):
     def status(self) -> AssessmentStatus:
         return AssessmentStatus(self.record.status)
 
-    @strawberry.field
-    def version(self) -> int:
-        return self.record.version
+    version = shown("record.version", int)
 
-    @strawberry.field(description="Readiness as last saved (the report has the live figure).")
-    def readiness(self) -> float:
-        return self.record.readiness
+    readiness = shown(
+        "record.readiness", float, "Readiness as last saved (the report has the live figure)."
+    )
 
-    @strawberry.field
-    def completeness(self) -> float:
-        return self.record.completeness
+    completeness = shown("record.completeness", float)
 
     @strawberry.field
     async def answers(self, info: strawberry.Info) -> list[Answer]:
@@ -203,10 +197,6 @@ class AssessmentType(Node):
             gaps_new=[GapChange.of(g) for g in result.gaps_new],
         )
 
-    @strawberry.field
-    def created_at(self) -> datetime:
-        return self.record.created_at
+    created_at = shown("record.created_at", datetime)
 
-    @strawberry.field
-    def updated_at(self) -> datetime:
-        return self.record.updated_at
+    updated_at = shown("record.updated_at", datetime)

@@ -150,8 +150,10 @@ class CrossReference:
 
 
 @strawberry.type
-class Framework:
-    version_record: strawberry.Private[FrameworkVersion]
+class PublishedDocument:
+    """The fields every published catalog document shows first: key, version and name."""
+
+    version_record: strawberry.Private[FrameworkVersion | QuestionnaireVersion]
 
     @strawberry.field
     def key(self) -> str:
@@ -164,6 +166,11 @@ class Framework:
     @strawberry.field
     def name(self) -> str:
         return self.version_record.model.name
+
+
+@strawberry.type
+class Framework(PublishedDocument):
+    version_record: strawberry.Private[FrameworkVersion]
 
     @strawberry.field
     def edition(self) -> str | None:
@@ -323,21 +330,9 @@ class ScopeRule:
 
 
 @strawberry.type
-class Questionnaire:
+class Questionnaire(PublishedDocument):
     version_record: strawberry.Private[QuestionnaireVersion]
     framework_record: strawberry.Private[FrameworkVersion]
-
-    @strawberry.field
-    def key(self) -> str:
-        return self.version_record.key
-
-    @strawberry.field
-    def version(self) -> str:
-        return self.version_record.version
-
-    @strawberry.field
-    def name(self) -> str:
-        return self.version_record.model.name
 
     @strawberry.field
     def framework(self) -> Framework:

@@ -9,7 +9,7 @@ import strawberry
 from bson import ObjectId
 
 from service.api.enums import Role
-from service.api.ids import encode_cursor, encode_id, id_cursor
+from service.api.ids import encode_cursor, encode_id, global_id, id_cursor
 from service.api.pagination import Connection, connection, page_size
 from service.api.types.access import ApiKey, AuditEvent, Member
 from service.api.types.node import Node, node_class
@@ -85,10 +85,6 @@ class OrganizationType(Node):
 
     @classmethod
     def of(cls, record: OrganizationRecord) -> OrganizationType:
-        assert record.id is not None  # noqa: S101 - saved documents always have ids
-        return cls(
-            id=strawberry.ID(encode_id(TYPE_NAME, record.id)),
-            name=record.name,
-            created_at=record.created_at,
-            record_id=record.id,
-        )
+        node_id = global_id(TYPE_NAME, record.id)
+        assert record.id is not None  # noqa: S101 - global_id refused an unsaved one
+        return cls(id=node_id, name=record.name, created_at=record.created_at, record_id=record.id)

@@ -7,9 +7,10 @@ from enum import Enum
 
 import strawberry
 
-from service.api.ids import decode_cursor, encode_cursor, encode_id
+from service.api.ids import decode_cursor, encode_cursor, global_id
 from service.api.pagination import Connection, connection, page_size
 from service.api.types.catalog import Control
+from service.api.types.copying import copy_of, shown
 from service.api.types.node import Node
 from service.drafting.records import PolicyDraftRecord, PolicyDraftRevision
 from service.drafting.service import LATEST_REVISIONS
@@ -54,13 +55,7 @@ class DraftRevision:
 
     @classmethod
     def of(cls, record: PolicyDraftRevision) -> DraftRevision:
-        return cls(
-            number=record.number,
-            body=record.body,
-            status=DraftStatus(record.status),
-            replaced_at=record.replaced_at,
-            replaced_by=record.replaced_by,
-        )
+        return copy_of(cls, record, status=DraftStatus(record.status))
 
 
 @strawberry.type(name="PolicyDraft")
@@ -69,20 +64,13 @@ class PolicyDraftType(Node):
 
     @classmethod
     def of(cls, record: PolicyDraftRecord) -> PolicyDraftType:
-        assert record.id is not None  # noqa: S101
-        return cls(id=strawberry.ID(encode_id(TYPE_NAME, record.id)), record=record)
+        return cls(id=global_id(TYPE_NAME, record.id), record=record)
 
-    @strawberry.field
-    def title(self) -> str:
-        return self.record.title
+    title = shown("record.title", str)
 
-    @strawberry.field(description="Markdown.")
-    def body(self) -> str:
-        return self.record.body
+    body = shown("record.body", str, "Markdown.")
 
-    @strawberry.field
-    def family(self) -> str:
-        return self.record.family
+    family = shown("record.family", str)
 
     @strawberry.field(description="The controls this policy documents.")
     async def controls(self, info: strawberry.Info) -> list[Control]:
@@ -108,17 +96,15 @@ class PolicyDraftType(Node):
     def status(self) -> DraftStatus:
         return DraftStatus(self.record.status)
 
-    @strawberry.field(description="True while the draft is still being written (stream mode).")
-    def generating(self) -> bool:
-        return self.record.generating
+    generating = shown(
+        "record.generating", bool, "True while the draft is still being written (stream mode)."
+    )
 
     @strawberry.field
     def generator(self) -> DraftGenerator:
         return DraftGenerator(self.record.generator)
 
-    @strawberry.field
-    def model(self) -> str | None:
-        return self.record.model
+    model = shown("record.model", str | None)
 
     @strawberry.field(
         description="Why the draft came from templates rather than the LLM, if it did."
@@ -128,15 +114,8 @@ class PolicyDraftType(Node):
 
     @strawberry.field
     def provenance(self) -> DraftProvenance:
-        r = self.record
-        return DraftProvenance(
-            generator=DraftGenerator(r.generator),
-            model=r.model,
-            prompt_version=r.prompt_version,
-            input_hash=r.input_hash,
-            prompt_tokens=r.prompt_tokens,
-            completion_tokens=r.completion_tokens,
-            latency_ms=r.latency_ms,
+        return copy_of(
+            DraftProvenance, self.record, generator=DraftGenerator(self.record.generator)
         )
 
     @strawberry.field(
@@ -158,9 +137,7 @@ class PolicyDraftType(Node):
             page.items, page.has_next, lambda r: encode_cursor(r.number), DraftRevision.of
         )
 
-    @strawberry.field
-    def version(self) -> int:
-        return self.record.version
+    version = shown("record.version", int)
 
 
 @strawberry.type

@@ -10,7 +10,7 @@ import strawberry
 from service.api.enums import ControlStatus, CriterionStatus, GapKind, Severity
 from service.api.types.answer import Answer, AnswerIndex
 from service.api.types.catalog import Control, Criterion
-from service.api.types.copying import copy_of
+from service.api.types.copying import copy_of, shown
 from service.assessment.service import AssessmentView
 from service.catalog.catalog import FrameworkVersion
 from service.catalog.models import Category
@@ -118,13 +118,13 @@ class ReadinessReport:
     headline: strawberry.Private[ReportModel]
     full: strawberry.Private[Callable[[], Awaitable[AssessmentView]]]
 
-    @strawberry.field(description="Readiness over the in-scope categories, 0 to 100.")
-    def readiness(self) -> float:
-        return self.headline.readiness
+    readiness = shown(
+        "headline.readiness", float, "Readiness over the in-scope categories, 0 to 100."
+    )
 
-    @strawberry.field(description="Share of relevant questions answered, 0 to 100.")
-    def completeness(self) -> float:
-        return self.headline.completeness
+    completeness = shown(
+        "headline.completeness", float, "Share of relevant questions answered, 0 to 100."
+    )
 
     @strawberry.field
     def categories(self) -> list[CategoryResult]:
@@ -183,10 +183,14 @@ class ReadinessReport:
             ],
         )
 
-    @strawberry.field(description="When the open design gaps could be closed and a window start.")
-    def earliest_observation_start(self) -> date | None:
-        return self.headline.earliest_observation_start
+    earliest_observation_start = shown(
+        "headline.earliest_observation_start",
+        date | None,
+        "When the open design gaps could be closed and a window start.",
+    )
 
-    @strawberry.field(description="Observation start plus the window plus the reporting lag.")
-    def earliest_report_date(self) -> date | None:
-        return self.headline.earliest_report_date
+    earliest_report_date = shown(
+        "headline.earliest_report_date",
+        date | None,
+        "Observation start plus the window plus the reporting lag.",
+    )

@@ -67,17 +67,19 @@ class ApiKeyRepository(Repository):
     async def touch(self, record: ApiKey) -> None:
         moment = now()
         if record.last_used_at is None or moment - record.last_used_at > self.TOUCH_INTERVAL:
-            await self._update_one(
-                ApiKey, {"$set": {"last_used_at": moment}}, by=("_id", record.id)
-            )
+            await self._update(ApiKey, {"$set": {"last_used_at": moment}}, by=("_id", record.id))
             record.last_used_at = moment
 
     async def revoke_local_admin_keys(self) -> int:
         """Revoke every local admin key (the one ``readiness serve`` prints in development);
         the number revoked. Run at every production start, so a development key never
         outlives the switch to production on the same database."""
-        return await self._update_many(
-            ApiKey, {"$set": {"revoked_at": now()}}, by=("local_admin", True), revoked_at=None
+        return await self._update(
+            ApiKey,
+            {"$set": {"revoked_at": now()}},
+            many=True,
+            by=("local_admin", True),
+            revoked_at=None,
         )
 
 

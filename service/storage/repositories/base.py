@@ -6,7 +6,7 @@ organisation, the caller's organisations (cross-organisation reads such as
 (``organization_id`` None) and one organisation's own. Every filter is built by
 ``_filter``, which writes the organisation condition; subclasses pass only the
 other conditions to the helpers here (``_find``, ``_rows``, ``_find_one``,
-``_row``, ``_count``, ``_update_one``, ``_aggregate``, ``_insert_one``) and to
+``_row``, ``_count``, ``_update``, ``_aggregate``, ``_insert_one``) and to
 the builders of the steps ``storage.writes.write`` applies (``_insert``,
 ``_guarded_update``, ``_guarded_delete``). They never name ``organization_id``
 and never touch a collection; ``tests/test_storage_scoping.py`` fails when a
@@ -303,39 +303,24 @@ class Repository:
 
     # -- writes that stand alone (no audit event) -----------------------------------
 
-    async def _update_one(
+    async def _update(
         self,
         document: type[Document],
         update: Mapping[str, Any],
         /,
         *,
+        many: bool = False,
         within: Within = EVERY,
         by: tuple[str, Any] | None = None,
         **extra: Any,
     ) -> int:
-        """Update the first matching document; the number matched (0 or 1)."""
-        result = await _collection(document).update_one(
-            self._filter(document, within=within, by=by, **extra), update
-        )
+        """Update the first matching document, or every one with ``many``; the number
+        matched (0 or 1 without ``many``)."""
+        collection = _collection(document)
+        apply = collection.update_many if many else collection.update_one
+        result = await apply(self._filter(document, within=within, by=by, **extra), update)
         matched: int = result.matched_count
         return matched
-
-    async def _update_many(
-        self,
-        document: type[Document],
-        update: Mapping[str, Any],
-        /,
-        *,
-        within: Within = EVERY,
-        by: tuple[str, Any] | None = None,
-        **extra: Any,
-    ) -> int:
-        """Update every matching document; the number changed."""
-        result = await _collection(document).update_many(
-            self._filter(document, within=within, by=by, **extra), update
-        )
-        modified: int = result.modified_count
-        return modified
 
     async def _insert_one(
         self, document: type[Document], row: Mapping[str, Any], /, *, by: str | None = None

@@ -65,7 +65,7 @@ class DraftRepository(Repository):
         await write([self._insert(PolicyDraftRecord, r) for r in records], event)
 
     async def finish(self, draft_id: ObjectId, fields: dict[str, Any]) -> None:
-        await self._update_one(PolicyDraftRecord, {"$set": fields}, _id=draft_id)
+        await self._update(PolicyDraftRecord, {"$set": fields}, _id=draft_id)
 
     async def review(
         self,
@@ -168,7 +168,7 @@ class DraftRepository(Repository):
         for usage, budget in zip(self._usage(day, payer), budgets, strict=True):
             if not await self._take(usage, tokens, budget):
                 for document, by, key in taken:
-                    await self._update_one(document, {"$inc": {"tokens": -tokens}}, by=by, **key)
+                    await self._update(document, {"$inc": {"tokens": -tokens}}, by=by, **key)
                 return False
             taken.append(usage)
         return True
@@ -177,7 +177,7 @@ class DraftRepository(Repository):
         """True reservations up (or down) to the tokens actually used."""
         if tokens:
             for document, by, key in self._usage(day, payer):
-                await self._update_one(document, {"$inc": {"tokens": tokens}}, by=by, **key)
+                await self._update(document, {"$inc": {"tokens": tokens}}, by=by, **key)
 
     async def _take(self, usage: _Usage, tokens: int, budget: int) -> bool:
         """Add ``tokens`` to the usage row if it stays within ``budget``.
@@ -190,9 +190,9 @@ class DraftRepository(Repository):
         document, by, key = usage
         room: dict[str, Any] = {"tokens": {"$lte": budget - tokens}}
         spend = {"$inc": {"tokens": tokens}}
-        if await self._update_one(document, spend, by=by, **key, **room):
+        if await self._update(document, spend, by=by, **key, **room):
             return True
         row = {**self._filter(document, by=by, **key), "tokens": tokens}
         if await self._insert_one(document, row, by=by[0] if by else None):
             return True
-        return bool(await self._update_one(document, spend, by=by, **key, **room))
+        return bool(await self._update(document, spend, by=by, **key, **room))

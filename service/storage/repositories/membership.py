@@ -61,7 +61,7 @@ class MembershipRepository(Repository):
         frees it after ``OWNER_LOCK_SECONDS``. Raises ``InvalidState`` when another change
         holds it for longer than ``OWNER_LOCK_WAIT_SECONDS``."""
         # A context manager is not a coroutine, so the base does not translate it.
-        update = translated(self._update_one)
+        update = translated(self._update)
         token = ObjectId()
         waited_until = time.monotonic() + OWNER_LOCK_WAIT_SECONDS
         while True:

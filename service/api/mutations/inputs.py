@@ -1,0 +1,39 @@
+"""Fields several mutation inputs start with, and how they are read.
+
+An input keeps its own GraphQL name (``RenameOrganizationInput``); inheriting
+from a base here puts the shared fields first, in the order the schema shows.
+"""
+
+from __future__ import annotations
+
+import strawberry
+from bson import ObjectId
+
+from service.api.ids import decode_id
+from service.api.types.organization import TYPE_NAME as ORGANIZATION
+
+
+@strawberry.input
+class OrganizationInput:
+    """A change inside one organisation."""
+
+    organization_id: strawberry.ID
+
+    def organization(self) -> ObjectId | None:
+        """The organisation's id; None for an id that names none (the service refuses it)."""
+        return decode_id(ORGANIZATION, self.organization_id)
+
+
+@strawberry.input
+class MemberInput(OrganizationInput):
+    """One member of one organisation, by subject."""
+
+    subject: str
+
+
+@strawberry.input
+class AssessmentVersionInput:
+    """An assessment, and the version the caller last read (the write is refused if it moved)."""
+
+    assessment_id: strawberry.ID
+    expected_version: int | None = None

@@ -1,0 +1,142 @@
+"""What each mutation hands back: the object it changed, or the errors that stopped it.
+
+Every mutation has a payload of its own name (``SubmitAssessmentPayload``:
+Relay's convention, so one can gain a field without touching the others); those
+that return the same object share its fields through a base
+(``AssessmentPayload``, ``OrganizationPayload``). They live together here, by
+the object they return, so the mutation modules hold only their input and
+their resolver.
+"""
+
+from __future__ import annotations
+
+from typing import Self
+
+import strawberry
+
+from service.api.errors import UserError
+from service.api.types.access import ApiKey, Member
+from service.api.types.assessment import AssessmentType
+from service.api.types.catalog import Framework, Questionnaire
+from service.api.types.copying import Copied
+from service.api.types.organization import OrganizationType
+from service.api.types.policy import PolicyDraftType
+from service.assessment.records import Organization
+from service.assessment.service import AssessmentView
+
+
+@strawberry.type
+class AssessmentPayload:
+    assessment: AssessmentType | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+    @classmethod
+    def of(cls, view: AssessmentView) -> Self:
+        return cls(assessment=AssessmentType.of(view))
+
+
+@strawberry.type
+class CreateAssessmentPayload(AssessmentPayload):
+    pass
+
+
+@strawberry.type
+class UpdateAssessmentPayload(AssessmentPayload):
+    pass
+
+
+@strawberry.type
+class SaveAnswersPayload(AssessmentPayload):
+    pass
+
+
+@strawberry.type
+class SubmitAssessmentPayload(AssessmentPayload):
+    pass
+
+
+@strawberry.type
+class ReopenAssessmentPayload(AssessmentPayload):
+    pass
+
+
+@strawberry.type(name="ExportedFile")
+class ExportedFileType(Copied):
+    filename: str
+    content_type: str
+    content: str
+
+
+@strawberry.type
+class ExportAssessmentPayload:
+    export: ExportedFileType | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class OrganizationPayload:
+    organization: OrganizationType | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+    @classmethod
+    def of(cls, record: Organization) -> Self:
+        return cls(organization=OrganizationType.of(record))
+
+
+@strawberry.type
+class CreateOrganizationPayload(OrganizationPayload):
+    pass
+
+
+@strawberry.type
+class RenameOrganizationPayload(OrganizationPayload):
+    pass
+
+
+@strawberry.type
+class MemberPayload:
+    member: Member | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class CreateApiKeyPayload:
+    api_key: ApiKey | None = None
+    secret: str | None = strawberry.field(
+        default=None, description="The key itself; shown only in this answer."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class RevokeApiKeyPayload:
+    api_key: ApiKey | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class DraftPoliciesPayload:
+    drafts: list[PolicyDraftType] = strawberry.field(default_factory=list)
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class ReviewPolicyDraftPayload:
+    draft: PolicyDraftType | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class ImportFrameworkPayload:
+    framework: Framework | None = None
+    published: bool = strawberry.field(
+        default=False, description="False when an identical version existed."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class ImportQuestionnairePayload:
+    questionnaire: Questionnaire | None = None
+    published: bool = False
+    errors: list[UserError] = strawberry.field(default_factory=list)
