@@ -75,7 +75,9 @@ class Services:
     def for_principal(self, principal: Principal) -> CallerServices:
         access = Access(principal, self.memberships)
         catalog = CatalogRepository(self.catalog)
-        assessments = AssessmentService(access, catalog, self.engine_models, self.clock)
+        assessments = AssessmentService(
+            access, catalog, self.engine_models, self.clock, self.settings.report_lag_days
+        )
         organizations = OrganizationService(access)
         return CallerServices(
             access=access,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     # estimated prompt plus this much from both budgets before it is sent.
     draft_max_completion_tokens: int = Field(default=4_000, ge=256, le=32_000)
 
+    # From the end of the observation window to the SOC 2 report: audit fieldwork plus
+    # the firm's review and issuance, soonest and latest (the report date's range).
+    report_lag_min_weeks: int = Field(default=4, ge=1, le=26)
+    report_lag_max_weeks: int = Field(default=10, ge=1, le=52)
+
     frameworks_dir: Path = Path(__file__).resolve().parent.parent / "frameworks"
     log_level: str = "INFO"
     # Per principal and per pod: a token bucket refilled at this rate, holding at most `burst`.
@@ -62,6 +67,16 @@ class Settings(BaseSettings):
     auth_failure_burst: int = Field(default=20, ge=1)
     # When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`.
     metrics_token: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _lag_range(self) -> Settings:
+        if self.report_lag_max_weeks < self.report_lag_min_weeks:
+            raise ValueError("REPORT_LAG_MAX_WEEKS must be at least REPORT_LAG_MIN_WEEKS")
+        return self
+
+    @property
+    def report_lag_days(self) -> tuple[int, int]:
+        return (7 * self.report_lag_min_weeks, 7 * self.report_lag_max_weeks)
 
     @field_validator("platform_admins", mode="before")
     @classmethod

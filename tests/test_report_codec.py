@@ -56,6 +56,8 @@ def test_soc2_reports_read_back_unchanged_and_stay_small() -> None:
             kinds |= {g.kind for g in report.gaps}
             document = to_document(report)
             assert from_document(stored(document), model, window) == report
-            # The gap words come from the catalog, not from every stored report.
-            assert len(bson.encode({"report": document})) < 64_000
+            # The gap words come from the catalog, not from every stored report. The timeline
+            # adds about 7 KB here (each control's operating-since day; one blocker per
+            # control, its criteria left to the catalog), a tenth of the whole.
+            assert len(bson.encode({"report": document})) < 72_000
     assert kinds == set(GapKind)

@@ -14,7 +14,15 @@ from service.catalog.models import Category, Frequency, QuestionKind, QuestionRo
 from service.errors import ErrorCode
 from service.principal import Role
 from service.reports.service import ExportFormat
-from service.scoring.model import AuditType, ControlStatus, CriterionStatus, GapKind, Severity
+from service.scoring.model import (
+    AuditType,
+    BlockerReason,
+    ControlStatus,
+    CriterionStatus,
+    GapKind,
+    Severity,
+    TimelineStatus,
+)
 
 for domain_enum, graphql_name in (
     (ErrorCode, "ErrorCode"),
@@ -29,6 +37,8 @@ for domain_enum, graphql_name in (
     (CriterionStatus, "CriterionStatus"),
     (GapKind, "GapKind"),
     (Severity, "Severity"),
+    (TimelineStatus, "TimelineStatus"),
+    (BlockerReason, "BlockerReason"),
 ):
     strawberry.enum(domain_enum, name=graphql_name)
 strawberry.enum(
@@ -43,6 +53,7 @@ AssessmentStatus = Status
 __all__ = [
     "AssessmentStatus",
     "AuditType",
+    "BlockerReason",
     "Category",
     "ControlStatus",
     "CriterionStatus",
@@ -54,4 +65,5 @@ __all__ = [
     "QuestionRole",
     "Role",
     "Severity",
+    "TimelineStatus",
 ]

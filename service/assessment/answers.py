@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from service.catalog.catalog import QuestionnaireVersion
 from service.catalog.models import NOT_APPLICABLE, Question, QuestionKind
 from service.errors import ErrorCode, InvalidInput, LimitExceeded, Problem
+from service.scoring.rules import add_months
 
 MAX_BATCH = 500
 MAX_TEXT = 4000
-MAX_MONTHS = 600
+# Twenty years: a longer history than any audit looks at is a typing slip.
+MAX_MONTHS = 240
 # The text all of an assessment's answers and notes may hold together: far above any
 # real questionnaire (326 questions with 4,000-character notes are 1.3 MB), far below
 # MongoDB's 16 MB document limit, so a save is refused before the database would be.
@@ -72,6 +75,20 @@ def _normalise(question: Question, raw: str) -> tuple[str | None, str | None]:  
     if len(value) > MAX_TEXT:
         return None, f"must be at most {MAX_TEXT} characters"
     return value, None
+
+
+def anchored(question: Question, value: str, day: date) -> str | None:
+    """For a MONTHS answer given on ``day``, the ISO day the control started running
+    (``day`` minus the months): what every later report counts from. None otherwise."""
+    if question.kind is not QuestionKind.MONTHS or not value.isdigit():
+        return None
+    return add_months(day, -int(value)).isoformat()
+
+
+def engine_answers(answers: list[dict[str, Any]]) -> dict[str, str]:
+    """The engine's view of stored answers: a MONTHS answer as the day it is anchored to
+    (so months keep counting after it was given), every other answer as it is."""
+    return {a["question_key"]: a.get("operating_since") or a["value"] for a in answers}
 
 
 def check_answers(

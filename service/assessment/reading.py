@@ -1,31 +1,37 @@
 """The read model of assessments: an assessment with its catalog versions and a current report.
 
 A read recomputes the report in memory when the stored one was built on another
-engine version, catalog version or day (its timeline moves with the date);
-otherwise it decodes the stored one. Lists read summaries and their headline
+engine version, catalog version or day (a report is as of a day: today, or a
+submitted assessment's submission day, or the ``asOf`` asked for); otherwise
+it decodes the stored one. Lists read summaries and their headline
 figures without the answers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
 from bson import ObjectId
 
+from service.assessment.answers import engine_answers
 from service.assessment.engine_model import EngineModels
 from service.assessment.report_codec import from_document
 from service.catalog.catalog import FrameworkVersion, QuestionnaireVersion
 from service.catalog.repository import CatalogRepository
-from service.errors import NotFound
+from service.errors import InvalidInput, NotFound
 from service.scoring import ENGINE_VERSION, Parameters, Report, evaluate, suggested_scope
 from service.scoring.model import AuditType, EngineModel
+from service.scoring.rules import add_months
 from service.storage.documents import AssessmentRecord
 from service.storage.repositories import AssessmentRepository, Page
 from service.storage.tenancy import Access
+
+# How far ahead a report can be planned (``asOf``).
+MAX_YEARS_AHEAD = 5
 
 
 class Status(StrEnum):
@@ -62,23 +68,38 @@ class AssessmentReads:
         catalog: CatalogRepository,
         engines: EngineModels,
         clock: Callable[[], date] = lambda: datetime.now(UTC).date(),
+        report_lag_days: tuple[int, int] = (28, 70),
     ) -> None:
         self.access = access
         self.catalog = catalog
         self.engines = engines
         self.clock = clock
+        self.report_lag_days = report_lag_days
 
-    def _basis(self, record: AssessmentRecord, today: date) -> str:
+    def report_day(self, record: AssessmentRecord) -> date:
+        """The day a report is computed for by default: a submitted assessment's submission
+        day (its report is frozen), else today."""
+        if record.status == Status.SUBMITTED and record.submitted_at is not None:
+            return record.submitted_at.date()
+        return self.clock()
+
+    def _basis(self, record: AssessmentRecord, day: date) -> str:
+        low, high = self.report_lag_days
         return (
-            f"{ENGINE_VERSION}:{record.framework_id}:{record.questionnaire_id}:{today.isoformat()}"
+            f"{ENGINE_VERSION}:{record.framework_id}:{record.questionnaire_id}:"
+            f"{day.isoformat()}:{low}-{high}:{record.target_date}"
         )
 
-    def _params(self, record: AssessmentRecord, today: date) -> Parameters:
+    def _params(
+        self, record: AssessmentRecord, day: date, scope: Sequence[str] | None = None
+    ) -> Parameters:
         return Parameters(
-            scope=frozenset(record.scope),
+            scope=frozenset(record.scope if scope is None else scope),
             audit_type=AuditType(record.audit_type),
             window_months=record.window_months,
-            today=today,
+            today=day,
+            report_lag_days=self.report_lag_days,
+            target_date=date.fromisoformat(record.target_date) if record.target_date else None,
         )
 
     async def _versions(
@@ -95,20 +116,41 @@ class AssessmentReads:
         current, read from a summary record without its answers or gap lists; None when
         the report must be recomputed (a new day, a new engine) from the full assessment."""
         stored = record.report
-        if not stored or record.report_basis != self._basis(record, self.clock()):
+        if not stored or record.report_basis != self._basis(record, self.report_day(record)):
             return None
         return from_document({**stored, "criteria": (), "controls": (), "gaps": ()})
 
-    async def view(self, record: AssessmentRecord) -> AssessmentView:
+    async def view(self, record: AssessmentRecord, as_of: date | None = None) -> AssessmentView:
+        """The assessment with its report as of ``as_of`` (default ``report_day``)."""
         framework, questionnaire = await self._versions(record)
         model = self.engines.get(framework, questionnaire)
-        today = self.clock()
-        if record.report and record.report_basis == self._basis(record, today):
-            report = from_document(record.report, model, record.window_months)
-        else:
-            answers = {a["question_key"]: a["value"] for a in record.answers}
-            report = evaluate(model, answers, self._params(record, today))
-        return AssessmentView(record, framework, questionnaire, model, report)
+        return AssessmentView(
+            record, framework, questionnaire, model, self._report(record, model, as_of)
+        )
+
+    def _report(self, record: AssessmentRecord, model: EngineModel, as_of: date | None) -> Report:
+        day = as_of or self.report_day(record)
+        if record.report and record.report_basis == self._basis(record, day):
+            return from_document(record.report, model, record.window_months)
+        return evaluate(model, engine_answers(record.answers), self._params(record, day))
+
+    def as_of(self, view: AssessmentView, as_of: date) -> AssessmentView:
+        """``view`` with its report as of ``as_of``: from the day the assessment was created
+        (what was known then, with today's answers) to five years ahead (planning)."""
+        created = view.record.created_at.date()
+        if as_of < created:
+            raise InvalidInput(
+                f"asOf must be on or after the day the assessment was created ({created})",
+                ("asOf",),
+            )
+        latest = add_months(self.clock(), 12 * MAX_YEARS_AHEAD)
+        if as_of > latest:
+            raise InvalidInput(
+                f"asOf may be at most {MAX_YEARS_AHEAD} years ahead ({latest})", ("asOf",)
+            )
+        if view.report.as_of == as_of:
+            return view
+        return replace(view, report=self._report(view.record, view.model, as_of))
 
     async def get(self, assessment_id: ObjectId) -> AssessmentView | None:
         record = await (await AssessmentRepository.of_access(self.access)).get(assessment_id)

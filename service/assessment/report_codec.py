@@ -9,11 +9,15 @@ which halves the size of an answered assessment.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from service.scoring import texts
 from service.scoring.model import (
+    NO_TIMELINE,
+    Blocker,
+    BlockerReason,
     CategoryResult,
     ControlResult,
     ControlStatus,
@@ -24,6 +28,8 @@ from service.scoring.model import (
     GapKind,
     Report,
     Severity,
+    Timeline,
+    TimelineStatus,
 )
 
 
@@ -40,6 +46,55 @@ def _detail(gap: Gap, controls: dict[str, ControlResult]) -> int:
     return 1 if gap.kind is GapKind.DESIGN and result.status is ControlStatus.PARTIAL else 0
 
 
+def _timeline_document(timeline: Timeline) -> dict[str, Any]:
+    return {
+        "status": timeline.status.value,
+        "start": _day(timeline.earliest_observation_start),
+        "report": _day(timeline.earliest_report_date),
+        "latest": _day(timeline.latest_report_date),
+        "type1": _day(timeline.type1_report_date),
+        "target": _day(timeline.target_date),
+        "meets_target": timeline.meets_target,
+        # A blocker's criteria are its control's in-scope ones: read back from the model.
+        "blockers": [
+            [b.control, b.reason.value, b.holds_start_until.toordinal()] for b in timeline.blockers
+        ],
+    }
+
+
+def _timeline(
+    document: dict[str, Any] | None, criteria_of: Callable[[str], tuple[str, ...]]
+) -> Timeline:
+    if not document:
+        return NO_TIMELINE
+    return Timeline(
+        status=TimelineStatus(document["status"]),
+        earliest_observation_start=_date(document["start"]),
+        earliest_report_date=_date(document["report"]),
+        latest_report_date=_date(document["latest"]),
+        type1_report_date=_date(document["type1"]),
+        blockers=tuple(
+            Blocker(b[0], BlockerReason(b[1]), date.fromordinal(b[2]), criteria_of(b[0]))
+            for b in document["blockers"]
+        ),
+        target_date=_date(document["target"]),
+        meets_target=document["meets_target"],
+    )
+
+
+def _ordinal(value: date | None) -> int | None:
+    """Days in a control's row are day numbers: a quarter of an ISO string's bytes."""
+    return value.toordinal() if value else None
+
+
+def _from_ordinal(value: int | None) -> date | None:
+    return date.fromordinal(value) if value else None
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
 def to_document(report: Report) -> dict[str, Any]:
     controls = {c.key: c for c in report.controls}
     return {
@@ -49,6 +104,8 @@ def to_document(report: Report) -> dict[str, Any]:
         "total": report.total,
         "earliest_observation_start": _day(report.earliest_observation_start),
         "earliest_report_date": _day(report.earliest_report_date),
+        "as_of": _day(report.as_of),
+        "timeline": _timeline_document(report.timeline),
         "categories": [
             [c.category, c.score, c.criteria_met, c.criteria_total] for c in report.categories
         ],
@@ -56,7 +113,15 @@ def to_document(report: Report) -> dict[str, Any]:
             [c.ref, c.category, c.status.value, c.score, list(c.drivers)] for c in report.criteria
         ],
         "controls": [
-            [c.key, c.status.value, c.score, c.design, c.months_operated, c.evidence]
+            [
+                c.key,
+                c.status.value,
+                c.score,
+                c.design,
+                c.months_operated,
+                c.evidence,
+                _ordinal(c.operating_since),
+            ]
             for c in report.controls
         ],
         "gaps": [
@@ -82,9 +147,6 @@ def from_document(
     observation ``window`` give the gaps their words, and may be left out when the
     document's gap list is empty (headline figures only)."""
 
-    def day(value: str | None) -> date | None:
-        return date.fromisoformat(value) if value else None
-
     def gap(g: list[Any]) -> Gap:
         kind = GapKind(g[0])
         if model is None:
@@ -94,21 +156,31 @@ def from_document(
         )
         return Gap(kind, Severity(g[1]), g[2], tuple(g[3]), g[4], g[5], title, remediation, g[6])
 
+    criteria = tuple(
+        CriterionResult(c[0], c[1], CriterionStatus(c[2]), c[3], tuple(c[4]))
+        for c in document["criteria"]
+    )
+    in_scope = {c.ref for c in criteria}
+
+    def criteria_of(control: str) -> tuple[str, ...]:
+        if model is None:
+            return ()
+        return tuple(r for r in model.control_index[control].criteria if r in in_scope)
+
     return Report(
         readiness=document["readiness"],
         completeness=document["completeness"],
         categories=tuple(CategoryResult(c[0], c[1], c[2], c[3]) for c in document["categories"]),
-        criteria=tuple(
-            CriterionResult(c[0], c[1], CriterionStatus(c[2]), c[3], tuple(c[4]))
-            for c in document["criteria"]
-        ),
+        criteria=criteria,
         controls=tuple(
-            ControlResult(c[0], ControlStatus(c[1]), c[2], c[3], c[4], c[5])
+            ControlResult(c[0], ControlStatus(c[1]), c[2], c[3], c[4], c[5], _from_ordinal(c[6]))
             for c in document["controls"]
         ),
         gaps=tuple(gap(g) for g in document["gaps"]),
-        earliest_observation_start=day(document["earliest_observation_start"]),
-        earliest_report_date=day(document["earliest_report_date"]),
+        earliest_observation_start=_date(document["earliest_observation_start"]),
+        earliest_report_date=_date(document["earliest_report_date"]),
         answered=document["answered"],
         total=document["total"],
+        as_of=_date(document.get("as_of")),
+        timeline=_timeline(document.get("timeline"), criteria_of),
     )

@@ -14,13 +14,20 @@ from datetime import date
 from bson import ObjectId
 
 from service.assessment import validation
-from service.assessment.answers import CLEAR, AnswerChange, check_answers, check_total_size
+from service.assessment.answers import (
+    CLEAR,
+    AnswerChange,
+    anchored,
+    check_answers,
+    check_total_size,
+    engine_answers,
+)
 from service.assessment.reading import AssessmentReads, AssessmentView, Status
 from service.assessment.report_codec import to_document
 from service.errors import InvalidInput, InvalidState, NotFound, VersionConflict
 from service.principal import Permission
-from service.scoring import Parameters, evaluate, suggested_scope
-from service.scoring.model import AuditType, EngineModel
+from service.scoring import evaluate, suggested_scope
+from service.scoring.model import EngineModel
 from service.storage.documents import AssessmentRecord
 from service.storage.repositories import AssessmentRepository, now
 from service.storage.writes import audit_event
@@ -56,18 +63,12 @@ class AssessmentService(AssessmentReads):
         scope = record.scope
         if not record.scope_explicit:
             scope = suggested_scope(model, answers)
-        today = self.clock()
-        params = Parameters(
-            scope=frozenset(scope),
-            audit_type=AuditType(record.audit_type),
-            window_months=record.window_months,
-            today=today,
-        )
-        report = evaluate(model, answers, params)
+        day = self.report_day(record)
+        report = evaluate(model, answers, self._params(record, day, scope))
         fields: dict[str, object] = {
             "scope": scope,
             "report": to_document(report),
-            "report_basis": self._basis(record, today),
+            "report_basis": self._basis(record, day),
             "readiness": report.readiness,
             "completeness": report.completeness,
         }
@@ -184,25 +185,35 @@ class AssessmentService(AssessmentReads):
         history = []
         for change in checked:
             previous = current.get(change.question_key)
+            if previous is not None and (previous["value"], previous.get("note")) == (
+                change.value,
+                change.note,
+            ):
+                # The same answer again: it keeps its date (and a MONTHS answer its anchor).
+                continue
             if previous is not None:
                 history.append({**previous, "replaced_at": moment, "replaced_by": subject})
             if change.value == CLEAR:
                 current.pop(change.question_key, None)
             else:
-                current[change.question_key] = {
+                answer = {
                     "question_key": change.question_key,
                     "value": change.value,
                     "note": change.note,
                     "answered_by": subject,
                     "answered_at": moment,
                 }
+                since = anchored(
+                    questionnaire.questions[change.question_key], change.value, self.clock()
+                )
+                if since is not None:
+                    answer["operating_since"] = since
+                current[change.question_key] = answer
         order = {key: i for i, key in enumerate(questionnaire.questions)}
         answers = sorted(current.values(), key=lambda a: order.get(a["question_key"], len(order)))
         check_total_size(answers)
         model = self.engines.get(framework, questionnaire)
-        _, fields = self._materialise(
-            record, model, {a["question_key"]: a["value"] for a in answers}
-        )
+        _, fields = self._materialise(record, model, engine_answers(answers))
         fields.update(answers=answers, updated_at=moment)
         if record.status == Status.DRAFT:
             fields["status"] = Status.IN_PROGRESS.value
@@ -246,6 +257,13 @@ class AssessmentService(AssessmentReads):
         if record.status not in allowed_from:
             raise InvalidState(message)
         fields: dict[str, object] = {"status": to.value, "updated_at": now(), **(extra or {})}
+        # The stored report follows the report's day: a submitted assessment's is its
+        # submission day, a reopened one's today.
+        changed = record.model_copy(update=fields)
+        framework, questionnaire = await self._versions(changed)
+        model = self.engines.get(framework, questionnaire)
+        _, report_fields = self._materialise(changed, model, engine_answers(changed.answers))
+        fields.update(report_fields)
         event = audit_event(
             self.access.principal,
             action,
@@ -323,9 +341,7 @@ class AssessmentService(AssessmentReads):
         changed = record.model_copy(update=changes)
         framework, questionnaire = await self._versions(changed)
         model = self.engines.get(framework, questionnaire)
-        _, fields = self._materialise(
-            changed, model, {a["question_key"]: a["value"] for a in changed.answers}
-        )
+        _, fields = self._materialise(changed, model, engine_answers(changed.answers))
         fields.update({k: v for k, v in changes.items() if k != "scope"}, updated_at=now())
         event = audit_event(
             self.access.principal,

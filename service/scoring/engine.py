@@ -25,11 +25,13 @@ from service.scoring.memo import ControlEntry, memo_of
 from service.scoring.model import (
     NOT_APPLICABLE,
     AuditType,
+    BlockerReason,
     CategoryResult,
     ControlResult,
     ControlStatus,
     CriterionResult,
     CriterionStatus,
+    EngineControl,
     EngineModel,
     EngineQuestion,
     Gap,
@@ -48,7 +50,8 @@ from service.scoring.rules import (
     PARTIAL_CRITERION_AT,
     PARTIAL_EFFORT_SHARE,
     category_order,
-    months,
+    months_between,
+    running_since,
 )
 from service.scoring.timeline import ControlPass, timeline
 
@@ -86,10 +89,16 @@ class _Run:
             planned.evidence,
         )
 
-        answered_months = [
-            m for q in operating_qs if (m := months(self.answers.get(q.key, ""))) is not None
+        today = self.params.today
+        # The longest-running of its operating answers says since when it runs.
+        started = [
+            since
+            for q in operating_qs
+            if (value := self.answers.get(q.key)) is not None
+            and (since := running_since(value, today)) is not None
         ]
-        operated = max(answered_months) if answered_months else None
+        since = min(started) if started else None
+        operated = months_between(since, today) if since is not None else None
         # Evidence as answered decides the EVIDENCE gap (an unanswered question is an
         # UNANSWERED gap, never a silent "no"); the score counts unanswered as 0 weight
         # earned, as for design, so answering can only raise it.
@@ -106,7 +115,7 @@ class _Run:
         if weight_all == 0:
             if design_qs or any_na or not (operating_qs or evidence_qs):
                 return ControlResult(
-                    key, ControlStatus.NOT_APPLICABLE, 0.0, 0.0, operated, evidence
+                    key, ControlStatus.NOT_APPLICABLE, 0.0, 0.0, operated, evidence, since
                 )
             # No design question: a control known only by its operation.
             design = 1.0 if (operated or 0) > 0 else 0.0
@@ -124,16 +133,16 @@ class _Run:
         else:
             status = ControlStatus.MISSING
 
+        # Design counts up to what an auditor accepts; refinements beyond it add nothing.
+        score = min(1.0, design / IMPLEMENTED_AT)
         if self.type2:
             operating = (
                 1.0 if not operating_qs else min(1.0, (operated or 0) / self.params.window_months)
             )
-            score = design * (
-                DESIGN_SHARE + OPERATING_SHARE * operating + EVIDENCE_SHARE * evidence_factor
-            )
-        else:
-            score = design
-        return ControlResult(key, status, round(100.0 * score, 2), design, operated, evidence)
+            score *= DESIGN_SHARE + OPERATING_SHARE * operating + EVIDENCE_SHARE * evidence_factor
+        return ControlResult(
+            key, status, round(100.0 * score, 2), design, operated, evidence, since
+        )
 
     def criterion(
         self, planned: CriterionPlan, controls: Mapping[str, ControlResult]
@@ -157,8 +166,10 @@ class _Run:
         score = round(score, 2)
         if all(r.status is ControlStatus.UNKNOWN for _, r in members):
             status = CriterionStatus.NOT_ASSESSED
-        elif score >= MET_AT and not any(
-            c.key_control and r.status is ControlStatus.MISSING for c, r in members
+        elif (
+            score >= MET_AT
+            and not any(c.key_control and r.status is ControlStatus.MISSING for c, r in members)
+            and (not self.type2 or self._operated(members))
         ):
             status = CriterionStatus.MET
         elif score >= PARTIAL_CRITERION_AT:
@@ -166,6 +177,22 @@ class _Run:
         else:
             status = CriterionStatus.NOT_MET
         return CriterionResult(criterion.ref, criterion.category, status, score, drivers)
+
+    def _operated(self, members: list[tuple[EngineControl, ControlResult]]) -> bool:
+        """Type II: every running member has a month of operation on record, and no key
+        member's evidence was answered "no" (zero months can never read as MET)."""
+        timed = self.plan.timed
+        for control, result in members:
+            if result.status is not ControlStatus.IMPLEMENTED and (
+                result.status is not ControlStatus.PARTIAL
+            ):
+                continue
+            if control.key in timed and not result.months_operated:
+                return False
+            evidence = result.evidence
+            if control.key_control and evidence is not None and evidence < IMPLEMENTED_AT:
+                return False
+        return True
 
     def controls(
         self, memo: dict[Hashable, ControlEntry], serial: Callable[[], int]
@@ -183,35 +210,54 @@ class _Run:
         slots: dict[str, str | None] = dict.fromkeys(self.plan.visible)
         slots.update(self.answers)
         walk = ControlPass()
-        results, serials, found = walk.results, walk.serials, walk.found
+        results, serials, found, holds = walk.results, walk.serials, walk.found, walk.holds
+        type2 = self.type2
+        today = self.params.today
         for planned in self.plan.controls:
             key = (planned.signature, planned.read(slots))
             entry = memo.get(key)
             if entry is None:
                 entry = memo[key] = (self.control(planned), serial())
-            result, serials[planned.control.key] = entry
-            results[planned.control.key] = result
+            control = planned.control
+            result, serials[control.key] = entry
+            results[control.key] = result
             status = result.status
-            if status is ControlStatus.IMPLEMENTED or status is ControlStatus.PARTIAL:
-                operated = result.months_operated
-                if status is ControlStatus.PARTIAL:
-                    found.append(planned.design_partial)
-                    walk.design_weeks.append(planned.control.effort_weeks * PARTIAL_EFFORT_SHARE)
-                    walk.held_to_design = True
-                elif operated is None:
-                    walk.held_to_today = True
-                elif walk.youngest is None or operated < walk.youngest:
-                    walk.youngest = operated
-                if self.type2 and operated is not None and operated < window:
-                    found.append(planned.operating(operated, window))
-                if result.evidence is not None and result.evidence < IMPLEMENTED_AT:
-                    found.append(planned.no_evidence)
-            elif status is ControlStatus.MISSING:
+            if status is ControlStatus.NOT_APPLICABLE:
+                continue
+            weight = KEY_CONTROL_WEIGHT if control.key_control else 1.0
+            walk.weight_total += weight
+            if status is ControlStatus.UNKNOWN:
+                # Pessimistic: a control nobody described is one to build.
+                holds.append(planned.hold(BlockerReason.UNANSWERED, float(control.effort_weeks)))
+                continue
+            walk.weight_answered += weight
+            if status is ControlStatus.MISSING:
                 found.append(planned.design_missing)
-                walk.design_weeks.append(float(planned.control.effort_weeks))
-                walk.held_to_design = True
-            elif status is ControlStatus.UNKNOWN:
-                walk.held_to_design = True
+                holds.append(planned.hold(BlockerReason.DESIGN_GAP, float(control.effort_weeks)))
+                continue
+            if status is ControlStatus.PARTIAL:
+                found.append(planned.design_partial)
+                weeks = control.effort_weeks * PARTIAL_EFFORT_SHARE
+                holds.append(planned.hold(BlockerReason.DESIGN_GAP, weeks))
+            operated = result.months_operated
+            no_evidence = result.evidence is not None and result.evidence < IMPLEMENTED_AT
+            if no_evidence:
+                found.append(planned.no_evidence)
+            if not type2:
+                continue
+            if operated is not None and operated < window:
+                found.append(planned.operating(operated, window))
+            if not planned.operating_qs:
+                continue
+            if no_evidence:
+                # Runs without evidence cannot be tested: no back-dating for this control.
+                holds.append(planned.hold(BlockerReason.NO_EVIDENCE, until=today))
+            elif result.operating_since is None:
+                holds.append(planned.hold(BlockerReason.UNANSWERED, until=today))
+            else:
+                holds.append(
+                    planned.hold(BlockerReason.OPERATING_HISTORY, until=result.operating_since)
+                )
         return walk
 
     def gaps(self, walk: ControlPass) -> list[Gap]:
@@ -228,7 +274,7 @@ def evaluate(model: EngineModel, answers: Mapping[str, str], params: Parameters)
     run = _Run(planned, answers, params)
     # Results are memoised by their exact inputs (see ``_Run.controls``), bounded.
     memo = memo_of(model)
-    control_memo, criterion_memo = memo.results_for(run.type2, params.window_months)
+    control_memo, criterion_memo = memo.results_for(run.type2, params.window_months, params.today)
     walk = run.controls(control_memo, memo.serial)
     controls, serials = walk.results, walk.serials
     criteria: list[CriterionResult] = []
@@ -261,7 +307,8 @@ def evaluate(model: EngineModel, answers: Mapping[str, str], params: Parameters)
                 criteria_total=len(members),
             )
         )
-    start, report_date = timeline(walk, params, run.type2)
+    statuses = {r.ref: r.status for r in criteria}
+    dates = timeline(walk, statuses, params, run.type2)
     gaps = run.gaps(walk)
     answered = len(planned.question_keys & run.answers.keys())
     total_questions = len(planned.questions)
@@ -272,8 +319,10 @@ def evaluate(model: EngineModel, answers: Mapping[str, str], params: Parameters)
         criteria=tuple(criteria),
         controls=tuple(controls.values()),
         gaps=tuple(gaps),
-        earliest_observation_start=start,
-        earliest_report_date=report_date,
+        earliest_observation_start=dates.earliest_observation_start,
+        earliest_report_date=dates.earliest_report_date,
         answered=answered,
         total=total_questions,
+        as_of=params.today,
+        timeline=dates,
     )

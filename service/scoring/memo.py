@@ -2,7 +2,7 @@
 
 Nothing here changes a result: a plan depends only on the scope and the
 scoping answers, a control's result only on the answers to its visible
-questions (and the audit type and window), a criterion's only on its
+questions (and the audit type, window and the report's day), a criterion's only on its
 controls' results. Each is kept under exactly those inputs, so a save that
 changes a few answers recomputes a few controls. Every cache is bounded.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Callable, Hashable
+from datetime import date
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from service.scoring.model import ControlResult, CriterionResult, EngineModel
@@ -54,9 +55,10 @@ class EngineMemo:
 
     def __init__(self) -> None:
         self.plans: _Bounded[Plan] = _Bounded(self.PLAN_LIMIT)
-        # Per (Type II, window): results change with both.
-        self.controls: dict[tuple[bool, int], dict[Hashable, ControlEntry]] = {}
-        self.criteria: dict[tuple[bool, int], dict[Hashable, CriterionResult]] = {}
+        # Per (Type II, window, day): results change with all three (a dated MONTHS
+        # answer gives a control more months of operation as the report's day moves).
+        self.controls: dict[tuple[bool, int, date], dict[Hashable, ControlEntry]] = {}
+        self.criteria: dict[tuple[bool, int, date], dict[Hashable, CriterionResult]] = {}
         self._signatures: dict[Hashable, int] = {}
         self._serials = itertools.count()
 
@@ -71,12 +73,12 @@ class EngineMemo:
         return sum(map(len, self.controls.values())) + sum(map(len, self.criteria.values()))
 
     def results_for(
-        self, type2: bool, window: int
+        self, type2: bool, window: int, today: date
     ) -> tuple[dict[Hashable, ControlEntry], dict[Hashable, CriterionResult]]:
-        """The result memos for one audit type and window, emptied first when full."""
+        """The result memos for one audit type, window and day, emptied first when full."""
         if self.results_size() >= self.RESULTS_LIMIT:
             self.clear_results()
-        key = (type2, window)
+        key = (type2, window, today)
         return self.controls.setdefault(key, {}), self.criteria.setdefault(key, {})
 
     def clear_results(self) -> None:

@@ -55,6 +55,23 @@ class GapKind(StrEnum):
     UNANSWERED = "UNANSWERED"
 
 
+class TimelineStatus(StrEnum):
+    # No blocker holds the window start after the report's day: it can start now, or
+    # (Type II) it already started in the past.
+    READY = "READY"
+    # Work or operating time still holds the start: the dates are a plan.
+    PLANNED = "PLANNED"
+    # Too few in-scope controls are answered to give any date (``rules.ANSWERED_ENOUGH``).
+    INSUFFICIENT_ANSWERS = "INSUFFICIENT_ANSWERS"
+
+
+class BlockerReason(StrEnum):
+    DESIGN_GAP = "DESIGN_GAP"
+    OPERATING_HISTORY = "OPERATING_HISTORY"
+    NO_EVIDENCE = "NO_EVIDENCE"
+    UNANSWERED = "UNANSWERED"
+
+
 class Severity(StrEnum):
     CRITICAL = "CRITICAL"
     HIGH = "HIGH"
@@ -147,10 +164,18 @@ def _freeze(index: dict[str, list[_T]]) -> dict[str, tuple[_T, ...]]:
 
 @dataclass(frozen=True, slots=True)
 class Parameters:
+    """What a report is computed for. ``today`` is the report's day (``asOf``): a MONTHS
+    answer given as a date counts from that date, so the same answers give the same
+    window start whatever day they are read on."""
+
     scope: frozenset[str]
     audit_type: AuditType
     window_months: int
     today: date
+    # Days from the end of the window to the report: fieldwork and issuance, soonest
+    # and latest (settings ``REPORT_LAG_MIN_WEEKS`` and ``REPORT_LAG_MAX_WEEKS``).
+    report_lag_days: tuple[int, int] = (28, 70)
+    target_date: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +186,8 @@ class ControlResult:
     design: float
     months_operated: int | None
     evidence: float | None
+    # The day the control started running, from a dated MONTHS answer; None when unknown.
+    operating_since: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +220,49 @@ class Gap:
     effort_weeks: int
 
 
+@dataclass(slots=True)
+class Hold:
+    """What one control could hold the start with, before the criteria are known."""
+
+    control: str
+    reason: BlockerReason
+    criteria: tuple[str, ...]
+    key_control: bool
+    # Design work in weeks (DESIGN_GAP, UNANSWERED design), else None.
+    weeks: float | None = None
+    # The day it holds the start until, when known without scheduling.
+    until: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Blocker:
+    """A control that holds the observation window's start until ``holds_start_until``."""
+
+    control: str
+    reason: BlockerReason
+    holds_start_until: date
+    criteria: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    status: TimelineStatus
+    earliest_observation_start: date | None
+    earliest_report_date: date | None
+    # The same window with the slowest fieldwork and issuance.
+    latest_report_date: date | None
+    # The Type I path: the report date once the design work is done.
+    type1_report_date: date | None
+    # What holds the start, latest first; the first one's day is the start.
+    blockers: tuple[Blocker, ...]
+    target_date: date | None = None
+    # Whether the earliest report date is on or before the target; None without either.
+    meets_target: bool | None = None
+
+
+NO_TIMELINE = Timeline(TimelineStatus.INSUFFICIENT_ANSWERS, None, None, None, None, ())
+
+
 @dataclass(frozen=True, slots=True)
 class Report:
     readiness: float
@@ -205,3 +275,5 @@ class Report:
     earliest_report_date: date | None
     answered: int
     total: int
+    as_of: date | None = None
+    timeline: Timeline = NO_TIMELINE

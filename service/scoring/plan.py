@@ -9,17 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from operator import itemgetter
 
 from service.scoring import texts
 from service.scoring.memo import EngineMemo, memo_of
 from service.scoring.model import (
+    BlockerReason,
     EngineControl,
     EngineCriterion,
     EngineModel,
     EngineQuestion,
     Gap,
     GapKind,
+    Hold,
     Role,
 )
 from service.scoring.rules import SEVERITY_ORDER, severity
@@ -62,6 +65,13 @@ class ControlPlan:
     signature: int
     # Reads the answers to ``input_keys`` from a dict holding every visible key (C speed).
     read: Callable[[Mapping[str, str | None]], object]
+
+    def hold(
+        self, reason: BlockerReason, weeks: float | None = None, until: date | None = None
+    ) -> Hold:
+        """What this control could hold the window's start with (see ``timeline``)."""
+        control = self.control
+        return Hold(control.key, reason, self.criteria, control.key_control, weeks, until)
 
     def operating(self, months: int, window: int) -> Ranked:
         """The OPERATING gap for ``months`` of ``window``; few distinct values, so cached."""
@@ -110,6 +120,8 @@ class Plan:
     question_keys: frozenset[str]
     # Visible scored questions with the gap each raises while unanswered.
     unanswered: tuple[tuple[str, Ranked], ...]
+    # Controls with a visible operating (MONTHS) question: their age is asked.
+    timed: frozenset[str]
 
 
 def plan(model: EngineModel, scope: frozenset[str], answers: Mapping[str, str]) -> Plan:
@@ -206,6 +218,7 @@ def _build(
         questions=tuple(q for q in model.questions if q.key in visible),
         question_keys=frozenset(q.key for q in model.questions if q.key in visible),
         unanswered=tuple(unanswered),
+        timed=frozenset(k for k, c in controls.items() if c.operating_qs),
     )
 
 

@@ -11,7 +11,9 @@ from datetime import date, timedelta
 
 from service.scoring.model import EngineModel, Severity
 
-IMPLEMENTED_AT = 0.85
+# "Documented and followed" (maturity 3, 0.7) is what an auditor accepts as in place;
+# higher answers are refinements. A control's score counts design up to this level.
+IMPLEMENTED_AT = 0.7
 PARTIAL_AT = 0.35
 MET_AT = 80.0
 PARTIAL_CRITERION_AT = 40.0
@@ -22,8 +24,9 @@ KEY_CONTROL_WEIGHT = 2.0
 # Remediation runs in parallel work streams; the longest control bounds it.
 PARALLEL_STREAMS = 3
 PARTIAL_EFFORT_SHARE = 0.5
-# Fieldwork and report writing after the window closes.
-REPORTING_LAG = timedelta(weeks=6)
+# The timeline gives dates only when this share of the in-scope controls has a design
+# answer (key controls count twice): below it, a date would reward leaving questions blank.
+ANSWERED_ENOUGH = 0.8
 
 _SEVERITY_BY_POINTS = ((6, Severity.CRITICAL), (5, Severity.HIGH), (4, Severity.MEDIUM))
 SEVERITY_ORDER = {s: i for i, s in enumerate(Severity)}
@@ -38,9 +41,26 @@ def severity(points: int) -> Severity:
     return Severity.LOW
 
 
-def months(value: str) -> int | None:
-    """The number of months a MONTHS answer states, or None when it states none."""
-    return int(value) if value.isdigit() else None
+def running_since(value: str, today: date) -> date | None:
+    """The day a MONTHS answer says the control started running: the answer is either
+    that day (``2026-03-01``, how stored answers reach the engine: anchored when they
+    were given) or a number of months before ``today``; None when it says neither."""
+    if value.isdigit():
+        return add_months(today, -int(value))
+    if len(value) == 10 and value[4] == "-":
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def months_between(start: date, end: date) -> int:
+    """Whole months from ``start`` to ``end`` (0 when ``end`` is not later)."""
+    months = (end.year - start.year) * 12 + end.month - start.month
+    while months > 0 and add_months(start, months) > end:
+        months -= 1
+    return max(0, months)
 
 
 def add_months(day: date, months: int) -> date:

@@ -1,19 +1,44 @@
-"""When the observation window can start and the earliest report can land.
+"""When the observation window can start, when the report can land, and what holds them.
 
-Inputs come from one pass over the controls (``ControlPass``): the design
-work still to do, whether any control is of unknown age or not yet running,
-and the youngest running control.
+The pass over the controls (``ControlPass``) notes, for each control, what
+could hold the window's start: design work still to do, an operating history
+shorter than the window, evidence answered "no", an age nobody gave. Once the
+criteria are known, ``timeline`` keeps the holds that matter and dates them:
+
+- design work (DESIGN_GAP, and UNANSWERED for a control with no design answer)
+  holds the start only when it would fail the audit: the control is a key
+  control, or one of its in-scope criteria is not MET. Otherwise the gap stays
+  in the list as a recommendation. The work is scheduled longest first on
+  ``PARALLEL_STREAMS`` work streams; each control holds the start until its
+  stream finishes it;
+- a running control holds the start until the day it started (OPERATING_HISTORY):
+  the auditor tests it over the whole window;
+- evidence answered "no" (NO_EVIDENCE) or an unknown age (UNANSWERED) holds it
+  until the report's day: nothing before it can be tested.
+
+The start is the latest hold, and never earlier than a full window before the
+report's day. Every date is computed from the report's day and dated answers
+only, so it moves when a fact moves, not when the clock does.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from service.scoring.model import ControlResult, Parameters
+from service.scoring.model import (
+    Blocker,
+    ControlResult,
+    CriterionStatus,
+    Hold,
+    Parameters,
+    Timeline,
+    TimelineStatus,
+)
 from service.scoring.plan import Ranked
-from service.scoring.rules import PARALLEL_STREAMS, REPORTING_LAG, add_months
+from service.scoring.rules import ANSWERED_ENOUGH, PARALLEL_STREAMS, add_months
 
 
 @dataclass(slots=True)
@@ -23,31 +48,73 @@ class ControlPass:
     results: dict[str, ControlResult] = field(default_factory=dict)
     serials: dict[str, int] = field(default_factory=dict)
     found: list[Ranked] = field(default_factory=list)
-    design_weeks: list[float] = field(default_factory=list)
-    held_to_design: bool = False
-    held_to_today: bool = False
-    youngest: int | None = None
+    holds: list[Hold] = field(default_factory=list)
+    # In-scope applicable controls, and those with a design answer (key controls twice).
+    weight_total: float = 0.0
+    weight_answered: float = 0.0
 
 
-def timeline(walk: ControlPass, params: Parameters, type2: bool) -> tuple[date, date]:
-    """(earliest observation start, earliest report date) for Type II; for Type I the
-    day design work is done and the report date after it."""
+def _fails_audit(hold: Hold, criteria: dict[str, CriterionStatus]) -> bool:
+    return hold.key_control or any(
+        criteria.get(ref) is not CriterionStatus.MET for ref in hold.criteria
+    )
+
+
+def _schedule(jobs: list[Hold], today: date) -> dict[str, date]:
+    """Each design job's finishing day: longest first, each on the stream free soonest."""
+    streams = [0.0] * PARALLEL_STREAMS
+    finished: dict[str, date] = {}
+    for job in sorted(jobs, key=lambda j: (-(j.weeks or 0.0), j.control)):
+        free = heapq.heappop(streams)
+        done = free + (job.weeks or 0.0)
+        heapq.heappush(streams, done)
+        finished[job.control] = today + timedelta(days=math.ceil(done * 7))
+    return finished
+
+
+def timeline(
+    walk: ControlPass, criteria: dict[str, CriterionStatus], params: Parameters, type2: bool
+) -> Timeline:
+    """The report's timeline (see the module's docstring for the rules)."""
     today = params.today
-    # Controls with a DESIGN gap need their effort (three work streams); they and the
-    # unknown ones hold the window start until the design work is done.
-    weeks = max(max(walk.design_weeks, default=0.0), sum(walk.design_weeks) / PARALLEL_STREAMS)
-    designed_by = today + timedelta(days=math.ceil(weeks * 7))
-    if not type2:
-        return designed_by, designed_by + REPORTING_LAG
-    window = params.window_months
-    # A control already running with evidence lets the window start in the
-    # past, as far back as it has run; a young or new control holds it later.
-    start = add_months(today, -window)
-    if walk.youngest is not None:
-        start = max(start, add_months(today, -walk.youngest))
-    if walk.held_to_today:
-        start = max(start, today)
-    if walk.held_to_design:
-        start = max(start, designed_by)
-    report = max(add_months(start, window), today) + REPORTING_LAG
-    return start, report
+    target = params.target_date
+    if walk.weight_total and walk.weight_answered < ANSWERED_ENOUGH * walk.weight_total:
+        return Timeline(
+            TimelineStatus.INSUFFICIENT_ANSWERS, None, None, None, None, (), target_date=target
+        )
+    design = [h for h in walk.holds if h.weeks is not None and _fails_audit(h, criteria)]
+    finished = _schedule(design, today)
+    designed_by = max(finished.values(), default=today)
+    lag_min, lag_max = (timedelta(days=d) for d in params.report_lag_days)
+    holds: list[tuple[date, Hold]] = [(finished[h.control], h) for h in design]
+    if type2:
+        holds.extend((h.until, h) for h in walk.holds if h.until is not None)
+        window = params.window_months
+        floor = add_months(today, -window)
+        start = max([floor, *(day for day, _ in holds)])
+        window_end = max(add_months(start, window), today)
+    else:
+        floor = today
+        start = window_end = designed_by
+    # Each control once, with the hold that lasts longest.
+    latest: dict[str, tuple[date, Hold]] = {}
+    for day, hold in holds:
+        if day > floor and (hold.control not in latest or day > latest[hold.control][0]):
+            latest[hold.control] = (day, hold)
+    blockers = tuple(
+        Blocker(h.control, h.reason, day, h.criteria)
+        for day, h in sorted(
+            latest.values(), key=lambda item: (-item[0].toordinal(), item[1].control)
+        )
+    )
+    report = window_end + lag_min
+    return Timeline(
+        status=TimelineStatus.PLANNED if start > today else TimelineStatus.READY,
+        earliest_observation_start=start,
+        earliest_report_date=report,
+        latest_report_date=window_end + lag_max,
+        type1_report_date=designed_by + lag_min,
+        blockers=blockers,
+        target_date=target,
+        meets_target=report <= target if target is not None else None,
+    )

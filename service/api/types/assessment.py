@@ -148,8 +148,20 @@ class AssessmentType(Node):
         percent = round(100.0 * report.answered / report.total, 2) if report.total else 100.0
         return Progress(answered=report.answered, total=report.total, percent=percent)
 
-    @strawberry.field
-    async def report(self, info: strawberry.Info) -> ReadinessReport:
+    @strawberry.field(
+        description="The readiness report as of a day: by default today, or for a submitted "
+        "assessment its submission day. asOf may be any day from the assessment's creation "
+        "to five years ahead (planning); dated answers keep counting from when they were given."
+    )
+    async def report(self, info: strawberry.Info, as_of: date | None = None) -> ReadinessReport:
+        if as_of is not None:
+            view: AssessmentView = info.context.assessments.as_of(await self.view(info), as_of)
+
+            async def dated() -> AssessmentView:
+                return view
+
+            return ReadinessReport(headline=view.report, full=dated)
+
         def full() -> Awaitable[AssessmentView]:
             return self.view(info)
 
@@ -198,5 +210,8 @@ class AssessmentType(Node):
         )
 
     created_at = shown("record.created_at", datetime)
+    submitted_at = shown(
+        "record.submitted_at", datetime | None, "When it was submitted; null unless SUBMITTED."
+    )
 
     updated_at = shown("record.updated_at", datetime)

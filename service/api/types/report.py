@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Awaitable, Callable
 from datetime import date
 
 import strawberry
+from bson import ObjectId
 
-from service.api.enums import ControlStatus, CriterionStatus, GapKind, Severity
+from service.api.enums import (
+    BlockerReason,
+    ControlStatus,
+    CriterionStatus,
+    GapKind,
+    Severity,
+    TimelineStatus,
+)
 from service.api.types.answer import Answer, AnswerIndex
 from service.api.types.catalog import Control, Criterion
 from service.api.types.copying import copy_of, shown
@@ -16,6 +25,7 @@ from service.catalog.catalog import FrameworkVersion
 from service.catalog.models import Category
 from service.scoring.model import Gap as GapModel
 from service.scoring.model import Report as ReportModel
+from service.scoring.model import Timeline as TimelineModel
 
 
 @strawberry.type
@@ -53,6 +63,83 @@ class ControlResult:
     status: ControlStatus
     score: float
     months_operated: int | None
+    operating_since: date | None = strawberry.field(
+        description="The day the control started running, from its dated MONTHS answer."
+    )
+
+
+@strawberry.type
+class TimelineBlocker:
+    control: Control
+    reason: BlockerReason
+    holds_start_until: date = strawberry.field(
+        description="The observation window cannot start before this day because of it."
+    )
+    criteria: list[Criterion] = strawberry.field(
+        description="The in-scope criteria the control addresses."
+    )
+
+
+@strawberry.type(description="When the observation window can start and the report land, and why.")
+class Timeline:
+    model: strawberry.Private[TimelineModel]
+    full: strawberry.Private[Callable[[], Awaitable[AssessmentView]]]
+
+    status = shown("model.status", TimelineStatus)
+    earliest_observation_start = shown("model.earliest_observation_start", date | None)
+    earliest_report_date = shown(
+        "model.earliest_report_date",
+        date | None,
+        "Window end plus the soonest fieldwork and issuance (REPORT_LAG_MIN_WEEKS).",
+    )
+    latest_report_date = shown(
+        "model.latest_report_date",
+        date | None,
+        "The same window with the slowest fieldwork and issuance (REPORT_LAG_MAX_WEEKS).",
+    )
+    type1_report_date = shown(
+        "model.type1_report_date",
+        date | None,
+        "The Type I path: a report on the design, once the design work is done.",
+    )
+    target_date = shown("model.target_date", date | None)
+    meets_target = shown(
+        "model.meets_target",
+        bool | None,
+        "Whether the earliest report date is on or before the target date.",
+    )
+
+    @strawberry.field(description="What holds the window start, latest first.")
+    async def blockers(self) -> list[TimelineBlocker]:
+        if not self.model.blockers:
+            return []
+        # The stored headline leaves out the blockers' criteria; the full report has them.
+        view = await self.full()
+        framework = view.framework
+        controls: dict[str, Control] = {}
+        criteria: dict[str, Criterion] = {}
+
+        def control(key: str) -> Control:
+            found = controls.get(key)
+            if found is None:
+                found = controls[key] = Control.of(framework, framework.controls[key])
+            return found
+
+        def criterion(ref: str) -> Criterion:
+            found = criteria.get(ref)
+            if found is None:
+                found = criteria[ref] = Criterion.of(framework, framework.criteria[ref])
+            return found
+
+        return [
+            TimelineBlocker(
+                control=control(b.control),
+                reason=b.reason,
+                holds_start_until=b.holds_start_until,
+                criteria=[criterion(r) for r in b.criteria],
+            )
+            for b in view.report.timeline.blockers
+        ]
 
 
 @strawberry.type
@@ -62,6 +149,10 @@ class Gap:
 
     framework: strawberry.Private[FrameworkVersion]
     model: strawberry.Private[GapModel]
+    id: strawberry.ID = strawberry.field(
+        description="Stable while the same gap stays open: the assessment, the gap's kind "
+        "and its control or question."
+    )
     criterion: Criterion
     control: Control | None
     kind: GapKind
@@ -79,7 +170,16 @@ class Gap:
         return [Criterion.of(framework, framework.criteria[r]) for r in self.model.criteria]
 
 
-def gaps_of(framework: FrameworkVersion, models: list[GapModel]) -> list[Gap]:
+def gap_id(assessment_id: ObjectId, gap: GapModel) -> strawberry.ID:
+    """The same for the same gap while it stays open, whatever else changes: built from
+    what identifies it (the assessment, the kind, the control or question)."""
+    identity = f"Gap:{assessment_id}:{gap.kind.value}:{gap.control or ''}:{gap.question or ''}"
+    return strawberry.ID(base64.urlsafe_b64encode(identity.encode()).decode().rstrip("="))
+
+
+def gaps_of(
+    framework: FrameworkVersion, models: list[GapModel], assessment_id: ObjectId
+) -> list[Gap]:
     """Gap objects sharing one criterion and control object per ref and key."""
     criteria: dict[str, Criterion] = {}
     controls: dict[str, Control] = {}
@@ -101,6 +201,7 @@ def gaps_of(framework: FrameworkVersion, models: list[GapModel]) -> list[Gap]:
                 g,
                 framework=framework,
                 model=g,
+                id=gap_id(assessment_id, g),
                 criterion=criterion,
                 control=control,
                 question_key=g.question,
@@ -165,6 +266,7 @@ class ReadinessReport:
                 status=c.status,
                 score=c.score,
                 months_operated=c.months_operated,
+                operating_since=c.operating_since,
             )
             for c in view.report.controls
         ]
@@ -174,6 +276,7 @@ class ReadinessReport:
         self, kind: GapKind | None = None, severity: Severity | None = None
     ) -> list[Gap]:
         view = await self.full()
+        assert view.record.id is not None  # noqa: S101 - saved documents have ids
         return gaps_of(
             view.framework,
             [
@@ -181,7 +284,17 @@ class ReadinessReport:
                 for g in view.report.gaps
                 if (kind is None or g.kind == kind) and (severity is None or g.severity == severity)
             ],
+            view.record.id,
         )
+
+    @strawberry.field(description="The day the report is computed for.")
+    def as_of(self) -> date:
+        assert self.headline.as_of is not None  # noqa: S101 - every computed report has a day
+        return self.headline.as_of
+
+    @strawberry.field
+    def timeline(self) -> Timeline:
+        return Timeline(model=self.headline.timeline, full=self.full)
 
     earliest_observation_start = shown(
         "headline.earliest_observation_start",
