@@ -37,6 +37,17 @@ MAX_OPTIONS = 12
 Text = Annotated[str, StringConstraints(min_length=1, max_length=4000, strip_whitespace=True)]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=300, strip_whitespace=True)]
 CriterionRef = Annotated[str, StringConstraints(pattern=r"^[A-Z]{1,3}\d{1,2}\.\d{1,2}$")]
+# A control's references into the mapped frameworks: the shape, then the known refs.
+Iso27001Ref = Annotated[
+    str,
+    StringConstraints(pattern=r"^A\.[5-8]\.\d{1,2}$"),
+    AfterValidator(references.iso27001_2022),
+]
+NistCsfRef = Annotated[
+    str,
+    StringConstraints(pattern=r"^(GV|ID|PR|DE|RS|RC)\.[A-Z]{2}(-\d{2})?$"),
+    AfterValidator(references.nist_csf_2),
+]
 
 
 class Strict(BaseModel):
@@ -94,20 +105,8 @@ class Criterion(Strict):
 
 
 class Mappings(Strict):
-    iso27001_2022: list[
-        Annotated[
-            str,
-            StringConstraints(pattern=r"^A\.[5-8]\.\d{1,2}$"),
-            AfterValidator(references.iso27001_2022),
-        ]
-    ] = Field(default_factory=list, max_length=20)
-    nist_csf_2: list[
-        Annotated[
-            str,
-            StringConstraints(pattern=r"^(GV|ID|PR|DE|RS|RC)\.[A-Z]{2}(-\d{2})?$"),
-            AfterValidator(references.nist_csf_2),
-        ]
-    ] = Field(default_factory=list, max_length=20)
+    iso27001_2022: list[Iso27001Ref] = Field(default_factory=list, max_length=20)
+    nist_csf_2: list[NistCsfRef] = Field(default_factory=list, max_length=20)
 
 
 class PolicyFamily(Strict):

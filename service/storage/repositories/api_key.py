@@ -1,7 +1,8 @@
 """API keys: minted and stored hashed, found by their lookup id, never read back in clear.
 
-``ApiKeyRepository`` serves authentication and the platform (keys of any
-organisation, or of none); ``OrganizationKeys`` the keys of one organisation.
+``ApiKeyRepository`` serves authentication (keys of any organisation, or of
+none) and mints the platform's keys, which belong to no organisation and act as
+their subject; ``OrganizationKeys`` the keys of one organisation.
 """
 
 from __future__ import annotations
@@ -32,11 +33,10 @@ class ApiKeyRepository(Repository):
         name: str,
         subject: str,
         created_by: str,
-        organization_id: ObjectId | None = None,
-        role: Role | None = None,
         platform_admin: bool = False,
         local_admin: bool = False,
     ) -> tuple[ApiKey, str]:
+        """A key of no organisation that acts as ``subject``, and its secret."""
         for _ in range(3):
             new = api_key_secrets.generate()
             record = ApiKey(
@@ -45,8 +45,6 @@ class ApiKeyRepository(Repository):
                 lookup=new.lookup,
                 digest=new.digest,
                 subject=subject,
-                organization_id=organization_id,
-                role=role,
                 platform_admin=platform_admin,
                 created_at=now(),
                 created_by=created_by,

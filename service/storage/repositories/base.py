@@ -216,7 +216,8 @@ class Repository:
         limit: int = 0,
         **extra: Any,
     ) -> list[dict[str, Any]]:
-        """Stored rows, as the driver returns them (projected ones are not documents)."""
+        """Stored rows, as the driver returns them (projected ones are not documents). The
+        reads below take the same keywords and pass them on."""
         cursor = _collection(document).find(
             self._filter(document, within=within, by=by, **extra),
             projection=projection,
@@ -226,49 +227,18 @@ class Repository:
         rows: list[dict[str, Any]] = await cursor.to_list()
         return rows
 
-    async def _find(
-        self,
-        document: type[D],
-        /,
-        *,
-        within: Within = EVERY,
-        by: tuple[str, Any] | None = None,
-        sort: Sequence[tuple[str, int]] | None = None,
-        limit: int = 0,
-        **extra: Any,
-    ) -> list[D]:
-        rows = await self._rows(document, within=within, by=by, sort=sort, limit=limit, **extra)
-        return [document.model_validate(row) for row in rows]
+    async def _row(self, document: type[Document], /, **query: Any) -> dict[str, Any] | None:
+        """The first of ``_rows(document, **query)``, or None."""
+        rows = await self._rows(document, limit=1, **query)
+        return rows[0] if rows else None
 
-    async def _row(
-        self,
-        document: type[Document],
-        /,
-        *,
-        within: Within = EVERY,
-        by: tuple[str, Any] | None = None,
-        projection: Mapping[str, Any] | None = None,
-        sort: Sequence[tuple[str, int]] | None = None,
-        **extra: Any,
-    ) -> dict[str, Any] | None:
-        row: dict[str, Any] | None = await _collection(document).find_one(
-            self._filter(document, within=within, by=by, **extra),
-            projection=projection,
-            sort=sort,
-        )
-        return row
+    async def _find(self, document: type[D], /, **query: Any) -> list[D]:
+        """``_rows(document, **query)`` as documents (so never projected)."""
+        return [document.model_validate(row) for row in await self._rows(document, **query)]
 
-    async def _find_one(
-        self,
-        document: type[D],
-        /,
-        *,
-        within: Within = EVERY,
-        by: tuple[str, Any] | None = None,
-        sort: Sequence[tuple[str, int]] | None = None,
-        **extra: Any,
-    ) -> D | None:
-        row = await self._row(document, within=within, by=by, sort=sort, **extra)
+    async def _find_one(self, document: type[D], /, **query: Any) -> D | None:
+        """``_row(document, **query)`` as a document."""
+        row = await self._row(document, **query)
         return document.model_validate(row) if row is not None else None
 
     async def _count(
