@@ -6,50 +6,76 @@ from datetime import date
 
 from service.assessment.engine_model import build_engine_model
 from service.scoring import evaluate
-from service.scoring.model import AuditType, Parameters
+from service.scoring.model import AuditType, BlockerReason, Parameters, TimelineStatus
 from tests import catalog_samples
 from tests.scoring_support import versions
 
+TODAY = date(2026, 11, 23)
+MODEL = build_engine_model(*versions(catalog_samples.framework(), catalog_samples.questionnaire()))
+BOTH = frozenset({"SECURITY", "PRIVACY"})
+ANSWERS = {
+    "scope.personal_data": "yes",
+    "iam.reviews": "yes",
+    # As stored: "2 months", answered on 2026-11-23, is anchored to the day it started.
+    "iam.months": "2026-09-23",
+    "log.central": "2",
+    "prv.notice": "yes",
+}
+
 
 def test_worked_example_matches_the_documentation() -> None:
-    model = build_engine_model(
-        *versions(catalog_samples.framework(), catalog_samples.questionnaire())
-    )
-    answers = {
-        "scope.personal_data": "yes",
-        "iam.reviews": "yes",
-        "iam.months": "2",
-        "log.central": "3",
+    report = evaluate(MODEL, ANSWERS, Parameters(BOTH, AuditType.TYPE_2, 6, TODAY))
+    assert {c.key: (c.status.value, c.score, c.operating_since) for c in report.controls} == {
+        "IAM-01": ("IMPLEMENTED", 90.0, date(2026, 9, 23)),
+        "LOG-01": ("PARTIAL", 57.14, None),
+        "PRV-01": ("IMPLEMENTED", 100.0, None),
     }
-    report = evaluate(
-        model,
-        answers,
-        Parameters(frozenset({"SECURITY", "PRIVACY"}), AuditType.TYPE_2, 6, date(2026, 11, 23)),
-    )
-    assert {c.key: (c.status.value, c.score) for c in report.controls} == {
-        "IAM-01": ("IMPLEMENTED", 90.0),
-        "LOG-01": ("PARTIAL", 70.0),
-        "PRV-01": ("UNKNOWN", 0.0),
-    }
-    assert {c.ref: (c.status.value, c.score, c.drivers) for c in report.criteria} == {
-        "CC1.1": ("MET", 90.0, ("iam.months", "iam.reviews")),
-        "CC1.2": ("PARTIAL", 70.0, ("log.central",)),
-        "P1.1": ("NOT_ASSESSED", 0.0, ()),
+    assert {c.ref: (c.status.value, c.score) for c in report.criteria} == {
+        "CC1.1": ("MET", 90.0),
+        "CC1.2": ("PARTIAL", 57.14),
+        "P1.1": ("MET", 100.0),
     }
     assert [(c.category, c.score, c.criteria_met, c.criteria_total) for c in report.categories] == [
-        ("SECURITY", 82.0, 1, 2),
-        ("PRIVACY", 0.0, 0, 1),
+        ("SECURITY", 76.86, 1, 2),
+        ("PRIVACY", 100.0, 1, 1),
     ]
-    assert (report.readiness, report.completeness) == (58.57, 80.0)
+    assert (report.readiness, report.completeness) == (83.47, 100.0)
     assert [(g.kind.value, g.severity.value, g.control) for g in report.gaps] == [
         ("OPERATING", "HIGH", "IAM-01"),
         ("DESIGN", "MEDIUM", "LOG-01"),
-        ("UNANSWERED", "LOW", "PRV-01"),
     ]
+    timeline = report.timeline
+    assert timeline.status is TimelineStatus.PLANNED
+    assert [(b.control, b.reason, b.holds_start_until) for b in timeline.blockers] == [
+        ("LOG-01", BlockerReason.DESIGN_GAP, date(2026, 12, 4)),
+        ("IAM-01", BlockerReason.OPERATING_HISTORY, date(2026, 9, 23)),
+    ]
+    assert timeline.earliest_observation_start == report.earliest_observation_start
     assert report.earliest_observation_start == date(2026, 12, 4)
-    assert report.earliest_report_date == date(2027, 7, 16)
-    type1 = evaluate(
-        model, answers, Parameters(frozenset({"SECURITY"}), AuditType.TYPE_1, 6, date(2026, 11, 23))
-    )
+    assert report.earliest_report_date == date(2027, 7, 2)
+    assert timeline.latest_report_date == date(2027, 8, 13)
+    assert timeline.type1_report_date == date(2027, 1, 1)
+
+    type1 = evaluate(MODEL, ANSWERS, Parameters(BOTH, AuditType.TYPE_1, 6, TODAY))
     assert not [g for g in type1.gaps if g.kind.value == "OPERATING"]
-    assert type1.earliest_report_date == date(2026, 12, 4) + (date(2027, 1, 15) - date(2026, 12, 4))
+    assert [b.reason for b in type1.timeline.blockers] == [BlockerReason.DESIGN_GAP]
+    assert type1.earliest_report_date == date(2027, 1, 1)
+
+
+def test_documented_and_followed_is_in_place_and_the_date_holds_as_time_passes() -> None:
+    answers = {**ANSWERS, "log.central": "3"}
+    now = evaluate(MODEL, answers, Parameters(BOTH, AuditType.TYPE_2, 6, TODAY))
+    later = evaluate(MODEL, answers, Parameters(BOTH, AuditType.TYPE_2, 6, date(2027, 1, 22)))
+    assert now.gaps[0].kind.value == "OPERATING"
+    assert {c.status.value for c in now.controls} == {"IMPLEMENTED"}
+    assert now.earliest_observation_start == later.earliest_observation_start == date(2026, 9, 23)
+    assert now.earliest_report_date == later.earliest_report_date == date(2027, 4, 20)
+    assert [b.reason for b in now.timeline.blockers] == [BlockerReason.OPERATING_HISTORY]
+    assert now.timeline.status is later.timeline.status is TimelineStatus.READY
+    assert {c.key: c.months_operated for c in later.controls}["IAM-01"] == 3
+
+
+def test_an_empty_assessment_has_no_date() -> None:
+    report = evaluate(MODEL, {}, Parameters(BOTH, AuditType.TYPE_2, 6, TODAY))
+    assert report.timeline.status is TimelineStatus.INSUFFICIENT_ANSWERS
+    assert report.earliest_report_date is None and report.timeline.blockers == ()

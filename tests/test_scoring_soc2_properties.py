@@ -3,7 +3,7 @@ and the EVIDENCE gap, which the small sample catalog cannot raise."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,7 +13,16 @@ from hypothesis import strategies as st
 from service.assessment.engine_model import build_engine_model
 from service.catalog.loader import read_bundle
 from service.scoring import evaluate
-from service.scoring.model import NOT_APPLICABLE, AuditType, GapKind, Parameters, Role
+from service.scoring.model import (
+    NOT_APPLICABLE,
+    AuditType,
+    BlockerReason,
+    GapKind,
+    Parameters,
+    Role,
+    TimelineStatus,
+)
+from service.scoring.rules import add_months
 from tests.scoring_support import answer_values, answers_strategy, versions
 from tests.test_scoring_properties import all_scores
 
@@ -132,3 +141,67 @@ def test_the_result_memo_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
             assert stored <= 500 + len(report.controls) + len(report.criteria)
     fresh = build_engine_model(FRAMEWORK, QUESTIONNAIRE)
     assert evaluate(model, answers, TYPE2) == evaluate(fresh, answers, TYPE2)
+
+
+def dated(answers: dict[str, str], today: date) -> dict[str, str]:
+    """MONTHS answers as the day they were anchored to, as stored answers reach the engine."""
+    return {
+        key: (add_months(today, -int(value)).isoformat() if value.isdigit() else value)
+        for key, value in answers.items()
+    }
+
+
+@settings(max_examples=60, deadline=None)
+@given(answers=ANSWERS, params=PARAMS)
+def test_blockers_explain_the_window_start_exactly(
+    answers: dict[str, str], params: Parameters
+) -> None:
+    timeline = evaluate(MODEL, answers, params).timeline
+    if timeline.status is TimelineStatus.INSUFFICIENT_ANSWERS:
+        assert timeline.earliest_observation_start is None and not timeline.blockers
+        return
+    start = timeline.earliest_observation_start
+    assert start is not None and timeline.earliest_report_date is not None
+    holds = [b.holds_start_until for b in timeline.blockers]
+    floor = add_months(params.today, -params.window_months)
+    if params.audit_type is AuditType.TYPE_2:
+        assert start == max([floor, *holds])
+        assert all(day > floor for day in holds)
+    else:
+        assert start == max([params.today, *holds])
+        assert {b.reason for b in timeline.blockers} <= {
+            BlockerReason.DESIGN_GAP,
+            BlockerReason.UNANSWERED,
+        }
+    assert holds == sorted(holds, reverse=True)
+    assert len({b.control for b in timeline.blockers}) == len(holds)
+    assert timeline.status is (
+        TimelineStatus.PLANNED if start > params.today else TimelineStatus.READY
+    )
+    assert timeline.latest_report_date is not None
+    assert timeline.earliest_report_date <= timeline.latest_report_date
+
+
+@settings(max_examples=60, deadline=None)
+@given(answers=ANSWERS, days=st.integers(1, 120))
+def test_dates_never_come_earlier_as_time_passes_and_hold_while_only_controls_run(
+    answers: dict[str, str], days: int
+) -> None:
+    """With dated answers, a later report's day never brings the dates earlier; and when
+    only controls' operating history holds the start, the dates do not move at all."""
+    stored = dated(answers, TYPE2.today)
+    now = evaluate(MODEL, stored, TYPE2).timeline
+    later_params = Parameters(TYPE2.scope, TYPE2.audit_type, 6, TYPE2.today + timedelta(days))
+    later = evaluate(MODEL, stored, later_params).timeline
+    insufficient = TimelineStatus.INSUFFICIENT_ANSWERS
+    assert (now.status is insufficient) == (later.status is insufficient)  # answers decide it
+    if now.earliest_observation_start is None or later.earliest_observation_start is None:
+        return
+    assert later.earliest_observation_start >= now.earliest_observation_start
+    assert later.earliest_report_date is not None and now.earliest_report_date is not None
+    assert later.earliest_report_date >= now.earliest_report_date
+    only_running = all(b.reason is BlockerReason.OPERATING_HISTORY for b in now.blockers)
+    window_still_fits = add_months(later_params.today, -6) <= now.earliest_observation_start
+    if only_running and now.blockers and window_still_fits:
+        assert later.earliest_observation_start == now.earliest_observation_start
+        assert later.earliest_report_date == now.earliest_report_date

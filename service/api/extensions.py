@@ -39,10 +39,15 @@ def _reshape(error: GraphQLError, production: bool) -> GraphQLError:
         )
     if expected:
         return error
+    extra: dict[str, object] = {}
     if isinstance(original, DatabaseUnavailable):
         code, message = "SERVICE_UNAVAILABLE", "the database is unavailable; retry shortly"
     elif isinstance(original, DomainError):
         code, message = original.code.value, str(original)
+        field = original.problems[0].field
+        if field is not None:
+            # A query has no payload: the argument at fault goes with the code.
+            extra = {"field": [str(part) for part in field]}
     else:
         log.error(
             "unexpected error",
@@ -60,7 +65,7 @@ def _reshape(error: GraphQLError, production: bool) -> GraphQLError:
         positions=error.positions,
         path=error.path,
         original_error=None,
-        extensions={**(error.extensions or {}), "code": code},
+        extensions={**(error.extensions or {}), "code": code, **extra},
     )
 
 
