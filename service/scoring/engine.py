@@ -35,10 +35,11 @@ from service.scoring.model import (
     EngineModel,
     EngineQuestion,
     Gap,
+    Hold,
     Parameters,
     Report,
 )
-from service.scoring.plan import RANK, ControlPlan, CriterionPlan, Plan, plan
+from service.scoring.plan import RANK, ControlPlan, CriterionPlan, Plan, Ranked, plan
 from service.scoring.rules import (
     DESIGN_SHARE,
     EVIDENCE_SHARE,
@@ -194,6 +195,51 @@ class _Run:
                 return False
         return True
 
+    def consequences(self, planned: ControlPlan, result: ControlResult) -> ControlEntry:
+        """What a control's result means for the report: the gaps it raises, what it could
+        hold the window's start with, and its weight in the answered share (total, answered).
+        Computed once per memo entry, like the result (the serial is filled in by the
+        caller)."""
+        control = planned.control
+        status = result.status
+        if status is ControlStatus.NOT_APPLICABLE:
+            return (result, -1, (), (), (), 0.0, 0.0)
+        weight = KEY_CONTROL_WEIGHT if control.key_control else 1.0
+        if status is ControlStatus.UNKNOWN:
+            # Pessimistic: a control nobody described is one to build.
+            hold = planned.hold(BlockerReason.UNANSWERED, float(control.effort_weeks))
+            return (result, -1, (), (hold,), (), weight, 0.0)
+        if status is ControlStatus.MISSING:
+            hold = planned.hold(BlockerReason.DESIGN_GAP, float(control.effort_weeks))
+            return (result, -1, (planned.design_missing,), (hold,), (), weight, weight)
+        gaps: list[Ranked] = []
+        holds: list[Hold] = []
+        if status is ControlStatus.PARTIAL:
+            gaps.append(planned.design_partial)
+            weeks = control.effort_weeks * PARTIAL_EFFORT_SHARE
+            holds.append(planned.hold(BlockerReason.DESIGN_GAP, weeks))
+        operated = result.months_operated
+        no_evidence = result.evidence is not None and result.evidence < IMPLEMENTED_AT
+        if no_evidence:
+            gaps.append(planned.no_evidence)
+        window = self.params.window_months
+        if self.type2:
+            if operated is not None and operated < window:
+                gaps.append(planned.operating(operated, window))
+            if planned.operating_qs:
+                today = self.params.today
+                if no_evidence:
+                    # Runs without evidence cannot be tested: no back-dating for this control.
+                    holds.append(planned.hold(BlockerReason.NO_EVIDENCE, until=today))
+                elif result.operating_since is None:
+                    holds.append(planned.hold(BlockerReason.UNANSWERED, until=today))
+                else:
+                    since = result.operating_since
+                    holds.append(planned.hold(BlockerReason.OPERATING_HISTORY, until=since))
+        by_design = tuple(h for h in holds if h.blocker is None)
+        by_day = tuple(h for h in holds if h.blocker is not None)
+        return (result, -1, tuple(gaps), by_design, by_day, weight, weight)
+
     def controls(
         self, memo: dict[Hashable, ControlEntry], serial: Callable[[], int]
     ) -> ControlPass:
@@ -201,63 +247,37 @@ class _Run:
         what the timeline needs of it.
 
         A control's result depends only on the answers to its visible questions (and the
-        audit type and window), so it is looked up in the model's memo by exactly those
-        inputs: a save that changes a few answers recomputes a few controls. Each entry
-        gets a serial number, never reused, that criteria are keyed by in turn."""
-        window = self.params.window_months
+        audit type, window and day), so it is looked up in the model's memo by exactly
+        those inputs, with its consequences: a save that changes a few answers recomputes
+        a few controls. Each entry gets a serial number, never reused, that criteria are
+        keyed by in turn."""
         # Every visible key, None where unanswered, so each control reads its inputs
         # with one itemgetter call.
         slots: dict[str, str | None] = dict.fromkeys(self.plan.visible)
         slots.update(self.answers)
         walk = ControlPass()
-        results, serials, found, holds = walk.results, walk.serials, walk.found, walk.holds
-        type2 = self.type2
-        today = self.params.today
+        results, serials, found = walk.results, walk.serials, walk.found
+        design, dated = walk.design, walk.dated
+        weight_total = weight_answered = 0.0
         for planned in self.plan.controls:
             key = (planned.signature, planned.read(slots))
             entry = memo.get(key)
             if entry is None:
-                entry = memo[key] = (self.control(planned), serial())
-            control = planned.control
-            result, serials[control.key] = entry
-            results[control.key] = result
-            status = result.status
-            if status is ControlStatus.NOT_APPLICABLE:
-                continue
-            weight = KEY_CONTROL_WEIGHT if control.key_control else 1.0
-            walk.weight_total += weight
-            if status is ControlStatus.UNKNOWN:
-                # Pessimistic: a control nobody described is one to build.
-                holds.append(planned.hold(BlockerReason.UNANSWERED, float(control.effort_weeks)))
-                continue
-            walk.weight_answered += weight
-            if status is ControlStatus.MISSING:
-                found.append(planned.design_missing)
-                holds.append(planned.hold(BlockerReason.DESIGN_GAP, float(control.effort_weeks)))
-                continue
-            if status is ControlStatus.PARTIAL:
-                found.append(planned.design_partial)
-                weeks = control.effort_weeks * PARTIAL_EFFORT_SHARE
-                holds.append(planned.hold(BlockerReason.DESIGN_GAP, weeks))
-            operated = result.months_operated
-            no_evidence = result.evidence is not None and result.evidence < IMPLEMENTED_AT
-            if no_evidence:
-                found.append(planned.no_evidence)
-            if not type2:
-                continue
-            if operated is not None and operated < window:
-                found.append(planned.operating(operated, window))
-            if not planned.operating_qs:
-                continue
-            if no_evidence:
-                # Runs without evidence cannot be tested: no back-dating for this control.
-                holds.append(planned.hold(BlockerReason.NO_EVIDENCE, until=today))
-            elif result.operating_since is None:
-                holds.append(planned.hold(BlockerReason.UNANSWERED, until=today))
-            else:
-                holds.append(
-                    planned.hold(BlockerReason.OPERATING_HISTORY, until=result.operating_since)
-                )
+                entry = self.consequences(planned, self.control(planned))
+                entry = memo[key] = (entry[0], serial(), *entry[2:])
+            result, number, gaps, by_design, by_day, total, answered = entry
+            control_key = planned.control.key
+            serials[control_key] = number
+            results[control_key] = result
+            if gaps:
+                found.extend(gaps)
+            if by_design:
+                design.extend(by_design)
+            if by_day:
+                dated.extend(by_day)
+            weight_total += total
+            weight_answered += answered
+        walk.weight_total, walk.weight_answered = weight_total, weight_answered
         return walk
 
     def gaps(self, walk: ControlPass) -> list[Gap]:
@@ -307,8 +327,15 @@ def evaluate(model: EngineModel, answers: Mapping[str, str], params: Parameters)
                 criteria_total=len(members),
             )
         )
-    statuses = {r.ref: r.status for r in criteria}
-    dates = timeline(walk, statuses, params, run.type2)
+    # The timeline depends on the holds and criterion results (memo entries, so the same
+    # objects for the same inputs) and the parameters.
+    held = (walk.design, walk.dated, criteria, params)
+    identity = (tuple(map(id, walk.design)), tuple(map(id, walk.dated)), tuple(map(id, criteria)))
+    dates = memo.timeline_for(
+        held,
+        (*identity, params),
+        lambda: timeline(walk, {r.ref: r.status for r in criteria}, params, run.type2),
+    )
     gaps = run.gaps(walk)
     answered = len(planned.question_keys & run.answers.keys())
     total_questions = len(planned.questions)

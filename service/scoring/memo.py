@@ -15,14 +15,18 @@ from collections.abc import Callable, Hashable
 from datetime import date
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from service.scoring.model import ControlResult, CriterionResult, EngineModel
+from service.scoring.model import ControlResult, CriterionResult, EngineModel, Hold, Timeline
 
 if TYPE_CHECKING:
-    from service.scoring.plan import Plan
+    from service.scoring.plan import Plan, Ranked
 
 PlanKey = tuple[frozenset[str], tuple[tuple[str, str], ...]]
-# A control's result and its serial number, which criteria are keyed by in turn.
-ControlEntry = tuple[ControlResult, int]
+# A control's result, its serial number (which criteria are keyed by in turn), the gaps
+# it raises, what it could hold the window's start with (by design work, until a day),
+# and its weight in the answered share (in-scope, answered).
+ControlEntry = tuple[
+    ControlResult, int, tuple["Ranked", ...], tuple[Hold, ...], tuple[Hold, ...], float, float
+]
 _V = TypeVar("_V")
 
 
@@ -50,6 +54,7 @@ class EngineMemo:
     """Plans, control results and criterion results of one engine model."""
 
     PLAN_LIMIT = 512
+    TIMELINE_LIMIT = 4096
     # About 400 bytes an entry: 20 MB at most per catalog version.
     RESULTS_LIMIT = 50_000
 
@@ -59,6 +64,8 @@ class EngineMemo:
         # answer gives a control more months of operation as the report's day moves).
         self.controls: dict[tuple[bool, int, date], dict[Hashable, ControlEntry]] = {}
         self.criteria: dict[tuple[bool, int, date], dict[Hashable, CriterionResult]] = {}
+        # Timelines by the identity of their inputs (see ``timeline_for``).
+        self.timelines: _Bounded[tuple[Timeline, object]] = _Bounded(self.TIMELINE_LIMIT)
         self._signatures: dict[Hashable, int] = {}
         self._serials = itertools.count()
 
@@ -84,6 +91,19 @@ class EngineMemo:
     def clear_results(self) -> None:
         self.controls.clear()
         self.criteria.clear()
+        self.timelines.entries.clear()
+
+    def timeline_for(
+        self, inputs: tuple[object, ...], key: Hashable, build: Callable[[], Timeline]
+    ) -> Timeline:
+        """The timeline of ``inputs`` (the holds and criterion results of one report, which
+        are memo entries, and its parameters), remembered by ``key``: the identities of
+        the same objects. The entry keeps ``inputs`` alive, so no other object can take
+        one of those identities while it exists: a hit means the very same inputs."""
+        found = self.timelines.get(key)
+        if found is not None:
+            return found[0]
+        return self.timelines.put(key, (build(), inputs))[0]
 
     def plan(self, key: PlanKey, build: Callable[[], Plan]) -> Plan:
         found = self.plans.get(key)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 if TYPE_CHECKING:
     from service.scoring.memo import EngineMemo
@@ -220,7 +220,17 @@ class Gap:
     effort_weeks: int
 
 
-@dataclass(slots=True)
+class Blocker(NamedTuple):
+    """A control that holds the observation window's start until ``holds_start_until``.
+    (A named tuple: reports build many, and it is the cheapest immutable record.)"""
+
+    control: str
+    reason: BlockerReason
+    holds_start_until: date
+    criteria: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Hold:
     """What one control could hold the start with, before the criteria are known."""
 
@@ -230,18 +240,12 @@ class Hold:
     key_control: bool
     # Design work in weeks (DESIGN_GAP, UNANSWERED design), else None.
     weeks: float | None = None
-    # The day it holds the start until, when known without scheduling.
+    # The day it holds the start until, when known without scheduling, and the blocker
+    # it becomes (built once, with the control's memo entry).
     until: date | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Blocker:
-    """A control that holds the observation window's start until ``holds_start_until``."""
-
-    control: str
-    reason: BlockerReason
-    holds_start_until: date
-    criteria: tuple[str, ...]
+    blocker: Blocker | None = None
+    # The schedule's order: longest design work first, then by control key.
+    rank: tuple[float, str] = (0.0, "")
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from operator import itemgetter
 from service.scoring import texts
 from service.scoring.memo import EngineMemo, memo_of
 from service.scoring.model import (
+    Blocker,
     BlockerReason,
     EngineControl,
     EngineCriterion,
@@ -71,7 +72,11 @@ class ControlPlan:
     ) -> Hold:
         """What this control could hold the window's start with (see ``timeline``)."""
         control = self.control
-        return Hold(control.key, reason, self.criteria, control.key_control, weeks, until)
+        blocker = Blocker(control.key, reason, until, self.criteria) if until else None
+        rank = (-(weeks or 0.0), control.key)
+        return Hold(
+            control.key, reason, self.criteria, control.key_control, weeks, until, blocker, rank
+        )
 
     def operating(self, months: int, window: int) -> Ranked:
         """The OPERATING gap for ``months`` of ``window``; few distinct values, so cached."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, timedelta
+from functools import lru_cache
 
 from service.scoring.model import EngineModel, Severity
 
@@ -41,6 +42,7 @@ def severity(points: int) -> Severity:
     return Severity.LOW
 
 
+@lru_cache(maxsize=8192)
 def running_since(value: str, today: date) -> date | None:
     """The day a MONTHS answer says the control started running: the answer is either
     that day (``2026-03-01``, how stored answers reach the engine: anchored when they
@@ -55,6 +57,7 @@ def running_since(value: str, today: date) -> date | None:
     return None
 
 
+@lru_cache(maxsize=8192)
 def months_between(start: date, end: date) -> int:
     """Whole months from ``start`` to ``end`` (0 when ``end`` is not later)."""
     months = (end.year - start.year) * 12 + end.month - start.month

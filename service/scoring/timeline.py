@@ -27,6 +27,7 @@ import heapq
 import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from operator import attrgetter
 
 from service.scoring.model import (
     Blocker,
@@ -48,27 +49,28 @@ class ControlPass:
     results: dict[str, ControlResult] = field(default_factory=dict)
     serials: dict[str, int] = field(default_factory=dict)
     found: list[Ranked] = field(default_factory=list)
-    holds: list[Hold] = field(default_factory=list)
+    # Holds by design work (scheduled), and holds until a known day.
+    design: list[Hold] = field(default_factory=list)
+    dated: list[Hold] = field(default_factory=list)
     # In-scope applicable controls, and those with a design answer (key controls twice).
     weight_total: float = 0.0
     weight_answered: float = 0.0
 
 
-def _fails_audit(hold: Hold, criteria: dict[str, CriterionStatus]) -> bool:
-    return hold.key_control or any(
-        criteria.get(ref) is not CriterionStatus.MET for ref in hold.criteria
-    )
+_LONGEST_FIRST = attrgetter("rank")
+_BY_CONTROL = attrgetter("control")
+_BY_DAY = attrgetter("holds_start_until")
 
 
 def _schedule(jobs: list[Hold], today: date) -> dict[str, date]:
     """Each design job's finishing day: longest first, each on the stream free soonest."""
     streams = [0.0] * PARALLEL_STREAMS
     finished: dict[str, date] = {}
-    for job in sorted(jobs, key=lambda j: (-(j.weeks or 0.0), j.control)):
-        free = heapq.heappop(streams)
-        done = free + (job.weeks or 0.0)
+    first = today.toordinal()
+    for job in sorted(jobs, key=_LONGEST_FIRST):
+        done = heapq.heappop(streams) + (job.weeks or 0.0)
         heapq.heappush(streams, done)
-        finished[job.control] = today + timedelta(days=math.ceil(done * 7))
+        finished[job.control] = date.fromordinal(first + math.ceil(done * 7))
     return finished
 
 
@@ -82,31 +84,33 @@ def timeline(
         return Timeline(
             TimelineStatus.INSUFFICIENT_ANSWERS, None, None, None, None, (), target_date=target
         )
-    design = [h for h in walk.holds if h.weeks is not None and _fails_audit(h, criteria)]
+    # Design work holds the start only where it would fail the audit.
+    unmet = {ref for ref, status in criteria.items() if status is not CriterionStatus.MET}
+    design = [h for h in walk.design if h.key_control or not unmet.isdisjoint(h.criteria)]
     finished = _schedule(design, today)
     designed_by = max(finished.values(), default=today)
-    lag_min, lag_max = (timedelta(days=d) for d in params.report_lag_days)
-    holds: list[tuple[date, Hold]] = [(finished[h.control], h) for h in design]
+    # Each control once, with the hold that lasts longest.
+    latest: dict[str, Blocker] = {
+        h.control: Blocker(h.control, h.reason, finished[h.control], h.criteria) for h in design
+    }
     if type2:
-        holds.extend((h.until, h) for h in walk.holds if h.until is not None)
         window = params.window_months
         floor = add_months(today, -window)
-        start = max([floor, *(day for day, _ in holds)])
+        for hold in walk.dated:
+            blocker = hold.blocker
+            if blocker is None or blocker.holds_start_until <= floor:
+                continue
+            prior = latest.get(hold.control)
+            if prior is None or blocker.holds_start_until > prior.holds_start_until:
+                latest[hold.control] = blocker
+        start = max(floor, max(map(_BY_DAY, latest.values()), default=floor))
         window_end = max(add_months(start, window), today)
     else:
-        floor = today
         start = window_end = designed_by
-    # Each control once, with the hold that lasts longest.
-    latest: dict[str, tuple[date, Hold]] = {}
-    for day, hold in holds:
-        if day > floor and (hold.control not in latest or day > latest[hold.control][0]):
-            latest[hold.control] = (day, hold)
-    blockers = tuple(
-        Blocker(h.control, h.reason, day, h.criteria)
-        for day, h in sorted(
-            latest.values(), key=lambda item: (-item[0].toordinal(), item[1].control)
-        )
-    )
+    # Latest first, then by control (two stable sorts).
+    ordered = sorted(latest.values(), key=_BY_CONTROL)
+    ordered.sort(key=_BY_DAY, reverse=True)
+    lag_min, lag_max = (timedelta(days=d) for d in params.report_lag_days)
     report = window_end + lag_min
     return Timeline(
         status=TimelineStatus.PLANNED if start > today else TimelineStatus.READY,
@@ -114,7 +118,7 @@ def timeline(
         earliest_report_date=report,
         latest_report_date=window_end + lag_max,
         type1_report_date=designed_by + lag_min,
-        blockers=blockers,
+        blockers=tuple(ordered),
         target_date=target,
         meets_target=report <= target if target is not None else None,
     )
