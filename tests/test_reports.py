@@ -291,3 +291,50 @@ async def test_html_renders_its_charts_in_headless_chromium(
     assert near("#ea580c") > 200, near("#ea580c")
     assert near("#ca8a04") > 100, near("#ca8a04")
     assert len(counts) > 50  # text, lines and bars: far from a blank page
+
+
+def rendered_text(page: Path, profile: Path) -> str:
+    """The page's DOM after headless Chromium rendered it."""
+    done = subprocess.run(
+        [
+            chromium(),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+            f"--user-data-dir={profile}",
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return done.stdout
+
+
+async def test_reports_explain_the_timeline_with_its_blockers(
+    alice: GraphQLClient, realistic: dict[str, Any], tmp_path: Path
+) -> None:
+    query = """query($id: ID!) { assessment(id: $id) { report { timeline {
+      earliestReportDate latestReportDate reportDateWithoutLatestBlockers
+      blockers { control { key } holdsStartUntil } } } } }"""
+    timeline = (await alice(query, {"id": realistic["id"]}))["data"]["assessment"]["report"][
+        "timeline"
+    ]
+    assert timeline["blockers"], "the realistic profile has blockers"
+    first = timeline["blockers"][0]
+    exported = json.loads((await export(alice, realistic["id"], "JSON"))["export"]["content"])
+    assert exported["timeline"]["blockers"][0]["control"] == first["control"]["key"]
+    assert len(exported["timeline"]["blockers"]) == len(timeline["blockers"])
+    sentence = f"the date becomes {timeline['reportDateWithoutLatestBlockers']}"
+    markdown = (await export(alice, realistic["id"], "MARKDOWN"))["export"]["content"]
+    assert sentence in markdown and first["control"]["key"] in markdown
+    assert first["holdsStartUntil"] in markdown and timeline["latestReportDate"] in markdown
+    page = tmp_path / "report.html"
+    page.write_text((await export(alice, realistic["id"], "HTML"))["export"]["content"])
+    dom = await asyncio.to_thread(rendered_text, page, tmp_path / "profile")
+    assert sentence in dom
+    assert 'class="blockers"' in dom and first["holdsStartUntil"] in dom

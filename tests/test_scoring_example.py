@@ -55,6 +55,8 @@ def test_worked_example_matches_the_documentation() -> None:
     assert report.earliest_report_date == date(2027, 7, 2)
     assert timeline.latest_report_date == date(2027, 8, 13)
     assert timeline.type1_report_date == date(2027, 1, 1)
+    # Close LOG-01's gap and IAM-01's start holds it: the date it gives when it is done.
+    assert timeline.report_date_without_latest == date(2027, 4, 20)
 
     type1 = evaluate(MODEL, ANSWERS, Parameters(BOTH, AuditType.TYPE_1, 6, TODAY))
     assert not [g for g in type1.gaps if g.kind.value == "OPERATING"]

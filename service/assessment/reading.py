@@ -9,6 +9,7 @@ figures without the answers.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -24,7 +25,7 @@ from service.catalog.catalog import FrameworkVersion, QuestionnaireVersion
 from service.catalog.repository import CatalogRepository
 from service.errors import InvalidInput, NotFound
 from service.scoring import ENGINE_VERSION, Parameters, Report, evaluate, suggested_scope
-from service.scoring.model import AuditType, EngineModel
+from service.scoring.model import AuditType, EngineModel, Gap
 from service.scoring.rules import add_months
 from service.storage.documents import AssessmentRecord
 from service.storage.repositories import AssessmentRepository, Page
@@ -57,6 +58,13 @@ class AssessmentView:
     @property
     def suggested_scope(self) -> list[str]:
         return suggested_scope(self.model, self.answers)
+
+    def gap_id(self, gap: Gap) -> str:
+        """The same for the same gap while it stays open, whatever else changes: built from
+        what identifies it (this assessment, the kind, the control or question), so a gap
+        exported to a tracker can be matched back. Opaque to clients."""
+        identity = f"Gap:{self.record.id}:{gap.kind.value}:{gap.control or ''}:{gap.question or ''}"
+        return base64.urlsafe_b64encode(identity.encode()).decode().rstrip("=")
 
 
 class AssessmentReads:

@@ -55,6 +55,7 @@ def _timeline_document(timeline: Timeline) -> dict[str, Any]:
         "type1": _day(timeline.type1_report_date),
         "target": _day(timeline.target_date),
         "meets_target": timeline.meets_target,
+        "without_latest": _day(timeline.report_date_without_latest),
         # A blocker's criteria are its control's in-scope ones: read back from the model.
         "blockers": [
             [b.control, b.reason.value, b.holds_start_until.toordinal()] for b in timeline.blockers
@@ -79,6 +80,7 @@ def _timeline(
         ),
         target_date=_date(document["target"]),
         meets_target=document["meets_target"],
+        report_date_without_latest=_date(document.get("without_latest")),
     )
 
 

@@ -48,7 +48,10 @@ def gap_rows(view: AssessmentView) -> list[dict[str, Any]]:
         control = framework.controls.get(gap.control) if gap.control else None
         rows.append(
             {
-                "id": f"GAP-{number:03d}",
+                # Stable while the gap stays open (the API's Gap.id); the number is for
+                # reading this report only.
+                "id": view.gap_id(gap),
+                "number": f"GAP-{number:03d}",
                 "criterion": gap.criterion,
                 "criterion_title": framework.criteria[gap.criterion].title,
                 "criteria": list(gap.criteria),
@@ -64,6 +67,37 @@ def gap_rows(view: AssessmentView) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def timeline_of(view: AssessmentView) -> dict[str, Any]:
+    """The timeline as plain data: its dates, and each blocker with the control's name."""
+    timeline, framework = view.report.timeline, view.framework
+
+    def day(value: date | None) -> str | None:
+        return value.isoformat() if value else None
+
+    latest = timeline.blockers[0].holds_start_until if timeline.blockers else None
+    return {
+        "status": timeline.status.value,
+        "earliest_observation_start": day(timeline.earliest_observation_start),
+        "earliest_report_date": day(timeline.earliest_report_date),
+        "latest_report_date": day(timeline.latest_report_date),
+        "type1_report_date": day(timeline.type1_report_date),
+        "target_date": day(timeline.target_date),
+        "meets_target": timeline.meets_target,
+        "report_date_without_latest_blockers": day(timeline.report_date_without_latest),
+        "blockers": [
+            {
+                "control": b.control,
+                "control_name": framework.controls[b.control].name,
+                "reason": b.reason.value,
+                "holds_start_until": b.holds_start_until.isoformat(),
+                "criteria": list(b.criteria),
+                "latest": b.holds_start_until == latest,
+            }
+            for b in timeline.blockers
+        ],
+    }
 
 
 def compare(current: AssessmentView, previous: AssessmentView) -> Comparison:
@@ -129,6 +163,7 @@ def report_document(
         "questions": report.total,
         "earliest_observation_start": day(report.earliest_observation_start),
         "earliest_report_date": day(report.earliest_report_date),
+        "timeline": timeline_of(view),
         "categories": [
             {
                 "category": c.category,

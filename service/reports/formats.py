@@ -25,6 +25,7 @@ from service.reports.charts import category_bars, gap_bars, timeline
 from service.reports.content import CATEGORY_TITLES, KIND_ORDER, SEVERITY_ORDER
 
 CSV_COLUMNS = [
+    "number",
     "id",
     "criterion",
     "criterion_title",
@@ -145,24 +146,71 @@ def _plan(content: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
-def _timeline(content: dict[str, Any]) -> list[str]:
-    a = content["assessment"]
-    start = content["earliest_observation_start"] or "n/a"
-    operate = (
-        f"2. Operate every control with evidence for the "
-        f"{a['observation_window_months']}-month window."
+BLOCKER_REASONS = {
+    "DESIGN_GAP": "design work to finish",
+    "OPERATING_HISTORY": "has run only since then",
+    "NO_EVIDENCE": "no evidence kept of past runs",
+    "UNANSWERED": "not answered",
+}
+# At most this many blockers are listed in a rendered report; the JSON export has all.
+SHOWN_BLOCKERS = 15
+
+
+def timeline_sentences(content: dict[str, Any]) -> list[str]:
+    """The timeline in words: where the dates come from, and what closing the latest
+    blockers would change. Markdown and HTML both say these."""
+    a, t = content["assessment"], content["timeline"]
+    if t["status"] == "INSUFFICIENT_ANSWERS":
+        return [
+            "Too few of the in-scope controls are answered to give a date yet "
+            "(80% are needed, key controls counting twice)."
+        ]
+    sentences = [
+        f"Observation can start on {t['earliest_observation_start']}; the report can land "
+        f"between {t['earliest_report_date']} and {t['latest_report_date']} "
+        f"({a['observation_window_months']}-month window, then fieldwork and issuance)."
         if a["audit_type"] == "TYPE_2"
-        else "2. Type I: the auditor tests the design at that date."
-    )
-    return [
-        "## Timeline to the report",
-        "",
-        f"1. Close the design gaps: observation can start on **{start}**.",
-        operate,
-        "3. Fieldwork and reporting: the report can land on "
-        f"**{content['earliest_report_date'] or 'n/a'}**.",
-        "",
+        else f"The design can be tested on {t['earliest_observation_start']}; the report can "
+        f"land between {t['earliest_report_date']} and {t['latest_report_date']}."
     ]
+    latest = [b for b in t["blockers"] if b["latest"]]
+    if latest and t["report_date_without_latest_blockers"]:
+        names = ", ".join(b["control"] for b in latest[:5]) + (
+            f" and {len(latest) - 5} more" if len(latest) > 5 else ""
+        )
+        sentences.append(
+            f"Close {names} and the date becomes {t['report_date_without_latest_blockers']}."
+        )
+    if a["audit_type"] == "TYPE_2" and t["type1_report_date"]:
+        sentences.append(f"A Type I report on the design could land on {t['type1_report_date']}.")
+    if t["target_date"]:
+        verdict = "meets" if t["meets_target"] else "misses"
+        sentences.append(f"The earliest report date {verdict} the target date {t['target_date']}.")
+    return sentences
+
+
+def _timeline(content: dict[str, Any]) -> list[str]:
+    t = content["timeline"]
+    lines = ["## Timeline to the report", ""]
+    lines += [f"{_md(sentence)}" for sentence in timeline_sentences(content)]
+    lines.append("")
+    if t["blockers"]:
+        lines += ["What holds the observation window's start, latest first:", ""]
+        lines += _table(
+            ["control", "why", "holds the start until", "criteria"],
+            [
+                [
+                    f"{b['control']} {b['control_name']}",
+                    BLOCKER_REASONS[b["reason"]],
+                    b["holds_start_until"],
+                    ", ".join(b["criteria"]),
+                ]
+                for b in t["blockers"][:SHOWN_BLOCKERS]
+            ],
+        )
+        if len(t["blockers"]) > SHOWN_BLOCKERS:
+            lines += [f"And {len(t['blockers']) - SHOWN_BLOCKERS} more.", ""]
+    return lines
 
 
 def to_markdown(content: dict[str, Any]) -> str:
@@ -189,9 +237,9 @@ def to_markdown(content: dict[str, Any]) -> str:
     )
     lines += ["## Gaps", ""]
     lines += _table(
-        ["id", "severity", "kind", "criterion", "control", "gap"],
+        ["gap", "severity", "kind", "criterion", "control", "title"],
         [
-            [g["id"], g["severity"], g["kind"], g["criterion"], g["control"] or "", g["title"]]
+            [g["number"], g["severity"], g["kind"], g["criterion"], g["control"] or "", g["title"]]
             for g in content["gaps"]
         ],
     )
@@ -226,5 +274,9 @@ def to_html(content: dict[str, Any]) -> str:
         charts=charts,
         titles=CATEGORY_TITLES,
         plan=remediation_plan(content),
+        timeline_sentences=timeline_sentences(content),
+        blockers=content["timeline"]["blockers"][:SHOWN_BLOCKERS],
+        more_blockers=max(0, len(content["timeline"]["blockers"]) - SHOWN_BLOCKERS),
+        reasons=BLOCKER_REASONS,
         scope_titles=", ".join(CATEGORY_TITLES.get(s, s) for s in a["scope"]),
     )

@@ -262,6 +262,9 @@ class Timeline:
     target_date: date | None = None
     # Whether the earliest report date is on or before the target; None without either.
     meets_target: bool | None = None
+    # The earliest report date once the blockers holding the start on its day are closed
+    # (the next blockers then hold it); None without blockers.
+    report_date_without_latest: date | None = None
 
 
 NO_TIMELINE = Timeline(TimelineStatus.INSUFFICIENT_ANSWERS, None, None, None, None, ())

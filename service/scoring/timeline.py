@@ -106,12 +106,20 @@ def timeline(
         start = max(floor, max(map(_BY_DAY, latest.values()), default=floor))
         window_end = max(add_months(start, window), today)
     else:
+        floor = today
         start = window_end = designed_by
     # Latest first, then by control (two stable sorts).
     ordered = sorted(latest.values(), key=_BY_CONTROL)
     ordered.sort(key=_BY_DAY, reverse=True)
     lag_min, lag_max = (timedelta(days=d) for d in params.report_lag_days)
     report = window_end + lag_min
+    without_latest = None
+    if ordered:
+        held_until = ordered[0].holds_start_until
+        sooner = next((b for b in ordered if b.holds_start_until < held_until), None)
+        next_start = max(floor, sooner.holds_start_until if sooner else floor)
+        next_end = max(add_months(next_start, params.window_months), today) if type2 else next_start
+        without_latest = next_end + lag_min
     return Timeline(
         status=TimelineStatus.PLANNED if start > today else TimelineStatus.READY,
         earliest_observation_start=start,
@@ -121,4 +129,5 @@ def timeline(
         blockers=tuple(ordered),
         target_date=target,
         meets_target=report <= target if target is not None else None,
+        report_date_without_latest=without_latest,
     )

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Awaitable, Callable
 from datetime import date
 
 import strawberry
-from bson import ObjectId
 
 from service.api.enums import (
     BlockerReason,
@@ -108,6 +106,12 @@ class Timeline:
         bool | None,
         "Whether the earliest report date is on or before the target date.",
     )
+    report_date_without_latest_blockers = shown(
+        "model.report_date_without_latest",
+        date | None,
+        "The earliest report date once the blockers holding the start on its day are "
+        "closed (the next blockers then hold it); null without blockers.",
+    )
 
     @strawberry.field(description="What holds the window start, latest first.")
     async def blockers(self) -> list[TimelineBlocker]:
@@ -170,17 +174,9 @@ class Gap:
         return [Criterion.of(framework, framework.criteria[r]) for r in self.model.criteria]
 
 
-def gap_id(assessment_id: ObjectId, gap: GapModel) -> strawberry.ID:
-    """The same for the same gap while it stays open, whatever else changes: built from
-    what identifies it (the assessment, the kind, the control or question)."""
-    identity = f"Gap:{assessment_id}:{gap.kind.value}:{gap.control or ''}:{gap.question or ''}"
-    return strawberry.ID(base64.urlsafe_b64encode(identity.encode()).decode().rstrip("="))
-
-
-def gaps_of(
-    framework: FrameworkVersion, models: list[GapModel], assessment_id: ObjectId
-) -> list[Gap]:
+def gaps_of(view: AssessmentView, models: list[GapModel]) -> list[Gap]:
     """Gap objects sharing one criterion and control object per ref and key."""
+    framework = view.framework
     criteria: dict[str, Criterion] = {}
     controls: dict[str, Control] = {}
     gaps = []
@@ -201,7 +197,7 @@ def gaps_of(
                 g,
                 framework=framework,
                 model=g,
-                id=gap_id(assessment_id, g),
+                id=strawberry.ID(view.gap_id(g)),
                 criterion=criterion,
                 control=control,
                 question_key=g.question,
@@ -276,15 +272,13 @@ class ReadinessReport:
         self, kind: GapKind | None = None, severity: Severity | None = None
     ) -> list[Gap]:
         view = await self.full()
-        assert view.record.id is not None  # noqa: S101 - saved documents have ids
         return gaps_of(
-            view.framework,
+            view,
             [
                 g
                 for g in view.report.gaps
                 if (kind is None or g.kind == kind) and (severity is None or g.severity == severity)
             ],
-            view.record.id,
         )
 
     @strawberry.field(description="The day the report is computed for.")
