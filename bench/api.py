@@ -43,7 +43,9 @@ query($id: ID!, $first: Int!) { organization(id: $id) { assessments(first: $firs
 ORG = "mutation($n: String!) { createOrganization(input: {name: $n}) { organization { id } } }"
 CREATE = """
 mutation($o: ID!) { createAssessment(input: {organizationId: $o, name: "Bench",
-  frameworkKey: "soc2", scope: [], auditType: TYPE_2}) { assessment { id version } } }
+  frameworkKey: "soc2",
+  scope: [SECURITY, AVAILABILITY, PROCESSING_INTEGRITY, CONFIDENTIALITY, PRIVACY],
+  auditType: TYPE_2}) { assessment { id version } } }
 """
 QUESTIONS = """
 query($id: ID!) { assessment(id: $id) { questionnaire { sections { questions {

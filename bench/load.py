@@ -31,7 +31,9 @@ from service.storage.repositories import ApiKeyRepository
 
 CREATE = """
 mutation($o: ID!) { createAssessment(input: {organizationId: $o, name: "Load",
-  frameworkKey: "soc2", scope: [], auditType: TYPE_2}) { assessment { id version } } }
+  frameworkKey: "soc2",
+  scope: [SECURITY, AVAILABILITY, PROCESSING_INTEGRITY, CONFIDENTIALITY, PRIVACY],
+  auditType: TYPE_2}) { assessment { id version } } }
 """
 SAVE = """
 mutation($input: SaveAnswersInput!) { saveAnswers(input: $input) {

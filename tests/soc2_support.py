@@ -26,6 +26,9 @@ FULL_SCOPE = {
     "scope.develops_software": "yes",
 }
 
+# The scope those answers suggest, chosen explicitly (suggestions are never applied).
+ALL_CATEGORIES = ["SECURITY", "AVAILABILITY", "PROCESSING_INTEGRITY", "CONFIDENTIALITY", "PRIVACY"]
+
 Chooser = Callable[[dict[str, Any]], str | None]
 
 

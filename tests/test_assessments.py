@@ -109,7 +109,9 @@ async def test_create_rejects_bad_input(
     assert listed["data"]["organization"]["assessments"]["edges"] == []
 
 
-async def test_answers_round_trip_and_scope_follows_scoping(alice: GraphQLClient) -> None:
+async def test_answers_round_trip_and_scope_is_suggested_not_applied(
+    alice: GraphQLClient,
+) -> None:
     assessment = await create(alice, await factories.organization(alice))
     payload = await save(
         alice,
@@ -123,7 +125,19 @@ async def test_answers_round_trip_and_scope_follows_scoping(alice: GraphQLClient
     saved = payload["assessment"]
     assert saved["version"] == 2
     assert saved["status"] == "IN_PROGRESS"
-    assert saved["scope"] == ["SECURITY", "PRIVACY"]
+    # Personal data suggests PRIVACY, with the reason; the scope stays what was chosen.
+    assert saved["scope"] == ["SECURITY"]
+    suggested = await alice(
+        "query($id: ID!) { assessment(id: $id) { scope scopeExplicit suggestedScope "
+        "scopeSuggestions { category reason } } }",
+        {"id": assessment["id"]},
+    )
+    shown = suggested["data"]["assessment"]
+    assert shown["suggestedScope"] == ["SECURITY", "PRIVACY"]
+    assert shown["scopeExplicit"] is False
+    assert shown["scopeSuggestions"] == [
+        {"category": "PRIVACY", "reason": "Do you process personal data? Answered: yes."}
+    ]
     assert {
         "questionKey": "iam.reviews",
         "value": "yes",
@@ -402,3 +416,31 @@ async def test_concurrent_writers_lose_nothing(alice: GraphQLClient) -> None:
     read = (await alice(READ, {"id": assessment["id"]}))["data"]["assessment"]
     assert read["version"] == 1 + 16
     assert {a["questionKey"]: a["value"] for a in read["answers"]} == values
+
+
+async def test_the_scope_is_what_people_choose(alice: GraphQLClient) -> None:
+    """Created without a scope, an assessment asks for it (SECURITY alone, not chosen);
+    choosing sets it; scoping answers never change it; an empty list makes it unchosen."""
+    assessment = await create(alice, await factories.organization(alice))
+    update = """mutation($input: UpdateAssessmentInput!) { updateAssessment(input: $input) {
+      assessment { version scope scopeExplicit } errors { code field message } } }"""
+    chosen = (
+        await alice(
+            update,
+            {"input": {"assessmentId": assessment["id"], "scope": ["PRIVACY"]}},
+        )
+    )["data"]["updateAssessment"]
+    assert chosen["errors"] == []
+    assert chosen["assessment"]["scope"] == ["SECURITY", "PRIVACY"]
+    assert chosen["assessment"]["scopeExplicit"] is True
+    saved = await save(
+        alice,
+        assessment,
+        [{"questionKey": "scope.personal_data", "value": "no"}],
+        version=chosen["assessment"]["version"],
+    )
+    assert saved["assessment"]["scope"] == ["SECURITY", "PRIVACY"]
+    reset = (await alice(update, {"input": {"assessmentId": assessment["id"], "scope": []}}))[
+        "data"
+    ]["updateAssessment"]["assessment"]
+    assert reset["scope"] == ["SECURITY"] and reset["scopeExplicit"] is False

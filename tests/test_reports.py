@@ -48,7 +48,9 @@ async def export(client: GraphQLClient, assessment_id: str, fmt: str) -> dict[st
 @pytest.fixture
 async def realistic(alice: GraphQLClient) -> dict[str, Any]:
     org_id = await factories.organization(alice, "Acme Analytics")
-    created = await factories.assessment(alice, org_id, name="Readiness 2026", framework_key="soc2")
+    created = await factories.assessment(
+        alice, org_id, name="Readiness 2026", framework_key="soc2", scope=soc2.ALL_CATEGORIES
+    )
     await soc2.answer(alice, created["id"], soc2.mixed)
     report = (await alice(GAPS, {"id": created["id"]}))["data"]["assessment"]["report"]
     assert len(report["gaps"]) > 10, "the mixed profile should leave gaps of every kind"
@@ -220,7 +222,11 @@ async def test_progress_between_two_assessments_of_one_organisation(
     assert first["comparison"] is None
 
     later = await factories.assessment(
-        alice, realistic["org"], name="Readiness 2027", framework_key="soc2"
+        alice,
+        realistic["org"],
+        name="Readiness 2027",
+        framework_key="soc2",
+        scope=soc2.ALL_CATEGORIES,
     )
     await soc2.answer(alice, later["id"], soc2.best(12))
     comparison = (await alice(COMPARE, {"id": later["id"]}))["data"]["assessment"]["comparison"]

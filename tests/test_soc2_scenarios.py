@@ -31,7 +31,11 @@ async def report(client: GraphQLClient, assessment_id: str) -> dict[str, Any]:
 async def scenario(client: GraphQLClient, chooser: soc2.Chooser, **extra: Any) -> dict[str, Any]:
     org_id = await factories.organization(client, "Acme Analytics")
     created = await factories.assessment(
-        client, org_id, name="Readiness 2026", framework_key="soc2", **extra
+        client,
+        org_id,
+        name="Readiness 2026",
+        framework_key="soc2",
+        **{"scope": soc2.ALL_CATEGORIES, **extra},
     )
     await soc2.answer(client, created["id"], chooser)
     return await report(client, created["id"])

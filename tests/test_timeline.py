@@ -46,7 +46,11 @@ async def assessed(
 ) -> str:
     org_id = await factories.organization(client)
     created = await factories.assessment(
-        client, org_id, framework_key="soc2", audit_type=audit_type, **extra
+        client,
+        org_id,
+        framework_key="soc2",
+        audit_type=audit_type,
+        **{"scope": soc2.ALL_CATEGORIES, **extra},
     )
     await soc2.answer(client, created["id"], chooser)
     return str(created["id"])

@@ -22,6 +22,8 @@ from service.assessment.answers import engine_answers
 from service.assessment.engine_model import EngineModels
 from service.assessment.report_codec import from_document
 from service.catalog.catalog import FrameworkVersion, QuestionnaireVersion
+from service.catalog.conditions import evaluate as evaluate_condition
+from service.catalog.conditions import referenced_keys
 from service.catalog.repository import CatalogRepository
 from service.errors import InvalidInput, NotFound
 from service.scoring import ENGINE_VERSION, Parameters, Report, evaluate, suggested_scope
@@ -59,6 +61,25 @@ class AssessmentView:
     def suggested_scope(self) -> list[str]:
         return suggested_scope(self.model, self.answers)
 
+    def scope_suggestions(self) -> list[tuple[str, str]]:
+        """Each category the scoping answers suggest beyond SECURITY, with why: the scoping
+        questions its rule reads and how they were answered. Shown, never applied."""
+        answers = self.answers
+        questions = self.questionnaire.questions
+        suggestions: list[tuple[str, str]] = []
+        for category, condition in self.questionnaire.scope_rules:
+            if category.value in {c for c, _ in suggestions} or not evaluate_condition(
+                condition, answers
+            ):
+                continue
+            because = "; ".join(
+                f"{questions[key].text.strip()} Answered: {answers[key]}."
+                for key in sorted(referenced_keys(condition))
+                if key in answers and key in questions
+            )
+            suggestions.append((category.value, because))
+        return suggestions
+
     def gap_id(self, gap: Gap) -> str:
         """The same for the same gap while it stays open, whatever else changes: built from
         what identifies it (this assessment, the kind, the control or question), so a gap
@@ -67,22 +88,22 @@ class AssessmentView:
         return base64.urlsafe_b64encode(identity.encode()).decode().rstrip("=")
 
 
-class AssessmentReads:
-    """Reading the caller's assessments; ``AssessmentService`` adds the commands."""
+def _utc_today() -> date:
+    return datetime.now(UTC).date()
 
-    def __init__(
-        self,
-        access: Access,
-        catalog: CatalogRepository,
-        engines: EngineModels,
-        clock: Callable[[], date] = lambda: datetime.now(UTC).date(),
-        report_lag_days: tuple[int, int] = (28, 70),
-    ) -> None:
-        self.access = access
-        self.catalog = catalog
-        self.engines = engines
-        self.clock = clock
-        self.report_lag_days = report_lag_days
+
+@dataclass
+class AssessmentReads:
+    """Reading the caller's assessments; ``AssessmentService`` adds the commands.
+
+    ``clock`` says what day it is (tests move it); ``report_lag_days`` is the range of
+    fieldwork and issuance after a window (settings ``REPORT_LAG_MIN/MAX_WEEKS``)."""
+
+    access: Access
+    catalog: CatalogRepository
+    engines: EngineModels
+    clock: Callable[[], date] = _utc_today
+    report_lag_days: tuple[int, int] = (28, 70)
 
     def report_day(self, record: AssessmentRecord) -> date:
         """The day a report is computed for by default: a submitted assessment's submission

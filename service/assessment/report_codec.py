@@ -13,40 +13,28 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from service.scoring import model as scoring
 from service.scoring import texts
-from service.scoring.model import (
-    NO_TIMELINE,
-    Blocker,
-    BlockerReason,
-    CategoryResult,
-    ControlResult,
-    ControlStatus,
-    CriterionResult,
-    CriterionStatus,
-    EngineModel,
-    Gap,
-    GapKind,
-    Report,
-    Severity,
-    Timeline,
-    TimelineStatus,
-)
 
 
 def _day(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _detail(gap: Gap, controls: dict[str, ControlResult]) -> int:
+def _detail(gap: scoring.Gap, controls: dict[str, scoring.ControlResult]) -> int:
     result = controls.get(gap.control) if gap.control else None
     if result is None:
         return 0
-    if gap.kind is GapKind.OPERATING:
+    if gap.kind is scoring.GapKind.OPERATING:
         return result.months_operated or 0
-    return 1 if gap.kind is GapKind.DESIGN and result.status is ControlStatus.PARTIAL else 0
+    return (
+        1
+        if gap.kind is scoring.GapKind.DESIGN and result.status is scoring.ControlStatus.PARTIAL
+        else 0
+    )
 
 
-def _timeline_document(timeline: Timeline) -> dict[str, Any]:
+def _timeline_document(timeline: scoring.Timeline) -> dict[str, Any]:
     return {
         "status": timeline.status.value,
         "start": _day(timeline.earliest_observation_start),
@@ -65,17 +53,19 @@ def _timeline_document(timeline: Timeline) -> dict[str, Any]:
 
 def _timeline(
     document: dict[str, Any] | None, criteria_of: Callable[[str], tuple[str, ...]]
-) -> Timeline:
+) -> scoring.Timeline:
     if not document:
-        return NO_TIMELINE
-    return Timeline(
-        status=TimelineStatus(document["status"]),
+        return scoring.NO_TIMELINE
+    return scoring.Timeline(
+        status=scoring.TimelineStatus(document["status"]),
         earliest_observation_start=_date(document["start"]),
         earliest_report_date=_date(document["report"]),
         latest_report_date=_date(document["latest"]),
         type1_report_date=_date(document["type1"]),
         blockers=tuple(
-            Blocker(b[0], BlockerReason(b[1]), date.fromordinal(b[2]), criteria_of(b[0]))
+            scoring.Blocker(
+                b[0], scoring.BlockerReason(b[1]), date.fromordinal(b[2]), criteria_of(b[0])
+            )
             for b in document["blockers"]
         ),
         target_date=_date(document["target"]),
@@ -97,7 +87,7 @@ def _date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
-def to_document(report: Report) -> dict[str, Any]:
+def to_document(report: scoring.Report) -> dict[str, Any]:
     controls = {c.key: c for c in report.controls}
     return {
         "readiness": report.readiness,
@@ -143,23 +133,25 @@ def to_document(report: Report) -> dict[str, Any]:
 
 
 def from_document(
-    document: dict[str, Any], model: EngineModel | None = None, window: int = 0
-) -> Report:
+    document: dict[str, Any], model: scoring.EngineModel | None = None, window: int = 0
+) -> scoring.Report:
     """The report; ``model`` (the catalog version the report was computed with) and the
     observation ``window`` give the gaps their words, and may be left out when the
     document's gap list is empty (headline figures only)."""
 
-    def gap(g: list[Any]) -> Gap:
-        kind = GapKind(g[0])
+    def gap(g: list[Any]) -> scoring.Gap:
+        kind = scoring.GapKind(g[0])
         if model is None:
             raise ValueError("reading a stored gap list needs the engine model")
         title, remediation = texts.of_gap(
             model, kind, control=g[4], question=g[5], detail=g[7], window=window
         )
-        return Gap(kind, Severity(g[1]), g[2], tuple(g[3]), g[4], g[5], title, remediation, g[6])
+        return scoring.Gap(
+            kind, scoring.Severity(g[1]), g[2], tuple(g[3]), g[4], g[5], title, remediation, g[6]
+        )
 
     criteria = tuple(
-        CriterionResult(c[0], c[1], CriterionStatus(c[2]), c[3], tuple(c[4]))
+        scoring.CriterionResult(c[0], c[1], scoring.CriterionStatus(c[2]), c[3], tuple(c[4]))
         for c in document["criteria"]
     )
     in_scope = {c.ref for c in criteria}
@@ -169,13 +161,17 @@ def from_document(
             return ()
         return tuple(r for r in model.control_index[control].criteria if r in in_scope)
 
-    return Report(
+    return scoring.Report(
         readiness=document["readiness"],
         completeness=document["completeness"],
-        categories=tuple(CategoryResult(c[0], c[1], c[2], c[3]) for c in document["categories"]),
+        categories=tuple(
+            scoring.CategoryResult(c[0], c[1], c[2], c[3]) for c in document["categories"]
+        ),
         criteria=criteria,
         controls=tuple(
-            ControlResult(c[0], ControlStatus(c[1]), c[2], c[3], c[4], c[5], _from_ordinal(c[6]))
+            scoring.ControlResult(
+                c[0], scoring.ControlStatus(c[1]), c[2], c[3], c[4], c[5], _from_ordinal(c[6])
+            )
             for c in document["controls"]
         ),
         gaps=tuple(gap(g) for g in document["gaps"]),

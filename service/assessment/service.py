@@ -26,7 +26,7 @@ from service.assessment.reading import AssessmentReads, AssessmentView, Status
 from service.assessment.report_codec import to_document
 from service.errors import InvalidInput, InvalidState, NotFound, VersionConflict
 from service.principal import Permission
-from service.scoring import evaluate, suggested_scope
+from service.scoring import evaluate
 from service.scoring.model import EngineModel
 from service.storage.documents import AssessmentRecord
 from service.storage.repositories import AssessmentRepository, now
@@ -59,10 +59,9 @@ class AssessmentService(AssessmentReads):
     def _materialise(
         self, record: AssessmentRecord, model: EngineModel, answers: dict[str, str]
     ) -> tuple[list[str], dict[str, object]]:
-        """The scope and the report fields to write with these answers."""
+        """The scope and the report fields to write with these answers. The scope is the
+        one people chose: scoping answers suggest categories, never apply them."""
         scope = record.scope
-        if not record.scope_explicit:
-            scope = suggested_scope(model, answers)
         day = self.report_day(record)
         report = evaluate(model, answers, self._params(record, day, scope))
         fields: dict[str, object] = {
@@ -332,7 +331,8 @@ class AssessmentService(AssessmentReads):
             changes["scope"] = validation.scope_of(scope)
             changes["scope_explicit"] = True
         elif scope is not None:
-            # An empty scope means: follow what the scoping answers suggest.
+            # An empty scope is "not chosen yet": SECURITY alone, until someone chooses.
+            changes["scope"] = validation.scope_of(())
             changes["scope_explicit"] = False
         if target_date is not None:
             changes["target_date"] = validation.target_date(target_date, self.clock()).isoformat()

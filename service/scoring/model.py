@@ -232,17 +232,14 @@ class Blocker(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class Hold:
-    """What one control could hold the start with, before the criteria are known."""
+    """What one control could hold the window's start with, before the criteria are known:
+    design work of ``weeks`` (scheduled later), or a ``blocker`` already dated."""
 
     control: str
     reason: BlockerReason
     criteria: tuple[str, ...]
     key_control: bool
-    # Design work in weeks (DESIGN_GAP, UNANSWERED design), else None.
     weeks: float | None = None
-    # The day it holds the start until, when known without scheduling, and the blocker
-    # it becomes (built once, with the control's memo entry).
-    until: date | None = None
     blocker: Blocker | None = None
     # The schedule's order: longest design work first, then by control key.
     rank: tuple[float, str] = (0.0, "")

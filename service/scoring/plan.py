@@ -74,9 +74,7 @@ class ControlPlan:
         control = self.control
         blocker = Blocker(control.key, reason, until, self.criteria) if until else None
         rank = (-(weeks or 0.0), control.key)
-        return Hold(
-            control.key, reason, self.criteria, control.key_control, weeks, until, blocker, rank
-        )
+        return Hold(control.key, reason, self.criteria, control.key_control, weeks, blocker, rank)
 
     def operating(self, months: int, window: int) -> Ranked:
         """The OPERATING gap for ``months`` of ``window``; few distinct values, so cached."""

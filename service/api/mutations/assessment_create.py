@@ -20,7 +20,7 @@ class CreateAssessmentInput(OrganizationInput):
     questionnaire_key: str | None = None
     scope: list[Category] = strawberry.field(
         description="Categories in scope; SECURITY is always added. "
-        "Empty: follow the scoping answers."
+        "Empty: not chosen yet (SECURITY alone; see Assessment.scopeSuggestions)."
     )
     audit_type: AuditType
     observation_window_months: int | None = strawberry.field(

@@ -17,7 +17,7 @@ from service.api.mutations.payloads import UpdateAssessmentPayload
 class UpdateAssessmentInput(AssessmentVersionInput):
     name: str | None = None
     scope: list[Category] | None = strawberry.field(
-        default=None, description="New scope; an empty list follows the scoping answers again."
+        default=None, description="New scope (SECURITY is always added); an empty list: not chosen."
     )
     audit_type: AuditType | None = None
     observation_window_months: int | None = None

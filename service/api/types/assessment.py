@@ -29,6 +29,14 @@ if TYPE_CHECKING:
 TYPE_NAME = "Assessment"
 
 
+@strawberry.type
+class ScopeSuggestion:
+    category: Category
+    reason: str = strawberry.field(
+        description="The scoping questions that suggest it, and how they were answered."
+    )
+
+
 @registered(TYPE_NAME)
 @strawberry.type(name="Assessment")
 class AssessmentType(Node):
@@ -82,14 +90,28 @@ class AssessmentType(Node):
     def scope(self) -> list[Category]:
         return [Category(c) for c in self.record.scope]
 
-    @strawberry.field(description="Categories the scoping answers suggest (SECURITY always).")
+    @strawberry.field(
+        description="Categories the scoping answers suggest (SECURITY always); shown, never "
+        "applied: the scope is what people choose."
+    )
     async def suggested_scope(self, info: strawberry.Info) -> list[Category]:
         return [Category(c) for c in (await self.view(info)).suggested_scope]
+
+    @strawberry.field(
+        description="Each category beyond SECURITY the scoping answers suggest, and why."
+    )
+    async def scope_suggestions(self, info: strawberry.Info) -> list[ScopeSuggestion]:
+        view = await self.view(info)
+        return [
+            ScopeSuggestion(category=Category(category), reason=reason)
+            for category, reason in view.scope_suggestions()
+        ]
 
     scope_explicit = shown(
         "record.scope_explicit",
         bool,
-        "False while the scope follows the scoping answers' suggestion.",
+        "False until someone chooses the scope (createAssessment or updateAssessment): until "
+        "then it is SECURITY alone, and a client should ask for it, showing scopeSuggestions.",
     )
 
     @strawberry.field

@@ -373,3 +373,26 @@ class Questionnaire(PublishedDocument):
             percent=round(100.0 * covered / total, 2) if total else 100.0,
             uncovered=uncovered,
         )
+
+
+class CatalogObjects:
+    """The GraphQL objects of one framework version's controls and criteria, one per key or
+    ref: a list that names the same control many times shares one object."""
+
+    def __init__(self, framework: FrameworkVersion) -> None:
+        self.framework = framework
+        self._controls: dict[str, Control] = {}
+        self._criteria: dict[str, Criterion] = {}
+
+    def control(self, key: str) -> Control:
+        found = self._controls.get(key)
+        if found is None:
+            found = self._controls[key] = Control.of(self.framework, self.framework.controls[key])
+        return found
+
+    def criterion(self, ref: str) -> Criterion:
+        found = self._criteria.get(ref)
+        if found is None:
+            framework = self.framework
+            found = self._criteria[ref] = Criterion.of(framework, framework.criteria[ref])
+        return found

@@ -7,16 +7,9 @@ from datetime import date
 
 import strawberry
 
-from service.api.enums import (
-    BlockerReason,
-    ControlStatus,
-    CriterionStatus,
-    GapKind,
-    Severity,
-    TimelineStatus,
-)
+from service.api import enums
 from service.api.types.answer import Answer, AnswerIndex
-from service.api.types.catalog import Control, Criterion
+from service.api.types.catalog import CatalogObjects, Control, Criterion
 from service.api.types.copying import copy_of, shown
 from service.assessment.service import AssessmentView
 from service.catalog.catalog import FrameworkVersion
@@ -46,7 +39,7 @@ class CriterionResult:
     answers: strawberry.Private[AnswerIndex]
     driver_keys: strawberry.Private[tuple[str, ...]]
     criterion: Criterion
-    status: CriterionStatus
+    status: enums.CriterionStatus
     score: float
 
     @strawberry.field(description="The answers that drove this result.")
@@ -58,7 +51,7 @@ class CriterionResult:
 @strawberry.type
 class ControlResult:
     control: Control
-    status: ControlStatus
+    status: enums.ControlStatus
     score: float
     months_operated: int | None
     operating_since: date | None = strawberry.field(
@@ -69,7 +62,7 @@ class ControlResult:
 @strawberry.type
 class TimelineBlocker:
     control: Control
-    reason: BlockerReason
+    reason: enums.BlockerReason
     holds_start_until: date = strawberry.field(
         description="The observation window cannot start before this day because of it."
     )
@@ -83,7 +76,7 @@ class Timeline:
     model: strawberry.Private[TimelineModel]
     full: strawberry.Private[Callable[[], Awaitable[AssessmentView]]]
 
-    status = shown("model.status", TimelineStatus)
+    status = shown("model.status", enums.TimelineStatus)
     earliest_observation_start = shown("model.earliest_observation_start", date | None)
     earliest_report_date = shown(
         "model.earliest_report_date",
@@ -119,28 +112,13 @@ class Timeline:
             return []
         # The stored headline leaves out the blockers' criteria; the full report has them.
         view = await self.full()
-        framework = view.framework
-        controls: dict[str, Control] = {}
-        criteria: dict[str, Criterion] = {}
-
-        def control(key: str) -> Control:
-            found = controls.get(key)
-            if found is None:
-                found = controls[key] = Control.of(framework, framework.controls[key])
-            return found
-
-        def criterion(ref: str) -> Criterion:
-            found = criteria.get(ref)
-            if found is None:
-                found = criteria[ref] = Criterion.of(framework, framework.criteria[ref])
-            return found
-
+        objects = CatalogObjects(view.framework)
         return [
             TimelineBlocker(
-                control=control(b.control),
+                control=objects.control(b.control),
                 reason=b.reason,
                 holds_start_until=b.holds_start_until,
-                criteria=[criterion(r) for r in b.criteria],
+                criteria=[objects.criterion(r) for r in b.criteria],
             )
             for b in view.report.timeline.blockers
         ]
@@ -159,8 +137,8 @@ class Gap:
     )
     criterion: Criterion
     control: Control | None
-    kind: GapKind
-    severity: Severity
+    kind: enums.GapKind
+    severity: enums.Severity
     title: str
     remediation: str
     question_key: str | None = strawberry.field(
@@ -176,30 +154,18 @@ class Gap:
 
 def gaps_of(view: AssessmentView, models: list[GapModel]) -> list[Gap]:
     """Gap objects sharing one criterion and control object per ref and key."""
-    framework = view.framework
-    criteria: dict[str, Criterion] = {}
-    controls: dict[str, Control] = {}
+    objects = CatalogObjects(view.framework)
     gaps = []
     for g in models:
-        criterion = criteria.get(g.criterion)
-        if criterion is None:
-            criterion = criteria[g.criterion] = Criterion.of(
-                framework, framework.criteria[g.criterion]
-            )
-        control = None
-        if g.control is not None:
-            control = controls.get(g.control)
-            if control is None:
-                control = controls[g.control] = Control.of(framework, framework.controls[g.control])
         gaps.append(
             copy_of(
                 Gap,
                 g,
-                framework=framework,
+                framework=view.framework,
                 model=g,
                 id=strawberry.ID(view.gap_id(g)),
-                criterion=criterion,
-                control=control,
+                criterion=objects.criterion(g.criterion),
+                control=objects.control(g.control) if g.control is not None else None,
                 question_key=g.question,
             )
         )
@@ -269,7 +235,7 @@ class ReadinessReport:
 
     @strawberry.field
     async def gaps(
-        self, kind: GapKind | None = None, severity: Severity | None = None
+        self, kind: enums.GapKind | None = None, severity: enums.Severity | None = None
     ) -> list[Gap]:
         view = await self.full()
         return gaps_of(
