@@ -82,6 +82,11 @@ OPERATIONS: dict[str, tuple[str, Any]] = {
         'mutation($a: ID!) { r: updateAssessment(input: {assessmentId: $a, name: "renamed"}) { errors { code } } }',
         lambda ids: {"a": ids["assessment"]},
     ),
+    "setSubserviceOrganizations": (
+        "mutation($a: ID!) { r: setSubserviceOrganizations(input: {assessmentId: $a, "
+        "organizations: []}) { errors { code } } }",
+        lambda ids: {"a": ids["assessment"]},
+    ),
     "submitAssessment": (
         "mutation($a: ID!) { r: submitAssessment(input: {assessmentId: $a}) { errors { code } } }",
         lambda ids: {"a": ids["assessment"]},

@@ -17,6 +17,7 @@ from service.scoring.model import (
     NOT_APPLICABLE,
     AuditType,
     BlockerReason,
+    CarveOut,
     GapKind,
     Parameters,
     Role,
@@ -42,6 +43,15 @@ PARAMS = st.builds(
     audit_type=st.sampled_from(list(AuditType)),
     window_months=st.integers(3, 12),
     today=st.dates(min_value=date(2025, 1, 1), max_value=date(2030, 12, 31)),
+    # A carve-out cloud provider, its report current or not, or none.
+    carve_outs=st.sampled_from(
+        [
+            (),
+            (CarveOut("cloud", frozenset({"CC6.4", "A1.2"}), True),),
+            (CarveOut("cloud", frozenset({"CC6.4", "A1.2"}), False),),
+        ]
+    ),
+    monitoring_control=st.just("VND-05"),
 )
 TYPE2 = Parameters(ALL_IN | {"PRIVACY"}, AuditType.TYPE_2, 6, date(2026, 11, 23))
 SCORED = [q for q in MODEL.questions if q.role is not Role.SCOPING]

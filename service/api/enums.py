@@ -10,6 +10,7 @@ from __future__ import annotations
 import strawberry
 
 from service.assessment.service import Status
+from service.assessment.subservices import Treatment
 from service.catalog.models import Category, Frequency, QuestionKind, QuestionRole
 from service.errors import ErrorCode
 from service.principal import Role
@@ -39,6 +40,7 @@ for domain_enum, graphql_name in (
     (Severity, "Severity"),
     (TimelineStatus, "TimelineStatus"),
     (BlockerReason, "BlockerReason"),
+    (Treatment, "SubserviceTreatment"),
 ):
     strawberry.enum(domain_enum, name=graphql_name)
 strawberry.enum(
@@ -66,4 +68,5 @@ __all__ = [
     "Role",
     "Severity",
     "TimelineStatus",
+    "Treatment",
 ]

@@ -46,6 +46,7 @@ from service.api.mutations import (
     policies_draft,
     policy_draft_review,
     questionnaire_import,
+    subservices_set,
 )
 from service.api.pagination import Connection
 from service.api.types.assessment import AssessmentType
@@ -84,6 +85,7 @@ class Mutation:
     submit_assessment = assessment_submit.mutation
     reopen_assessment = assessment_reopen.mutation
     update_assessment = assessment_update.mutation
+    set_subservice_organizations = subservices_set.mutation
     export_assessment = assessment_export.mutation
     add_member = member_add.mutation
     change_member_role = member_change_role.mutation

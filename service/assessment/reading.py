@@ -18,9 +18,11 @@ from typing import Any
 
 from bson import ObjectId
 
+from service.assessment import subservices
 from service.assessment.answers import engine_answers
 from service.assessment.engine_model import EngineModels
 from service.assessment.report_codec import from_document
+from service.assessment.subservices import Subservice
 from service.catalog.catalog import FrameworkVersion, QuestionnaireVersion
 from service.catalog.conditions import evaluate as evaluate_condition
 from service.catalog.conditions import referenced_keys
@@ -32,6 +34,14 @@ from service.scoring.rules import add_months
 from service.storage.documents import AssessmentRecord
 from service.storage.repositories import AssessmentRepository, Page
 from service.storage.tenancy import Access
+
+
+def subservices_of(record: AssessmentRecord, model: EngineModel) -> list[Subservice]:
+    """The assessment's subservice organisations (recorded, or seeded from its answers)."""
+    answers = {a["question_key"]: a["value"] for a in record.answers}
+    known = {c.ref for c in model.criteria}
+    return subservices.effective(record.subservices, record.subservices_recorded, answers, known)
+
 
 # How far ahead a report can be planned (``asOf``).
 MAX_YEARS_AHEAD = 5
@@ -60,6 +70,10 @@ class AssessmentView:
     @property
     def suggested_scope(self) -> list[str]:
         return suggested_scope(self.model, self.answers)
+
+    @property
+    def subservices(self) -> list[Subservice]:
+        return subservices_of(self.record, self.model)
 
     def scope_suggestions(self) -> list[tuple[str, str]]:
         """Each category the scoping answers suggest beyond SECURITY, with why: the scoping
@@ -119,16 +133,16 @@ class AssessmentReads:
             f"{day.isoformat()}:{low}-{high}:{record.target_date}"
         )
 
-    def _params(
-        self, record: AssessmentRecord, day: date, scope: Sequence[str] | None = None
-    ) -> Parameters:
+    def _params(self, record: AssessmentRecord, day: date, model: EngineModel) -> Parameters:
         return Parameters(
-            scope=frozenset(record.scope if scope is None else scope),
+            scope=frozenset(record.scope),
             audit_type=AuditType(record.audit_type),
             window_months=record.window_months,
             today=day,
             report_lag_days=self.report_lag_days,
             target_date=date.fromisoformat(record.target_date) if record.target_date else None,
+            carve_outs=subservices.carve_outs(subservices_of(record, model), day),
+            monitoring_control=subservices.MONITORING_CONTROL,
         )
 
     async def _versions(
@@ -161,7 +175,7 @@ class AssessmentReads:
         day = as_of or self.report_day(record)
         if record.report and record.report_basis == self._basis(record, day):
             return from_document(record.report, model, record.window_months)
-        return evaluate(model, engine_answers(record.answers), self._params(record, day))
+        return evaluate(model, engine_answers(record.answers), self._params(record, day, model))
 
     def as_of(self, view: AssessmentView, as_of: date) -> AssessmentView:
         """``view`` with its report as of ``as_of``: from the day the assessment was created

@@ -34,7 +34,9 @@ def _detail(gap: scoring.Gap, controls: dict[str, scoring.ControlResult]) -> int
     )
 
 
-def _timeline_document(timeline: scoring.Timeline) -> dict[str, Any]:
+def _timeline_document(
+    timeline: scoring.Timeline, criteria_of: Callable[[str], tuple[str, ...]]
+) -> dict[str, Any]:
     return {
         "status": timeline.status.value,
         "start": _day(timeline.earliest_observation_start),
@@ -44,9 +46,12 @@ def _timeline_document(timeline: scoring.Timeline) -> dict[str, Any]:
         "target": _day(timeline.target_date),
         "meets_target": timeline.meets_target,
         "without_latest": _day(timeline.report_date_without_latest),
-        # A blocker's criteria are its control's in-scope ones: read back from the model.
+        # A blocker's criteria are most often its control's in-scope ones, read back from
+        # the model; they are stored only when they differ (a carve-out provider's).
         "blockers": [
-            [b.control, b.reason.value, b.holds_start_until.toordinal()] for b in timeline.blockers
+            [b.control, b.reason.value, b.holds_start_until.toordinal()]
+            + ([] if b.criteria == criteria_of(b.control) else [list(b.criteria)])
+            for b in timeline.blockers
         ],
     }
 
@@ -64,7 +69,10 @@ def _timeline(
         type1_report_date=_date(document["type1"]),
         blockers=tuple(
             scoring.Blocker(
-                b[0], scoring.BlockerReason(b[1]), date.fromordinal(b[2]), criteria_of(b[0])
+                b[0],
+                scoring.BlockerReason(b[1]),
+                date.fromordinal(b[2]),
+                tuple(b[3]) if len(b) > 3 else criteria_of(b[0]),
             )
             for b in document["blockers"]
         ),
@@ -87,8 +95,24 @@ def _date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
-def to_document(report: scoring.Report) -> dict[str, Any]:
+def _control_criteria(
+    model: scoring.EngineModel | None, in_scope: set[str]
+) -> Callable[[str], tuple[str, ...]]:
+    """A control's in-scope criteria under ``model`` (none without one)."""
+
+    def criteria_of(control: str) -> tuple[str, ...]:
+        if model is None:
+            return ()
+        return tuple(r for r in model.control_index[control].criteria if r in in_scope)
+
+    return criteria_of
+
+
+def to_document(report: scoring.Report, model: scoring.EngineModel | None = None) -> dict[str, Any]:
+    """The stored form; with the ``model`` the report was computed with, blockers leave
+    out the criteria it gives back (without it, they keep them)."""
     controls = {c.key: c for c in report.controls}
+    criteria_of = _control_criteria(model, {c.ref for c in report.criteria})
     return {
         "readiness": report.readiness,
         "completeness": report.completeness,
@@ -97,7 +121,7 @@ def to_document(report: scoring.Report) -> dict[str, Any]:
         "earliest_observation_start": _day(report.earliest_observation_start),
         "earliest_report_date": _day(report.earliest_report_date),
         "as_of": _day(report.as_of),
-        "timeline": _timeline_document(report.timeline),
+        "timeline": _timeline_document(report.timeline, criteria_of),
         "categories": [
             [c.category, c.score, c.criteria_met, c.criteria_total] for c in report.categories
         ],
@@ -154,12 +178,7 @@ def from_document(
         scoring.CriterionResult(c[0], c[1], scoring.CriterionStatus(c[2]), c[3], tuple(c[4]))
         for c in document["criteria"]
     )
-    in_scope = {c.ref for c in criteria}
-
-    def criteria_of(control: str) -> tuple[str, ...]:
-        if model is None:
-            return ()
-        return tuple(r for r in model.control_index[control].criteria if r in in_scope)
+    criteria_of = _control_criteria(model, {c.ref for c in criteria})
 
     return scoring.Report(
         readiness=document["readiness"],

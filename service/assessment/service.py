@@ -13,7 +13,7 @@ from datetime import date
 
 from bson import ObjectId
 
-from service.assessment import validation
+from service.assessment import subservices, validation
 from service.assessment.answers import (
     CLEAR,
     AnswerChange,
@@ -24,6 +24,7 @@ from service.assessment.answers import (
 )
 from service.assessment.reading import AssessmentReads, AssessmentView, Status
 from service.assessment.report_codec import to_document
+from service.assessment.subservices import Subservice
 from service.errors import InvalidInput, InvalidState, NotFound, VersionConflict
 from service.principal import Permission
 from service.scoring import evaluate
@@ -63,10 +64,10 @@ class AssessmentService(AssessmentReads):
         one people chose: scoping answers suggest categories, never apply them."""
         scope = record.scope
         day = self.report_day(record)
-        report = evaluate(model, answers, self._params(record, day, scope))
+        report = evaluate(model, answers, self._params(record, day, model))
         fields: dict[str, object] = {
             "scope": scope,
-            "report": to_document(report),
+            "report": to_document(report, model),
             "report_basis": self._basis(record, day),
             "readiness": report.readiness,
             "completeness": report.completeness,
@@ -212,7 +213,8 @@ class AssessmentService(AssessmentReads):
         answers = sorted(current.values(), key=lambda a: order.get(a["question_key"], len(order)))
         check_total_size(answers)
         model = self.engines.get(framework, questionnaire)
-        _, fields = self._materialise(record, model, engine_answers(answers))
+        answered = record.model_copy(update={"answers": answers})
+        _, fields = self._materialise(answered, model, engine_answers(answers))
         fields.update(answers=answers, updated_at=moment)
         if record.status == Status.DRAFT:
             fields["status"] = Status.IN_PROGRESS.value
@@ -350,6 +352,42 @@ class AssessmentService(AssessmentReads):
             assessment_id,
             record.organization_id,
             fields=sorted(changes),
+        )
+        if not await repository.update(
+            assessment_id,
+            record.version,
+            fields,
+            allowed_statuses=[Status.DRAFT.value, Status.IN_PROGRESS.value],
+            event=event,
+        ):
+            await self._conflict(repository, assessment_id, record.version)
+        return await self.view(record.model_copy(update={**fields, "version": record.version + 1}))
+
+    async def set_subservices(
+        self, assessment_id: ObjectId, expected_version: int | None, items: Sequence[Subservice]
+    ) -> AssessmentView:
+        """Record the assessment's subservice organisations (the whole list; an empty one
+        says there are none, which also drops the seeded cloud provider)."""
+        record, repository = await self._writable(assessment_id, Permission.ASSESS)
+        if expected_version is not None and record.version != expected_version:
+            raise _stale(record.version, expected_version)
+        if record.status == Status.SUBMITTED:
+            raise InvalidState("the assessment is submitted; reopen it to change it")
+        framework, questionnaire = await self._versions(record)
+        model = self.engines.get(framework, questionnaire)
+        listed = subservices.checked(items, {c.ref for c in model.criteria})
+        changed = record.model_copy(
+            update={"subservices": [s.document() for s in listed], "subservices_recorded": True}
+        )
+        _, fields = self._materialise(changed, model, engine_answers(changed.answers))
+        fields.update(subservices=changed.subservices, subservices_recorded=True, updated_at=now())
+        event = audit_event(
+            self.access.principal,
+            "setSubserviceOrganizations",
+            "Assessment",
+            assessment_id,
+            record.organization_id,
+            count=len(listed),
         )
         if not await repository.update(
             assessment_id,

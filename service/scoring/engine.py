@@ -54,6 +54,7 @@ from service.scoring.rules import (
     months_between,
     running_since,
 )
+from service.scoring.subservice import through_providers
 from service.scoring.timeline import ControlPass, timeline
 
 
@@ -305,6 +306,9 @@ def evaluate(model: EngineModel, answers: Mapping[str, str], params: Parameters)
         if found is None:
             found = criterion_memo[inputs] = run.criterion(c, controls)
         criteria.append(found)
+    if params.carve_outs:
+        criteria, holds = through_providers(criteria, controls, params, run.type2)
+        walk.dated.extend(holds)
 
     categories: list[CategoryResult] = []
     weight_of = {c.criterion.ref: c.criterion.weight for c in planned.criteria}

@@ -163,6 +163,17 @@ def _freeze(index: dict[str, list[_T]]) -> dict[str, tuple[_T, ...]]:
 
 
 @dataclass(frozen=True, slots=True)
+class CarveOut:
+    """A subservice organisation presented carve-out: the criteria it supports are met
+    through it, so only while the company monitors it (``Parameters.monitoring_control``)
+    and its own SOC report is current for the report's day (``report_current``)."""
+
+    name: str
+    criteria: frozenset[str]
+    report_current: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Parameters:
     """What a report is computed for. ``today`` is the report's day (``asOf``): a MONTHS
     answer given as a date counts from that date, so the same answers give the same
@@ -176,6 +187,9 @@ class Parameters:
     # and latest (settings ``REPORT_LAG_MIN_WEEKS`` and ``REPORT_LAG_MAX_WEEKS``).
     report_lag_days: tuple[int, int] = (28, 70)
     target_date: date | None = None
+    carve_outs: tuple[CarveOut, ...] = ()
+    # The control by which the company monitors its subservice organisations.
+    monitoring_control: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

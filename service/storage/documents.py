@@ -156,6 +156,10 @@ class AssessmentRecord(Document):
     audit_type: str
     window_months: int
     target_date: str | None = None  # ISO date; BSON has no date-only type
+    # Subservice organisations as people recorded them (``assessment.subservices``);
+    # until recorded, a cloud-hosted company's provider is seeded from its answers.
+    subservices: list[dict[str, Any]] = Field(default_factory=list)
+    subservices_recorded: bool = False
     status: str
     version: int
     answers: list[dict[str, Any]] = Field(default_factory=list)

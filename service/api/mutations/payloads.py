@@ -60,6 +60,11 @@ class ReopenAssessmentPayload(AssessmentPayload):
     pass
 
 
+@strawberry.type
+class SetSubserviceOrganizationsPayload(AssessmentPayload):
+    pass
+
+
 @strawberry.type(name="ExportedFile")
 class ExportedFileType(Copied):
     filename: str

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from bson import ObjectId
 
-from service.api.enums import AssessmentStatus, AuditType, Category
+from service.api.enums import AssessmentStatus, AuditType, Category, Treatment
 from service.api.ids import decode_id, encode_id, global_id
 from service.api.pagination import MAX_PAGE_SIZE, page_size
 from service.api.types.answer import Answer, AnswerIndex, AnswerRevision
-from service.api.types.catalog import Framework, Questionnaire
+from service.api.types.catalog import CatalogObjects, Criterion, Framework, Questionnaire
 from service.api.types.comparison import AssessmentComparison, CategoryDelta, GapChange
 from service.api.types.copying import shown
 from service.api.types.node import Node, registered
@@ -21,12 +21,63 @@ from service.api.types.organization import OrganizationType
 from service.api.types.report import Progress, ReadinessReport
 from service.assessment.records import AssessmentRecord
 from service.assessment.service import AssessmentView
+from service.assessment.subservices import Subservice
+from service.catalog.catalog import FrameworkVersion
 from service.errors import NotFound
 
 if TYPE_CHECKING:
     from service.api.types.policy import PolicyDraftType
 
 TYPE_NAME = "Assessment"
+
+
+@strawberry.type(
+    description="A subservice organisation (a cloud provider, a payment processor) and how "
+    "the report treats it."
+)
+class SubserviceOrganization:
+    model: strawberry.Private[Subservice]
+    report_day: strawberry.Private[date]
+    framework: strawberry.Private[FrameworkVersion]
+
+    name = shown("model.name", str)
+    treatment = shown(
+        "model.treatment",
+        Treatment,
+        "CARVE_OUT: its controls stay out of the description and the auditor relies on its "
+        "own SOC report; INCLUSIVE: its controls are described and tested with yours.",
+    )
+
+    @strawberry.field(description="The criteria it helps meet.")
+    def criteria(self) -> list[Criterion]:
+        objects = CatalogObjects(self.framework)
+        return [objects.criterion(ref) for ref in self.model.criteria]
+
+    report_period_start = shown("model.report_period_start", date | None)
+    report_period_end = shown("model.report_period_end", date | None)
+    bridge_letter = shown(
+        "model.bridge_letter",
+        bool,
+        "A bridge letter covers the time from its report's end to yours.",
+    )
+    complementary_user_entity_controls = shown(
+        "model.cuecs",
+        list[str],
+        "The controls its SOC report expects of you (CUECs); your auditor tests them.",
+    )
+    seeded = shown(
+        "model.seeded",
+        bool,
+        "True for the cloud provider suggested from the scoping answers, until the list is "
+        "recorded with setSubserviceOrganizations.",
+    )
+
+    @strawberry.field(
+        description="Whether its SOC report can be relied on for a report on the assessment's "
+        "day: its period ended within 3 months, or within 12 with a bridge letter."
+    )
+    def report_current(self) -> bool:
+        return self.model.report_current(self.report_day)
 
 
 @strawberry.type
@@ -105,6 +156,18 @@ class AssessmentType(Node):
         return [
             ScopeSuggestion(category=Category(category), reason=reason)
             for category, reason in view.scope_suggestions()
+        ]
+
+    @strawberry.field(
+        description="Subservice organisations and their treatment; under carve-out, the "
+        "criteria they support are met only while you monitor them and their report is current."
+    )
+    async def subservice_organizations(self, info: strawberry.Info) -> list[SubserviceOrganization]:
+        view = await self.view(info)
+        day = info.context.assessments.report_day(view.record)
+        return [
+            SubserviceOrganization(model=s, report_day=day, framework=view.framework)
+            for s in view.subservices
         ]
 
     scope_explicit = shown(
