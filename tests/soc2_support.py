@@ -97,3 +97,31 @@ async def answer(
             answers.append({"questionKey": question["key"], "value": value})
     saved = await factories.answers(client, assessment_id, answers, expected_version=version)
     return int(saved["version"])
+
+
+CURRENT_PROVIDER = """mutation($input: SetSubserviceOrganizationsInput!) {
+  setSubserviceOrganizations(input: $input) { assessment { version } errors { code message } } }"""
+
+
+async def current_cloud_report(client: GraphQLClient, assessment_id: str, ended: str) -> int:
+    """Records the cloud provider (carve-out, CC6.4 and A1.2) with a SOC report whose period
+    ended on ``ended``, as a company that has its provider's current report does; returns
+    the new version."""
+    version = (await client(QUESTIONS, {"id": assessment_id}))["data"]["assessment"]["version"]
+    variables = {
+        "input": {
+            "assessmentId": assessment_id,
+            "expectedVersion": version,
+            "organizations": [
+                {
+                    "name": "Cloud provider",
+                    "treatment": "CARVE_OUT",
+                    "criteria": ["CC6.4", "A1.2"],
+                    "reportPeriodEnd": ended,
+                }
+            ],
+        }
+    }
+    payload = (await client(CURRENT_PROVIDER, variables))["data"]["setSubserviceOrganizations"]
+    assert payload["errors"] == [], payload
+    return int(payload["assessment"]["version"])

@@ -77,7 +77,7 @@ async def prepare(client: GraphQLClient) -> str:
         {"questionKey": "prv.notice", "value": "no"},
     ]
     # factories.answers fails the test unless saveAnswers reports no errors.
-    return await factories.answered_assessment(client, org, answers)
+    return await factories.answered_assessment(client, org, answers, scope=["PRIVACY"])
 
 
 async def draft(client: GraphQLClient, assessment: str, stream: bool = False) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from tests import factories
@@ -38,6 +38,9 @@ async def scenario(client: GraphQLClient, chooser: soc2.Chooser, **extra: Any) -
         **{"scope": soc2.ALL_CATEGORIES, **extra},
     )
     await soc2.answer(client, created["id"], chooser)
+    # The cloud provider's SOC report is current (its period ended two weeks ago).
+    ended = (datetime.now(UTC).date() - timedelta(days=14)).isoformat()
+    await soc2.current_cloud_report(client, created["id"], ended)
     return await report(client, created["id"])
 
 

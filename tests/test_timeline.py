@@ -53,6 +53,9 @@ async def assessed(
         **{"scope": soc2.ALL_CATEGORIES, **extra},
     )
     await soc2.answer(client, created["id"], chooser)
+    # The company has its cloud provider's current SOC report (see test_subservices).
+    ended = (today() - timedelta(days=14)).isoformat()
+    await soc2.current_cloud_report(client, created["id"], ended)
     return str(created["id"])
 
 
@@ -298,3 +301,44 @@ async def test_bad_months_answers_are_refused_and_change_nothing(alice: GraphQLC
         ], value
     after = await report(alice, created["id"])
     assert after["version"] == created["version"]
+
+
+async def test_a_short_window_is_only_for_a_first_type_2_report(alice: GraphQLClient) -> None:
+    org_id = await factories.organization(alice)
+    first = await factories.assessment(
+        alice,
+        org_id,
+        name="first",
+        framework_key="soc2",
+        observationWindowMonths=3,
+        scope=soc2.ALL_CATEGORIES,
+    )
+    submitted = (await alice(SUBMIT, {"id": first["id"]}))["data"]["submitAssessment"]
+    assert submitted["errors"] == []
+    create = """mutation($input: CreateAssessmentInput!) { createAssessment(input: $input) {
+      assessment { id observationWindowMonths } errors { code field message } } }"""
+    variables = {
+        "organizationId": org_id,
+        "name": "second",
+        "frameworkKey": "soc2",
+        "scope": [],
+        "auditType": "TYPE_2",
+    }
+    refused = (await alice(create, {"input": {**variables, "observationWindowMonths": 3}}))["data"][
+        "createAssessment"
+    ]
+    assert refused["assessment"] is None
+    assert [(e["code"], e["field"]) for e in refused["errors"]] == [
+        ("INVALID", ["input", "observationWindowMonths"])
+    ]
+    six = (await alice(create, {"input": {**variables, "observationWindowMonths": 6}}))["data"][
+        "createAssessment"
+    ]
+    assert six["errors"] == [] and six["assessment"]["observationWindowMonths"] == 6
+    type1 = (
+        await alice(
+            create,
+            {"input": {**variables, "auditType": "TYPE_1", "observationWindowMonths": 3}},
+        )
+    )["data"]["createAssessment"]
+    assert type1["errors"] == []

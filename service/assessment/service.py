@@ -114,6 +114,11 @@ class AssessmentService(AssessmentReads):
             )
         if target_date is not None:
             problems.check(lambda: validation.target_date(target_date, self.clock()))
+        short = window is not None and window < validation.MIN_WINDOW_AFTER_FIRST
+        if short and await self._reported_before(
+            AssessmentRepository.of_scope(access_scope), access_scope.organization_id, audit_type
+        ):
+            problems.check(lambda: validation.later_report_window(window or 0))
         problems.raise_any()
         assert framework is not None  # noqa: S101 - checked above
         assert questionnaire is not None  # noqa: S101
@@ -158,6 +163,19 @@ class AssessmentService(AssessmentReads):
         )
         await AssessmentRepository.of_scope(access_scope).insert(record, event)
         return await self.view(record)
+
+    @staticmethod
+    async def _reported_before(
+        repository: AssessmentRepository,
+        organization_id: ObjectId,
+        audit_type: str,
+        other_than: ObjectId | None = None,
+    ) -> bool:
+        """Whether a Type II report of this organisation was already submitted: the short
+        first-report window is then no longer available."""
+        if audit_type != "TYPE_2":
+            return False
+        return await repository.has_submitted(organization_id, audit_type, other_than)
 
     async def _conflict(
         self, repository: AssessmentRepository, assessment_id: ObjectId, expected: int
@@ -341,6 +359,16 @@ class AssessmentService(AssessmentReads):
         if clear_target_date:
             changes["target_date"] = None
         changed = record.model_copy(update=changes)
+        short = changed.window_months < validation.MIN_WINDOW_AFTER_FIRST
+        retimed = "window_months" in changes or "audit_type" in changes
+        if (
+            short
+            and retimed
+            and await self._reported_before(
+                repository, record.organization_id, changed.audit_type, record.id
+            )
+        ):
+            validation.later_report_window(changed.window_months)
         framework, questionnaire = await self._versions(changed)
         model = self.engines.get(framework, questionnaire)
         _, fields = self._materialise(changed, model, engine_answers(changed.answers))

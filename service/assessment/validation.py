@@ -50,6 +50,21 @@ def window_months(months: int | None) -> int:
     return window
 
 
+# A window shorter than this is accepted only for an organisation's first Type II
+# report (the AICPA guide allows a shorter first period; later reports cover more).
+MIN_WINDOW_AFTER_FIRST = 6
+
+
+def later_report_window(window: int) -> None:
+    """INVALID when ``window`` is too short for a report that is not the first."""
+    if window < MIN_WINDOW_AFTER_FIRST:
+        raise InvalidInput(
+            f"a window under {MIN_WINDOW_AFTER_FIRST} months is accepted only for a first "
+            "Type II report, and this organisation has submitted one",
+            ("input", "observationWindowMonths"),
+        )
+
+
 def target_date(target: date, today: date) -> date:
     if target < today:
         raise InvalidInput("the target audit date is in the past", ("input", "targetDate"))

@@ -105,6 +105,21 @@ class AssessmentRepository(Repository):
         )
         return _record(found) if found else None
 
+    async def has_submitted(
+        self, organization_id: ObjectId, audit_type: str, other_than: ObjectId | None
+    ) -> bool:
+        """Whether the organisation has submitted an assessment of ``audit_type`` (other than
+        ``other_than``)."""
+        found = await self._row(
+            AssessmentRecord,
+            within=organization_id,
+            projection={"_id": 1},
+            status="SUBMITTED",
+            audit_type=audit_type,
+            **({"_id": {"$ne": other_than}} if other_than is not None else {}),
+        )
+        return found is not None
+
     async def history(
         self, assessment_id: ObjectId, question_key: str | None = None, limit: int = 100
     ) -> list[dict[str, Any]]:
