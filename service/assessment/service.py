@@ -323,6 +323,52 @@ class AssessmentService(AssessmentReads):
             extra={"submitted_at": None},
         )
 
+    async def _editable(
+        self, assessment_id: ObjectId, expected_version: int | None
+    ) -> tuple[AssessmentRecord, AssessmentRepository]:
+        """An assessment the caller may change the settings of (OWNER, ASSESSOR): at the
+        version the caller read, and not submitted."""
+        record, repository = await self._writable(assessment_id, Permission.ASSESS)
+        if expected_version is not None and record.version != expected_version:
+            raise _stale(record.version, expected_version)
+        if record.status == Status.SUBMITTED:
+            raise InvalidState("the assessment is submitted; reopen it to change it")
+        return record, repository
+
+    async def _rescored(
+        self,
+        record: AssessmentRecord,
+        repository: AssessmentRepository,
+        changes: dict[str, object],
+        action: str,
+        **details: object,
+    ) -> AssessmentView:
+        """Write ``changes`` with the report they give, and the audit event, in one guarded
+        write (refused if the assessment moved since ``record`` was read)."""
+        changed = record.model_copy(update=changes)
+        framework, questionnaire = await self._versions(changed)
+        model = self.engines.get(framework, questionnaire)
+        _, fields = self._materialise(changed, model, engine_answers(changed.answers))
+        fields.update(changes, updated_at=now())
+        assert record.id is not None  # noqa: S101 - a stored assessment
+        event = audit_event(
+            self.access.principal,
+            action,
+            "Assessment",
+            record.id,
+            record.organization_id,
+            **details,
+        )
+        if not await repository.update(
+            record.id,
+            record.version,
+            fields,
+            allowed_statuses=[Status.DRAFT.value, Status.IN_PROGRESS.value],
+            event=event,
+        ):
+            await self._conflict(repository, record.id, record.version)
+        return await self.view(record.model_copy(update={**fields, "version": record.version + 1}))
+
     async def update(
         self,
         assessment_id: ObjectId,
@@ -335,11 +381,7 @@ class AssessmentService(AssessmentReads):
         target_date: date | None = None,
         clear_target_date: bool = False,
     ) -> AssessmentView:
-        record, repository = await self._writable(assessment_id, Permission.ASSESS)
-        if expected_version is not None and record.version != expected_version:
-            raise _stale(record.version, expected_version)
-        if record.status == Status.SUBMITTED:
-            raise InvalidState("the assessment is submitted; reopen it to change it")
+        record, repository = await self._editable(assessment_id, expected_version)
         changes: dict[str, object] = {}
         if name is not None:
             changes["name"] = validation.assessment_name(name)
@@ -369,60 +411,23 @@ class AssessmentService(AssessmentReads):
             )
         ):
             validation.later_report_window(changed.window_months)
-        framework, questionnaire = await self._versions(changed)
-        model = self.engines.get(framework, questionnaire)
-        _, fields = self._materialise(changed, model, engine_answers(changed.answers))
-        fields.update({k: v for k, v in changes.items() if k != "scope"}, updated_at=now())
-        event = audit_event(
-            self.access.principal,
-            "updateAssessment",
-            "Assessment",
-            assessment_id,
-            record.organization_id,
-            fields=sorted(changes),
+        return await self._rescored(
+            record, repository, changes, "updateAssessment", fields=sorted(changes)
         )
-        if not await repository.update(
-            assessment_id,
-            record.version,
-            fields,
-            allowed_statuses=[Status.DRAFT.value, Status.IN_PROGRESS.value],
-            event=event,
-        ):
-            await self._conflict(repository, assessment_id, record.version)
-        return await self.view(record.model_copy(update={**fields, "version": record.version + 1}))
 
     async def set_subservices(
         self, assessment_id: ObjectId, expected_version: int | None, items: Sequence[Subservice]
     ) -> AssessmentView:
         """Record the assessment's subservice organisations (the whole list; an empty one
         says there are none, which also drops the seeded cloud provider)."""
-        record, repository = await self._writable(assessment_id, Permission.ASSESS)
-        if expected_version is not None and record.version != expected_version:
-            raise _stale(record.version, expected_version)
-        if record.status == Status.SUBMITTED:
-            raise InvalidState("the assessment is submitted; reopen it to change it")
+        record, repository = await self._editable(assessment_id, expected_version)
         framework, questionnaire = await self._versions(record)
         model = self.engines.get(framework, questionnaire)
         listed = subservices.checked(items, {c.ref for c in model.criteria})
-        changed = record.model_copy(
-            update={"subservices": [s.document() for s in listed], "subservices_recorded": True}
+        changes: dict[str, object] = {
+            "subservices": [s.document() for s in listed],
+            "subservices_recorded": True,
+        }
+        return await self._rescored(
+            record, repository, changes, "setSubserviceOrganizations", count=len(listed)
         )
-        _, fields = self._materialise(changed, model, engine_answers(changed.answers))
-        fields.update(subservices=changed.subservices, subservices_recorded=True, updated_at=now())
-        event = audit_event(
-            self.access.principal,
-            "setSubserviceOrganizations",
-            "Assessment",
-            assessment_id,
-            record.organization_id,
-            count=len(listed),
-        )
-        if not await repository.update(
-            assessment_id,
-            record.version,
-            fields,
-            allowed_statuses=[Status.DRAFT.value, Status.IN_PROGRESS.value],
-            event=event,
-        ):
-            await self._conflict(repository, assessment_id, record.version)
-        return await self.view(record.model_copy(update={**fields, "version": record.version + 1}))

@@ -51,7 +51,7 @@ class Subservice:
     report_period_start: date | None = None
     report_period_end: date | None = None
     bridge_letter: bool = False
-    cuecs: tuple[str, ...] = ()
+    complementary_user_entity_controls: tuple[str, ...] = ()
     # True for the cloud provider suggested from the scoping answers, not yet confirmed.
     seeded: bool = False
 
@@ -71,7 +71,7 @@ class Subservice:
             "report_period_start": _iso(self.report_period_start),
             "report_period_end": _iso(self.report_period_end),
             "bridge_letter": self.bridge_letter,
-            "cuecs": list(self.cuecs),
+            "cuecs": list(self.complementary_user_entity_controls),
         }
 
     @classmethod
@@ -83,7 +83,7 @@ class Subservice:
             report_period_start=_day(document.get("report_period_start")),
             report_period_end=_day(document.get("report_period_end")),
             bridge_letter=bool(document.get("bridge_letter")),
-            cuecs=tuple(document.get("cuecs") or ()),
+            complementary_user_entity_controls=tuple(document.get("cuecs") or ()),
         )
 
 
@@ -100,7 +100,7 @@ def cloud_seed(known: Collection[str]) -> Subservice:
         name="Cloud infrastructure provider",
         treatment=Treatment.CARVE_OUT,
         criteria=tuple(ref for ref in CLOUD_SEED_CRITERIA if ref in known),
-        cuecs=(
+        complementary_user_entity_controls=(
             "Configure the provider's identity, network and logging controls for your account.",
             "Review the provider's SOC report each year, including the controls it expects "
             "of its customers.",
@@ -157,7 +157,8 @@ def checked(subservices: Sequence[Subservice], known: Collection[str]) -> list[S
             problem("the report period ends before it starts", index, "reportPeriodEnd")
         if start and not end:
             problem("give the report period's end too", index, "reportPeriodEnd")
-        if len(item.cuecs) > MAX_CUECS or any(len(c) > MAX_TEXT for c in item.cuecs):
+        cuecs = item.complementary_user_entity_controls
+        if len(cuecs) > MAX_CUECS or any(len(c) > MAX_TEXT for c in cuecs):
             problem(
                 f"at most {MAX_CUECS} complementary user-entity controls of {MAX_TEXT} characters",
                 index,
@@ -168,12 +169,14 @@ def checked(subservices: Sequence[Subservice], known: Collection[str]) -> list[S
     return [
         Subservice(
             name=s.name.strip(),
-            treatment=s.treatment,
+            treatment=Treatment(s.treatment),
             criteria=tuple(dict.fromkeys(s.criteria)),
             report_period_start=s.report_period_start,
             report_period_end=s.report_period_end,
             bridge_letter=s.bridge_letter,
-            cuecs=tuple(c.strip() for c in s.cuecs if c.strip()),
+            complementary_user_entity_controls=tuple(
+                c.strip() for c in s.complementary_user_entity_controls if c.strip()
+            ),
         )
         for s in subservices
     ]

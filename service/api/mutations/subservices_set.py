@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 
 import strawberry
@@ -40,18 +41,8 @@ class SetSubserviceOrganizationsInput(AssessmentVersionInput):
 async def mutation(
     info: Info, input: SetSubserviceOrganizationsInput
 ) -> SetSubserviceOrganizationsPayload:
-    listed = [
-        Subservice(
-            name=o.name,
-            treatment=o.treatment,
-            criteria=tuple(o.criteria),
-            report_period_start=o.report_period_start,
-            report_period_end=o.report_period_end,
-            bridge_letter=o.bridge_letter,
-            cuecs=tuple(o.complementary_user_entity_controls),
-        )
-        for o in input.organizations
-    ]
+    # The input's fields are the domain's; the service checks and normalises them.
+    listed = [Subservice(**asdict(o)) for o in input.organizations]
     view = await info.context.assessments.set_subservices(
         assessment_id(input), input.expected_version, listed
     )

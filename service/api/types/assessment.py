@@ -61,7 +61,7 @@ class SubserviceOrganization:
         "A bridge letter covers the time from its report's end to yours.",
     )
     complementary_user_entity_controls = shown(
-        "model.cuecs",
+        "model.complementary_user_entity_controls",
         list[str],
         "The controls its SOC report expects of you (CUECs); your auditor tests them.",
     )
