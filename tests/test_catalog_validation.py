@@ -22,6 +22,13 @@ def test_samples_are_valid() -> None:
     parse_questionnaire(catalog_samples.questionnaire(), framework)
 
 
+def test_iso_refs_may_be_annex_a_controls_or_requirement_clauses() -> None:
+    document = catalog_samples.framework()
+    refs = ["A.5.18", "6.1.2", "9.2", "9.3", "10.2", "7.5.3"]
+    document["controls"][0]["mappings"]["iso27001_2022"] = refs
+    assert parse_framework(document).controls[0].mappings.iso27001_2022 == refs
+
+
 def _set(path: str, value: Any) -> Mutation:
     def mutate(document: dict[str, Any]) -> None:
         *parents, last = path.split(".")
@@ -108,6 +115,21 @@ FRAMEWORK_CASES: list[tuple[str, Mutation, str]] = [
         "iso ref past the end of its theme",
         _set("controls.0.mappings.iso27001_2022", ["A.6.9"]),
         "controls[0].mappings.iso27001_2022[0]: 'A.6.9' is not an ISO/IEC 27001",
+    ),
+    (
+        "iso clause that the standard does not have",
+        _set("controls.0.mappings.iso27001_2022", ["9.4"]),
+        "controls[0].mappings.iso27001_2022[0]: '9.4' is not an ISO/IEC 27001:2022 clause",
+    ),
+    (
+        "iso clause outside clauses 4 to 10",
+        _set("controls.0.mappings.iso27001_2022", ["3.1"]),
+        "controls[0].mappings.iso27001_2022[0]:",
+    ),
+    (
+        "iso subclause too deep",
+        _set("controls.0.mappings.iso27001_2022", ["6.1.2.1"]),
+        "controls[0].mappings.iso27001_2022[0]:",
     ),
     (
         "csf 2.0 gap in numbering",

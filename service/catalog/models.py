@@ -19,9 +19,9 @@ Key = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,7
 # What one catalog document may hold, for shipped and imported documents alike. The API
 # prices a query's unpaged catalog lists with these (``service/api/limits.py``), so an
 # organisation's own framework cannot make a query cost more than its static price. The
-# shipped SOC 2 catalog: 61 criteria, 168 controls, at most 4 criteria per control and 22
-# controls per criterion, 20 policy families, 18 points of focus, 326 questions in 25
-# sections, at most 19 controls and 6 options per question.
+# shipped SOC 2 catalog: 61 criteria, 157 controls, at most 4 criteria per control and 22
+# controls per criterion, 20 policy families, 18 points of focus, 285 questions in 25
+# sections, at most 9 controls and 5 options per question.
 MAX_CRITERIA = 80
 MAX_CONTROLS = 220
 MAX_CRITERIA_PER_CONTROL = 5
@@ -37,11 +37,36 @@ MAX_OPTIONS = 12
 Text = Annotated[str, StringConstraints(min_length=1, max_length=4000, strip_whitespace=True)]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=300, strip_whitespace=True)]
 CriterionRef = Annotated[str, StringConstraints(pattern=r"^[A-Z]{1,3}\d{1,2}\.\d{1,2}$")]
-# A control's references into the mapped frameworks: the shape, then the known refs.
+# ISO/IEC 27001:2022 requirement clauses (4 to 10, with their numbered subclauses): where a
+# control carries out a management-system requirement (6.1.2 risk assessment, 9.2 internal
+# audit, 9.3 management review...) rather than an Annex A control.
+ISO27001_2022_CLAUSES = frozenset(
+    {
+        *("4.1", "4.2", "4.3", "4.4"),
+        *("5.1", "5.2", "5.3"),
+        *("6.1", "6.1.1", "6.1.2", "6.1.3", "6.2", "6.3"),
+        *("7.1", "7.2", "7.3", "7.4", "7.5", "7.5.1", "7.5.2", "7.5.3"),
+        *("8.1", "8.2", "8.3"),
+        *("9.1", "9.2", "9.2.1", "9.2.2", "9.3", "9.3.1", "9.3.2", "9.3.3"),
+        *("10.1", "10.2"),
+    }
+)
+
+
+def _iso27001_2022(ref: str) -> str:
+    if ref.startswith("A."):
+        return references.iso27001_2022(ref)
+    if ref not in ISO27001_2022_CLAUSES:
+        raise ValueError(f"{ref!r} is not an ISO/IEC 27001:2022 clause")
+    return ref
+
+
+# A control's references into the mapped frameworks: the shape, then the known refs. An
+# ISO/IEC 27001:2022 ref is an Annex A control ("A.5.18") or a clause ("6.1.2", "9.3").
 Iso27001Ref = Annotated[
     str,
-    StringConstraints(pattern=r"^A\.[5-8]\.\d{1,2}$"),
-    AfterValidator(references.iso27001_2022),
+    StringConstraints(pattern=r"^(A\.[5-8]\.\d{1,2}|(?:[4-9]|10)\.\d(?:\.\d)?)$"),
+    AfterValidator(_iso27001_2022),
 ]
 NistCsfRef = Annotated[
     str,
