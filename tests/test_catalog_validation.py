@@ -399,3 +399,36 @@ def test_condition_parser_never_crashes(text: str) -> None:
 )
 def test_conditions_evaluate(expression: str, answers: dict[str, str], expected: bool) -> None:
     assert conditions.evaluate(conditions.parse(expression), answers) is expected
+
+
+def test_an_exclusive_option_stands_alone_in_a_multi_choice_answer() -> None:
+    """ "none" (or any option marked exclusive) is chosen alone or not at all."""
+    from service.assessment.answers import AnswerChange, check_answers
+    from service.errors import InvalidInput
+    from tests.scoring_support import versions
+
+    questionnaire = catalog_samples.questionnaire()
+    questionnaire["sections"][1]["questions"].append(
+        {
+            "key": "log.sources",
+            "text": "Which sources reach the central log?",
+            "kind": "MULTI_CHOICE",
+            "controls": ["LOG-01"],
+            "options": [
+                {"value": "cloud", "label": "Cloud audit logs", "score": 0.5},
+                {"value": "apps", "label": "Application logs", "score": 0.5},
+                {"value": "nothing_yet", "label": "Nothing yet", "score": 0, "exclusive": True},
+                {"value": "none", "label": "None", "score": 0},
+            ],
+        }
+    )
+    _, version = versions(catalog_samples.framework(), questionnaire)
+    accepted = check_answers(version, [AnswerChange("log.sources", "apps, cloud", None)])
+    assert accepted[0].value == "cloud,apps"
+    assert check_answers(version, [AnswerChange("log.sources", "none", None)])[0].value == "none"
+    for combined in ("cloud,none", "nothing_yet, apps"):
+        with pytest.raises(InvalidInput) as refused:
+            check_answers(version, [AnswerChange("log.sources", combined, None)])
+        [problem] = refused.value.problems
+        assert problem.field == ("answers", 0, "value")
+        assert "cannot be combined" in problem.message

@@ -62,6 +62,9 @@ def _normalise(question: Question, raw: str) -> tuple[str | None, str | None]:  
             return None, f"unknown option(s) {', '.join(unknown)}; choose from {', '.join(options)}"
         if len(set(parts)) != len(parts):
             return None, "an option is chosen twice"
+        alone = [o.value for o in question.effective_options if o.stands_alone]
+        if len(parts) > 1 and (chosen := [p for p in parts if p in alone]):
+            return None, f"{chosen[0]!r} cannot be combined with other options"
         return ",".join(sorted(parts, key=options.index)), None
     if kind is QuestionKind.MONTHS:
         if value.isdigit() and int(value) <= MAX_MONTHS:

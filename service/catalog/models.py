@@ -195,10 +195,20 @@ class QuestionRole(StrEnum):
     SCOPING = "SCOPING"
 
 
+# In a MULTI_CHOICE answer, an option of this value stands alone even unmarked.
+NONE_OPTION = "none"
+
+
 class AnswerOption(Strict):
     value: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_\-]{0,39}$")]
     label: ShortText
     score: float | None = Field(default=None, ge=0.0, le=1.0)
+    # MULTI_CHOICE: an option that cannot be chosen with others ("none of these").
+    exclusive: bool = False
+
+    @property
+    def stands_alone(self) -> bool:
+        return self.exclusive or self.value == NONE_OPTION
 
 
 DEFAULT_OPTIONS: dict[QuestionKind, tuple[AnswerOption, ...]] = {

@@ -259,6 +259,9 @@ class AnswerOption:
     value: str
     label: str
     score: float | None
+    exclusive: bool = strawberry.field(
+        description='MULTI_CHOICE: chosen alone or not at all (such as "none").'
+    )
 
 
 @strawberry.type
@@ -293,7 +296,7 @@ class Question:
     @strawberry.field
     def options(self) -> list[AnswerOption]:
         return [
-            AnswerOption(value=o.value, label=o.label, score=o.score)
+            AnswerOption(value=o.value, label=o.label, score=o.score, exclusive=o.stands_alone)
             for o in self.model.effective_options
         ]
 
