@@ -3,6 +3,7 @@ and the EVIDENCE gap, which the small sample catalog cannot raise."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -137,6 +138,20 @@ def test_memoised_results_equal_a_cold_computation(
     assert evaluate(MODEL, answers, params) == evaluate(cold, answers, params)
 
 
+@settings(max_examples=30, deadline=None)
+@given(answers=ANSWERS, params=PARAMS)
+def test_a_memo_warmed_by_another_scope_gives_the_same_report(
+    answers: dict[str, str], params: Parameters
+) -> None:
+    """Results kept for one scope never leak into another's report (gaps and holds name
+    the in-scope criteria)."""
+    warm = build_engine_model(FRAMEWORK, QUESTIONNAIRE)
+    other = replace(params, scope=frozenset({"SECURITY"}) if len(params.scope) > 1 else ALL_IN)
+    evaluate(warm, answers, other)
+    fresh = build_engine_model(FRAMEWORK, QUESTIONNAIRE)
+    assert evaluate(warm, answers, params) == evaluate(fresh, answers, params)
+
+
 def test_the_result_memo_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     from service.scoring.memo import EngineMemo, memo_of
 
@@ -154,9 +169,14 @@ def test_the_result_memo_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def dated(answers: dict[str, str], today: date) -> dict[str, str]:
-    """MONTHS answers as the day they were anchored to, as stored answers reach the engine."""
+    """MONTHS answers as the day they were anchored to, as stored answers reach the engine
+    (only those: a maturity answer is digits too)."""
     return {
-        key: (add_months(today, -int(value)).isoformat() if value.isdigit() else value)
+        key: (
+            add_months(today, -int(value)).isoformat()
+            if key in MODEL.months_keys and value.isdigit()
+            else value
+        )
         for key, value in answers.items()
     }
 

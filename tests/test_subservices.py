@@ -75,7 +75,8 @@ async def record(
 async def test_a_cloud_company_gets_its_provider_seeded_and_must_rely_on_its_report(
     alice: GraphQLClient,
 ) -> None:
-    assessment = await read(alice, await cloud_company(alice))
+    assessment_id = await cloud_company(alice)
+    assessment = await read(alice, assessment_id)
     [seeded] = assessment["subserviceOrganizations"]
     assert seeded["seeded"] is True and seeded["treatment"] == "CARVE_OUT"
     assert [c["ref"] for c in seeded["criteria"]] == ["CC6.4", "A1.2"]
@@ -83,7 +84,14 @@ async def test_a_cloud_company_gets_its_provider_seeded_and_must_rely_on_its_rep
     # Physical security is met through the provider: not yet, without its report (the
     # company's own controls for it, all in place, cannot make it MET alone).
     assert status(assessment, "CC6.4") != "MET"
-    blockers = assessment["report"]["timeline"]["blockers"]
+    # A seeded provider nobody confirmed holds no date; a recorded one without a current
+    # report holds the start until its report is on file.
+    monitor = [
+        b for b in assessment["report"]["timeline"]["blockers"] if b["control"]["key"] == "VND-05"
+    ]
+    assert monitor == []
+    await record(alice, assessment_id, assessment["version"], [provider()])
+    blockers = (await read(alice, assessment_id))["report"]["timeline"]["blockers"]
     monitor = [b for b in blockers if b["control"]["key"] == "VND-05"]
     assert [b["reason"] for b in monitor] == ["NO_EVIDENCE"]
     assert {"CC6.4", "A1.2"} <= {c["ref"] for c in monitor[0]["criteria"]}
@@ -181,6 +189,7 @@ async def test_bad_subservice_input_is_refused_with_paths_and_changes_nothing(
                 reportPeriodEnd=(today() - timedelta(days=1)).isoformat(),
             ),
             provider(name="   "),
+            provider(name="Later", reportPeriodEnd=(today() + timedelta(days=1)).isoformat()),
         ],
     )
     assert refused["assessment"] is None
@@ -189,6 +198,7 @@ async def test_bad_subservice_input_is_refused_with_paths_and_changes_nothing(
         ("INVALID", ("organizations", "1", "name")),
         ("INVALID", ("organizations", "1", "reportPeriodEnd")),
         ("INVALID", ("organizations", "2", "name")),
+        ("INVALID", ("organizations", "3", "reportPeriodEnd")),
     }
     after = await read(alice, assessment_id)
     assert after["version"] == before["version"]

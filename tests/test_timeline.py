@@ -280,7 +280,7 @@ async def test_bad_months_answers_are_refused_and_change_nothing(alice: GraphQLC
     created = await factories.assessment(alice, org_id, framework_key="soc2")
     mutation = """mutation($input: SaveAnswersInput!) { saveAnswers(input: $input) {
       assessment { version } errors { code field message } } }"""
-    for value in ("-1", "1.5", "241", "twelve"):
+    for value in ("-1", "1.5", "241", "twelve", "²", "9" * 5000):
         body = await alice(
             mutation,
             {
@@ -342,3 +342,41 @@ async def test_a_short_window_is_only_for_a_first_type_2_report(alice: GraphQLCl
         )
     )["data"]["createAssessment"]
     assert type1["errors"] == []
+
+
+async def test_a_note_edit_keeps_the_months_counting_from_the_first_answer(
+    app: Starlette, alice: GraphQLClient
+) -> None:
+    assessment_id = await assessed(alice, soc2.best(2))
+    before = await report(alice, assessment_id)
+    set_today(app, today() + timedelta(days=60))
+    await factories.answers(
+        alice,
+        assessment_id,
+        [{"questionKey": "iam.months_authentication", "value": "2", "note": "Okta since spring"}],
+        expected_version=before["version"],
+    )
+    after = await report(alice, assessment_id)
+    assert (
+        after["report"]["earliestObservationStart"] == before["report"]["earliestObservationStart"]
+    )
+    assert after["report"]["earliestReportDate"] == before["report"]["earliestReportDate"]
+
+
+async def test_a_list_shows_the_same_timeline_as_a_single_read(alice: GraphQLClient) -> None:
+    assessment_id = await assessed(alice, soc2.mixed)
+    single = (await report(alice, assessment_id))["report"]
+    listed = await alice(
+        """query($id: ID!) { assessment(id: $id) { organization { assessments(first: 5) {
+          nodes { id report { asOf earliestReportDate
+            timeline { status earliestReportDate blockers { control { key } } } } } } } } }""",
+        {"id": assessment_id},
+    )
+    [node] = listed["data"]["assessment"]["organization"]["assessments"]["nodes"]
+    assert node["id"] == assessment_id
+    assert node["report"]["asOf"] == single["asOf"]
+    assert node["report"]["timeline"]["status"] == single["timeline"]["status"]
+    assert node["report"]["timeline"]["earliestReportDate"] == single["earliestReportDate"]
+    assert [b["control"]["key"] for b in node["report"]["timeline"]["blockers"]] == [
+        b["control"]["key"] for b in single["timeline"]["blockers"]
+    ]

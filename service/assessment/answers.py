@@ -6,6 +6,7 @@ All problems of a batch are collected, each with its path in the input
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -67,7 +68,7 @@ def _normalise(question: Question, raw: str) -> tuple[str | None, str | None]:  
             return None, f"{chosen[0]!r} cannot be combined with other options"
         return ",".join(sorted(parts, key=options.index)), None
     if kind is QuestionKind.MONTHS:
-        if value.isdigit() and int(value) <= MAX_MONTHS:
+        if value.isascii() and value.isdigit() and len(value) <= 3 and int(value) <= MAX_MONTHS:
             return str(int(value)), None
         return None, f"must be a whole number of months from 0 to {MAX_MONTHS}"
     if kind is QuestionKind.DATE:
@@ -88,10 +89,22 @@ def anchored(question: Question, value: str, day: date) -> str | None:
     return add_months(day, -int(value)).isoformat()
 
 
-def engine_answers(answers: list[dict[str, Any]]) -> dict[str, str]:
+def engine_answers(
+    answers: list[dict[str, Any]], months_keys: Collection[str] = ()
+) -> dict[str, str]:
     """The engine's view of stored answers: a MONTHS answer as the day it is anchored to
-    (so months keep counting after it was given), every other answer as it is."""
-    return {a["question_key"]: a.get("operating_since") or a["value"] for a in answers}
+    (so months keep counting after it was given), every other answer as it is. A MONTHS
+    answer (``months_keys``) saved before anchors were stored is anchored to the day it
+    was answered."""
+    values = {}
+    for answer in answers:
+        key, value = answer["question_key"], answer["value"]
+        since = answer.get("operating_since")
+        answered_at = answer.get("answered_at")
+        if since is None and key in months_keys and value.isdigit() and answered_at:
+            since = add_months(answered_at.date(), -int(value)).isoformat()
+        values[key] = since or value
+    return values
 
 
 def check_answers(

@@ -28,6 +28,7 @@ from service.catalog.conditions import evaluate as evaluate_condition
 from service.catalog.conditions import referenced_keys
 from service.catalog.repository import CatalogRepository
 from service.errors import InvalidInput, NotFound
+from service.offload import worker_pool
 from service.scoring import ENGINE_VERSION, Parameters, Report, evaluate, suggested_scope
 from service.scoring.model import AuditType, EngineModel, Gap
 from service.scoring.rules import add_months
@@ -161,6 +162,8 @@ class AssessmentReads:
         stored = record.report
         if not stored or record.report_basis != self._basis(record, self.report_day(record)):
             return None
+        if "timeline" not in stored or "as_of" not in stored:
+            return None  # a summary read without them: the full assessment has them
         return from_document({**stored, "criteria": (), "controls": (), "gaps": ()})
 
     async def view(self, record: AssessmentRecord, as_of: date | None = None) -> AssessmentView:
@@ -175,9 +178,13 @@ class AssessmentReads:
         day = as_of or self.report_day(record)
         if record.report and record.report_basis == self._basis(record, day):
             return from_document(record.report, model, record.window_months)
-        return evaluate(model, engine_answers(record.answers), self._params(record, day, model))
+        return evaluate(
+            model,
+            engine_answers(record.answers, model.months_keys),
+            self._params(record, day, model),
+        )
 
-    def as_of(self, view: AssessmentView, as_of: date) -> AssessmentView:
+    async def as_of(self, view: AssessmentView, as_of: date) -> AssessmentView:
         """``view`` with its report as of ``as_of``: from the day the assessment was created
         (what was known then, with today's answers) to five years ahead (planning)."""
         created = view.record.created_at.date()
@@ -193,7 +200,10 @@ class AssessmentReads:
             )
         if view.report.as_of == as_of:
             return view
-        return replace(view, report=self._report(view.record, view.model, as_of))
+        # A report on another day is computed cold: in the worker pool, whose bound also
+        # refuses a request that asks for many days at once.
+        report = await worker_pool().run(self._report, view.record, view.model, as_of)
+        return replace(view, report=report)
 
     async def get(self, assessment_id: ObjectId) -> AssessmentView | None:
         record = await (await AssessmentRepository.of_access(self.access)).get(assessment_id)

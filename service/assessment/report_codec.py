@@ -126,7 +126,9 @@ def to_document(report: scoring.Report, model: scoring.EngineModel | None = None
             [c.category, c.score, c.criteria_met, c.criteria_total] for c in report.categories
         ],
         "criteria": [
-            [c.ref, c.category, c.status.value, c.score, list(c.drivers)] for c in report.criteria
+            [c.ref, c.category, c.status.value, c.score, list(c.drivers)]
+            + ([True] if c.operation_pending else [])
+            for c in report.criteria
         ],
         "controls": [
             [
@@ -175,7 +177,9 @@ def from_document(
         )
 
     criteria = tuple(
-        scoring.CriterionResult(c[0], c[1], scoring.CriterionStatus(c[2]), c[3], tuple(c[4]))
+        scoring.CriterionResult(
+            c[0], c[1], scoring.CriterionStatus(c[2]), c[3], tuple(c[4]), len(c) > 5 and c[5]
+        )
         for c in document["criteria"]
     )
     criteria_of = _control_criteria(model, {c.ref for c in criteria})

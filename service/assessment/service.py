@@ -58,12 +58,13 @@ class AssessmentService(AssessmentReads):
         return record, AssessmentRepository.of_scope(scope)
 
     def _materialise(
-        self, record: AssessmentRecord, model: EngineModel, answers: dict[str, str]
+        self, record: AssessmentRecord, model: EngineModel
     ) -> tuple[list[str], dict[str, object]]:
         """The scope and the report fields to write with these answers. The scope is the
         one people chose: scoping answers suggest categories, never apply them."""
         scope = record.scope
         day = self.report_day(record)
+        answers = engine_answers(record.answers, model.months_keys)
         report = evaluate(model, answers, self._params(record, day, model))
         fields: dict[str, object] = {
             "scope": scope,
@@ -149,7 +150,7 @@ class AssessmentService(AssessmentReads):
             updated_at=moment,
         )
         model = self.engines.get(framework, questionnaire)
-        _, fields = self._materialise(record, model, {})
+        _, fields = self._materialise(record, model)
         for field_name, value in fields.items():
             setattr(record, field_name, value)
         event = audit_event(
@@ -224,6 +225,9 @@ class AssessmentService(AssessmentReads):
                 since = anchored(
                     questionnaire.questions[change.question_key], change.value, self.clock()
                 )
+                if previous is not None and previous["value"] == change.value:
+                    # Only the note changed: the months still count from the first answer.
+                    since = previous.get("operating_since") or since
                 if since is not None:
                     answer["operating_since"] = since
                 current[change.question_key] = answer
@@ -232,7 +236,7 @@ class AssessmentService(AssessmentReads):
         check_total_size(answers)
         model = self.engines.get(framework, questionnaire)
         answered = record.model_copy(update={"answers": answers})
-        _, fields = self._materialise(answered, model, engine_answers(answers))
+        _, fields = self._materialise(answered, model)
         fields.update(answers=answers, updated_at=moment)
         if record.status == Status.DRAFT:
             fields["status"] = Status.IN_PROGRESS.value
@@ -281,7 +285,7 @@ class AssessmentService(AssessmentReads):
         changed = record.model_copy(update=fields)
         framework, questionnaire = await self._versions(changed)
         model = self.engines.get(framework, questionnaire)
-        _, report_fields = self._materialise(changed, model, engine_answers(changed.answers))
+        _, report_fields = self._materialise(changed, model)
         fields.update(report_fields)
         event = audit_event(
             self.access.principal,
@@ -348,7 +352,7 @@ class AssessmentService(AssessmentReads):
         changed = record.model_copy(update=changes)
         framework, questionnaire = await self._versions(changed)
         model = self.engines.get(framework, questionnaire)
-        _, fields = self._materialise(changed, model, engine_answers(changed.answers))
+        _, fields = self._materialise(changed, model)
         fields.update(changes, updated_at=now())
         assert record.id is not None  # noqa: S101 - a stored assessment
         event = audit_event(
@@ -423,7 +427,7 @@ class AssessmentService(AssessmentReads):
         record, repository = await self._editable(assessment_id, expected_version)
         framework, questionnaire = await self._versions(record)
         model = self.engines.get(framework, questionnaire)
-        listed = subservices.checked(items, {c.ref for c in model.criteria})
+        listed = subservices.checked(items, {c.ref for c in model.criteria}, self.clock())
         changes: dict[str, object] = {
             "subservices": [s.document() for s in listed],
             "subservices_recorded": True,

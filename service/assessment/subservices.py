@@ -126,13 +126,15 @@ def effective(
 
 def carve_outs(subservices: Sequence[Subservice], day: date) -> tuple[CarveOut, ...]:
     return tuple(
-        CarveOut(s.name, frozenset(s.criteria), s.report_current(day))
+        CarveOut(s.name, frozenset(s.criteria), s.report_current(day), recorded=not s.seeded)
         for s in subservices
         if s.treatment is Treatment.CARVE_OUT and s.criteria
     )
 
 
-def checked(subservices: Sequence[Subservice], known: Collection[str]) -> list[Subservice]:
+def checked(
+    subservices: Sequence[Subservice], known: Collection[str], today: date
+) -> list[Subservice]:
     """The list as given, or ``InvalidInput`` naming every problem with its path."""
     problems: list[Problem] = []
 
@@ -155,6 +157,8 @@ def checked(subservices: Sequence[Subservice], known: Collection[str]) -> list[S
         start, end = item.report_period_start, item.report_period_end
         if start and end and start > end:
             problem("the report period ends before it starts", index, "reportPeriodEnd")
+        if end and end > today:
+            problem("the report period cannot end in the future", index, "reportPeriodEnd")
         if start and not end:
             problem("give the report period's end too", index, "reportPeriodEnd")
         cuecs = item.complementary_user_entity_controls

@@ -168,17 +168,21 @@ class _Run:
         score = round(score, 2)
         if all(r.status is ControlStatus.UNKNOWN for _, r in members):
             status = CriterionStatus.NOT_ASSESSED
-        elif (
-            score >= MET_AT
-            and not any(c.key_control and r.status is ControlStatus.MISSING for c, r in members)
-            and (not self.type2 or self._operated(members))
-        ):
+        designed = score >= MET_AT and not any(
+            c.key_control and r.status is ControlStatus.MISSING for c, r in members
+        )
+        # Met by design but not yet by operation: whether design work holds the window
+        # must not change as months of operation accrue (see ``timeline``).
+        pending = designed and self.type2 and not self._operated(members)
+        if designed and not pending:
             status = CriterionStatus.MET
         elif score >= PARTIAL_CRITERION_AT:
             status = CriterionStatus.PARTIAL
         else:
             status = CriterionStatus.NOT_MET
-        return CriterionResult(criterion.ref, criterion.category, status, score, drivers)
+        return CriterionResult(
+            criterion.ref, criterion.category, status, score, drivers, operation_pending=pending
+        )
 
     def _operated(self, members: list[tuple[EngineControl, ControlResult]]) -> bool:
         """Type II: every running member has a month of operation on record, and no key
@@ -289,6 +293,13 @@ class _Run:
         return [gap for _, gap in found]
 
 
+def design_statuses(criteria: Iterable[CriterionResult]) -> dict[str, CriterionStatus]:
+    """Each criterion's status as design alone decides it: a criterion waiting only for
+    months of operation counts as MET, so that design work holds the window the same
+    whatever day the report is read."""
+    return {r.ref: CriterionStatus.MET if r.operation_pending else r.status for r in criteria}
+
+
 def evaluate(model: EngineModel, answers: Mapping[str, str], params: Parameters) -> Report:
     """The readiness report for one assessment's answers."""
     planned = plan(model, params.scope, answers)
@@ -338,7 +349,7 @@ def evaluate(model: EngineModel, answers: Mapping[str, str], params: Parameters)
     dates = memo.timeline_for(
         held,
         (*identity, params),
-        lambda: timeline(walk, {r.ref: r.status for r in criteria}, params, run.type2),
+        lambda: timeline(walk, design_statuses(criteria), params, run.type2),
     )
     gaps = run.gaps(walk)
     answered = len(planned.question_keys & run.answers.keys())

@@ -138,6 +138,8 @@ class EngineModel:
     # change a result, attached on first use.
     memo: EngineMemo | None = field(init=False, default=None, compare=False, repr=False, hash=False)
     scoping_keys: tuple[str, ...] = field(init=False)
+    # The operating (MONTHS) questions: their answers are dated.
+    months_keys: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
         by_role: dict[Role, dict[str, list[EngineQuestion]]] = {role: {} for role in Role}
@@ -156,6 +158,8 @@ class EngineModel:
         object.__setattr__(self, "question_index", {q.key: q for q in self.questions})
         scoping = tuple(q.key for q in self.questions if q.role is Role.SCOPING)
         object.__setattr__(self, "scoping_keys", scoping)
+        months = frozenset(q.key for q in self.questions if q.role is Role.OPERATING)
+        object.__setattr__(self, "months_keys", months)
 
 
 def _freeze(index: dict[str, list[_T]]) -> dict[str, tuple[_T, ...]]:
@@ -171,6 +175,8 @@ class CarveOut:
     name: str
     criteria: frozenset[str]
     report_current: bool
+    # False for a provider seeded from the scoping answers and not yet confirmed.
+    recorded: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +217,8 @@ class CriterionResult:
     status: CriterionStatus
     score: float
     drivers: tuple[str, ...]
+    # Type II: MET by design, not yet by operation (a month of it on record).
+    operation_pending: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -282,5 +282,9 @@ def _plan_control(
         _operating={},
         input_keys=input_keys,
         read=itemgetter(*input_keys) if input_keys else _nothing,
-        signature=memo.signature(("control", control.key, design_keys, operating_keys, ev_keys)),
+        # The in-scope criteria are part of it: the gaps and holds kept with a result
+        # name them (and the primary criterion), so another scope is another entry.
+        signature=memo.signature(
+            ("control", control.key, criteria, design_keys, operating_keys, ev_keys)
+        ),
     )

@@ -55,11 +55,16 @@ def through_providers(
         return criteria, []
     monitored = _monitored(params, controls, type2)
     stale = {ref for c in params.carve_outs if not c.report_current for ref in c.criteria}
+    recorded_stale = {
+        ref for c in params.carve_outs if c.recorded and not c.report_current for ref in c.criteria
+    }
     adjusted = [_through(r, monitored, stale) if r.ref in supported else r for r in criteria]
     holds: list[Hold] = []
     monitor = params.monitoring_control
-    if type2 and monitor is not None and monitor in controls and stale:
-        refs = tuple(sorted(stale))
+    # A provider seeded from the answers, not yet confirmed, holds no date: its criteria
+    # wait, but the start does not move day by day for a list nobody has recorded.
+    if type2 and monitor is not None and monitor in controls and recorded_stale:
+        refs = tuple(sorted(recorded_stale))
         blocker = Blocker(monitor, BlockerReason.NO_EVIDENCE, params.today, refs)
         holds.append(Hold(monitor, BlockerReason.NO_EVIDENCE, refs, True, None, blocker))
     return adjusted, holds
@@ -69,7 +74,9 @@ def _through(result: CriterionResult, monitored: bool, stale: set[str]) -> Crite
     met = monitored and result.ref not in stale
     if result.status is CriterionStatus.NOT_APPLICABLE:
         status = CriterionStatus.MET if met else CriterionStatus.NOT_MET
-        return replace(result, status=status, score=100.0 if met else 0.0)
-    if not met and result.status is CriterionStatus.MET:
-        return replace(result, status=CriterionStatus.PARTIAL)
+        return replace(result, status=status, score=100.0 if met else 0.0, operation_pending=False)
+    if not met and (result.status is CriterionStatus.MET or result.operation_pending):
+        # Not met through the provider: a reason of its own, not one time will remove.
+        status = CriterionStatus.PARTIAL if result.status is CriterionStatus.MET else result.status
+        return replace(result, status=status, operation_pending=False)
     return result

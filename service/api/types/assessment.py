@@ -240,7 +240,9 @@ class AssessmentType(Node):
     )
     async def report(self, info: strawberry.Info, as_of: date | None = None) -> ReadinessReport:
         if as_of is not None:
-            view: AssessmentView = info.context.assessments.as_of(await self.view(info), as_of)
+            view: AssessmentView = await info.context.assessments.as_of(
+                await self.view(info), as_of
+            )
 
             async def dated() -> AssessmentView:
                 return view

@@ -248,9 +248,13 @@ class ReadinessReport:
         )
 
     @strawberry.field(description="The day the report is computed for.")
-    def as_of(self) -> date:
-        assert self.headline.as_of is not None  # noqa: S101 - every computed report has a day
-        return self.headline.as_of
+    async def as_of(self) -> date:
+        if self.headline.as_of is not None:
+            return self.headline.as_of
+        day = (await self.full()).report.as_of
+        if day is None:
+            raise ValueError("a computed report has a day")
+        return day
 
     @strawberry.field
     def timeline(self) -> Timeline:

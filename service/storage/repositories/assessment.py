@@ -32,6 +32,8 @@ _SUMMARY = {
             "earliest_observation_start",
             "earliest_report_date",
             "categories",
+            "as_of",
+            "timeline",
         )
     },
 }
