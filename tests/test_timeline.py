@@ -305,16 +305,14 @@ async def test_bad_months_answers_are_refused_and_change_nothing(alice: GraphQLC
 
 async def test_a_short_window_is_only_for_a_first_type_2_report(alice: GraphQLClient) -> None:
     org_id = await factories.organization(alice)
-    first = await factories.assessment(
-        alice,
-        org_id,
-        name="first",
-        framework_key="soc2",
-        observationWindowMonths=3,
-        scope=soc2.ALL_CATEGORIES,
-    )
+    short = {"framework_key": "soc2", "observationWindowMonths": 3, "scope": soc2.ALL_CATEGORIES}
+    first = await factories.assessment(alice, org_id, name="first", **short)
+    also_short = await factories.assessment(alice, org_id, name="also short", **short)
     submitted = (await alice(SUBMIT, {"id": first["id"]}))["data"]["submitAssessment"]
     assert submitted["errors"] == []
+    # A second short draft made before the first report was submitted cannot follow it.
+    second = (await alice(SUBMIT, {"id": also_short["id"]}))["data"]["submitAssessment"]
+    assert [e["code"] for e in second["errors"]] == ["INVALID_STATE"]
     create = """mutation($input: CreateAssessmentInput!) { createAssessment(input: $input) {
       assessment { id observationWindowMonths } errors { code field message } } }"""
     variables = {

@@ -273,12 +273,25 @@ class AssessmentService(AssessmentReads):
         message: str,
         action: str,
         extra: dict[str, object] | None = None,
+        first_report_only: bool = False,
     ) -> AssessmentView:
         record, repository = await self._writable(assessment_id, Permission.ASSESS)
         if expected_version is not None and record.version != expected_version:
             raise _stale(record.version, expected_version)
         if record.status not in allowed_from:
             raise InvalidState(message)
+        if (
+            first_report_only
+            and record.window_months < validation.MIN_WINDOW_AFTER_FIRST
+            and await self._reported_before(
+                repository, record.organization_id, record.audit_type, record.id
+            )
+        ):
+            # Two short drafts made before the first report: only one can be it.
+            raise InvalidState(
+                f"a window under {validation.MIN_WINDOW_AFTER_FIRST} months is accepted only "
+                "for a first Type II report, and this organisation has submitted one"
+            )
         fields: dict[str, object] = {"status": to.value, "updated_at": now(), **(extra or {})}
         # The stored report follows the report's day: a submitted assessment's is its
         # submission day, a reopened one's today.
@@ -314,6 +327,7 @@ class AssessmentService(AssessmentReads):
             message="the assessment is already submitted",
             action="submitAssessment",
             extra={"submitted_at": now()},
+            first_report_only=True,
         )
 
     async def reopen(self, assessment_id: ObjectId, expected_version: int | None) -> AssessmentView:
