@@ -43,10 +43,6 @@ def build_engine_model(
                 multiple=question.kind is QuestionKind.MULTI_CHOICE,
             )
         )
-    scope_rules = tuple(
-        (category.value, partial(_visible, condition))
-        for category, condition in questionnaire.scope_rules
-    )
     return EngineModel(
         criteria=tuple(
             EngineCriterion(ref=c.ref, category=c.category.value, weight=c.weight)
@@ -64,7 +60,6 @@ def build_engine_model(
             for c in framework.model.controls
         ),
         questions=tuple(questions),
-        scope_rules=scope_rules,
     )
 
 

@@ -29,7 +29,7 @@ from service.catalog.conditions import referenced_keys
 from service.catalog.repository import CatalogRepository
 from service.errors import InvalidInput, NotFound
 from service.offload import worker_pool
-from service.scoring import ENGINE_VERSION, Parameters, Report, evaluate, suggested_scope
+from service.scoring import ENGINE_VERSION, Parameters, Report, evaluate
 from service.scoring.model import AuditType, EngineModel, Gap
 from service.scoring.rules import add_months
 from service.storage.documents import AssessmentRecord
@@ -70,7 +70,8 @@ class AssessmentView:
 
     @property
     def suggested_scope(self) -> list[str]:
-        return suggested_scope(self.model, self.answers)
+        """SECURITY, then each category the scoping answers suggest (``scope_suggestions``)."""
+        return ["SECURITY", *(category for category, _ in self.scope_suggestions())]
 
     @property
     def subservices(self) -> list[Subservice]:
@@ -81,19 +82,19 @@ class AssessmentView:
         questions its rule reads and how they were answered. Shown, never applied."""
         answers = self.answers
         questions = self.questionnaire.questions
-        suggestions: list[tuple[str, str]] = []
+        suggestions: dict[str, str] = {}
         for category, condition in self.questionnaire.scope_rules:
-            if category.value in {c for c, _ in suggestions} or not evaluate_condition(
-                condition, answers
-            ):
+            if category.value in suggestions or category.value == "SECURITY":
+                continue
+            if not evaluate_condition(condition, answers):
                 continue
             because = "; ".join(
                 f"{questions[key].text.strip()} Answered: {answers[key]}."
                 for key in sorted(referenced_keys(condition))
                 if key in answers and key in questions
             )
-            suggestions.append((category.value, because))
-        return suggestions
+            suggestions[category.value] = because
+        return list(suggestions.items())
 
     def gap_id(self, gap: Gap) -> str:
         """The same for the same gap while it stays open, whatever else changes: built from

@@ -2,10 +2,9 @@
 
 from service.scoring.engine import evaluate
 from service.scoring.model import EngineModel, Parameters, Report
-from service.scoring.rules import suggested_scope
 
 # Part of every stored report's basis: bump it when results or their stored form change,
 # and stored reports are recomputed when next read.
 ENGINE_VERSION = "4"
 
-__all__ = ["ENGINE_VERSION", "EngineModel", "Parameters", "Report", "evaluate", "suggested_scope"]
+__all__ = ["ENGINE_VERSION", "EngineModel", "Parameters", "Report", "evaluate"]

@@ -126,7 +126,6 @@ class EngineModel:
     criteria: tuple[EngineCriterion, ...]
     controls: tuple[EngineControl, ...]
     questions: tuple[EngineQuestion, ...]
-    scope_rules: tuple[tuple[str, Visibility], ...] = ()
     # Derived indexes, filled by ``__post_init__``.
     design_questions: Mapping[str, tuple[EngineQuestion, ...]] = field(init=False)
     operating_questions: Mapping[str, tuple[EngineQuestion, ...]] = field(init=False)

@@ -6,11 +6,10 @@ docs/scoring.md can cite one module. Pure data and small pure functions.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, timedelta
 from functools import lru_cache
 
-from service.scoring.model import EngineModel, Severity
+from service.scoring.model import Severity
 
 # "Documented and followed" (maturity 3, 0.7) is what an auditor accepts as in place;
 # higher answers are refinements. A control's score counts design up to this level.
@@ -76,12 +75,3 @@ def add_months(day: date, months: int) -> date:
 
 def category_order(category: str) -> int:
     return CATEGORY_ORDER.index(category) if category in CATEGORY_ORDER else len(CATEGORY_ORDER)
-
-
-def suggested_scope(model: EngineModel, answers: Mapping[str, str]) -> list[str]:
-    """Categories the scoping answers suggest, SECURITY always first."""
-    suggested = ["SECURITY"]
-    for category, rule in model.scope_rules:
-        if category not in suggested and rule(answers):
-            suggested.append(category)
-    return suggested
