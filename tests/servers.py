@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 import pytest
@@ -44,3 +45,21 @@ def uvicorn_process(settings: dict[str, str]) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+@contextmanager
+def development_server(
+    mongo_uri: str, db_name: str, frameworks: Path, data_dir: Path, **extra: str
+) -> Iterator[str]:
+    """``uvicorn_process`` in development mode on the test's database and catalog; ``extra``
+    adds settings (``RATE_LIMIT_BURST="1000000"``)."""
+    settings = {
+        "ENVIRONMENT": "development",
+        "MONGODB_URI": mongo_uri,
+        "MONGODB_DB": db_name,
+        "FRAMEWORKS_DIR": str(frameworks),
+        "DATA_DIR": str(data_dir),
+        **extra,
+    }
+    with uvicorn_process(settings) as base:
+        yield base

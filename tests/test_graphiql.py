@@ -20,7 +20,7 @@ from service.app import create_app
 from service.settings import Settings
 from tests.browser import chromium
 from tests.conftest import production
-from tests.servers import uvicorn_process
+from tests.servers import development_server
 
 REFERENCE = re.compile(r"""(?:src|href)="([^"]*)\"""")
 TYPES = {".js": "text/javascript", ".css": "text/css"}
@@ -80,15 +80,8 @@ def server(
     app: Starlette, mongo_uri: str, db_name: str, mini_frameworks: Path, tmp_path: Path
 ) -> Iterator[str]:
     """The app under uvicorn on 127.0.0.1, on the test's database (``app`` set it up)."""
-    with uvicorn_process(
-        {
-            "ENVIRONMENT": "development",
-            "MONGODB_URI": mongo_uri,
-            "MONGODB_DB": db_name,
-            "FRAMEWORKS_DIR": str(mini_frameworks),
-            "DATA_DIR": str(tmp_path / "server-data"),
-        }
-    ) as base:
+    data = tmp_path / "server-data"
+    with development_server(mongo_uri, db_name, mini_frameworks, data) as base:
         yield base
 
 

@@ -22,7 +22,7 @@ from starlette.applications import Starlette
 
 from tests import catalog_samples
 from tests.conftest import user_key
-from tests.servers import uvicorn_process
+from tests.servers import development_server
 
 IMPORT = """
 mutation($input: ImportCatalogDocumentInput!) { importFramework(input: $input) {
@@ -39,15 +39,9 @@ def server(
     app: Starlette, mongo_uri: str, db_name: str, mini_frameworks: Path, tmp_path: Path
 ) -> Iterator[str]:
     """The app under uvicorn on 127.0.0.1, on the test's database (``app`` set it up)."""
-    with uvicorn_process(
-        {
-            "ENVIRONMENT": "development",
-            "MONGODB_URI": mongo_uri,
-            "MONGODB_DB": db_name,
-            "FRAMEWORKS_DIR": str(mini_frameworks),
-            "DATA_DIR": str(tmp_path / "server-data"),
-            "RATE_LIMIT_BURST": "1000000",
-        }
+    data = tmp_path / "server-data"
+    with development_server(
+        mongo_uri, db_name, mini_frameworks, data, RATE_LIMIT_BURST="1000000"
     ) as base:
         yield base
 
