@@ -292,31 +292,12 @@ class AssessmentService(AssessmentReads):
                 f"a window under {validation.MIN_WINDOW_AFTER_FIRST} months is accepted only "
                 "for a first Type II report, and this organisation has submitted one"
             )
-        fields: dict[str, object] = {"status": to.value, "updated_at": now(), **(extra or {})}
         # The stored report follows the report's day: a submitted assessment's is its
         # submission day, a reopened one's today.
-        changed = record.model_copy(update=fields)
-        framework, questionnaire = await self._versions(changed)
-        model = self.engines.get(framework, questionnaire)
-        _, report_fields = self._materialise(changed, model)
-        fields.update(report_fields)
-        event = audit_event(
-            self.access.principal,
-            action,
-            "Assessment",
-            assessment_id,
-            record.organization_id,
-            status=to.value,
+        changes: dict[str, object] = {"status": to.value, **(extra or {})}
+        return await self._rescored(
+            record, repository, changes, action, allowed=allowed_from, status=to.value
         )
-        if not await repository.update(
-            assessment_id,
-            record.version,
-            fields,
-            allowed_statuses=[s.value for s in allowed_from],
-            event=event,
-        ):
-            await self._conflict(repository, assessment_id, record.version)
-        return await self.view(record.model_copy(update={**fields, "version": record.version + 1}))
 
     async def submit(self, assessment_id: ObjectId, expected_version: int | None) -> AssessmentView:
         return await self._transition(
@@ -359,10 +340,12 @@ class AssessmentService(AssessmentReads):
         repository: AssessmentRepository,
         changes: dict[str, object],
         action: str,
+        allowed: Sequence[Status] = (Status.DRAFT, Status.IN_PROGRESS),
         **details: object,
     ) -> AssessmentView:
         """Write ``changes`` with the report they give, and the audit event, in one guarded
-        write (refused if the assessment moved since ``record`` was read)."""
+        write (refused if the assessment moved since ``record`` was read, or is no longer
+        in one of the ``allowed`` statuses)."""
         changed = record.model_copy(update=changes)
         framework, questionnaire = await self._versions(changed)
         model = self.engines.get(framework, questionnaire)
@@ -381,7 +364,7 @@ class AssessmentService(AssessmentReads):
             record.id,
             record.version,
             fields,
-            allowed_statuses=[Status.DRAFT.value, Status.IN_PROGRESS.value],
+            allowed_statuses=[s.value for s in allowed],
             event=event,
         ):
             await self._conflict(repository, record.id, record.version)
