@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from service.assessment.engine_model import EngineModels
+from service.assessment.ledger import HistoryCache, LedgerService
 from service.assessment.organizations import OrganizationService
 from service.assessment.records import Access, MembershipCache
 from service.assessment.service import AssessmentService
@@ -42,6 +43,7 @@ class CallerServices:
     catalog: CatalogRepository
     catalog_imports: CatalogImports
     assessments: AssessmentService
+    ledger: LedgerService
     drafting: DraftingService
     reports: ReportService
 
@@ -62,6 +64,8 @@ class Services:
     catalog: Catalog = field(default_factory=Catalog)
     catalog_loaded: bool = False
     engine_models: EngineModels = field(default_factory=EngineModels)
+    # What organisations' evidence ledgers say of each control, by ledger stamp and day.
+    ledger_histories: HistoryCache = field(default_factory=HistoryCache)
     memberships: MembershipCache = field(default_factory=MembershipCache)
     event_listeners: list[Any] = field(default_factory=list)
     drafting: DraftingConfig = field(
@@ -76,7 +80,12 @@ class Services:
         access = Access(principal, self.memberships)
         catalog = CatalogRepository(self.catalog)
         assessments = AssessmentService(
-            access, catalog, self.engine_models, self.clock, self.settings.report_lag_days
+            access,
+            catalog,
+            self.engine_models,
+            self.clock,
+            self.settings.report_lag_days,
+            self.ledger_histories,
         )
         organizations = OrganizationService(access)
         return CallerServices(
@@ -85,6 +94,7 @@ class Services:
             catalog=catalog,
             catalog_imports=CatalogImports(access, catalog),
             assessments=assessments,
+            ledger=LedgerService(access, catalog, self.clock, self.ledger_histories),
             drafting=DraftingService(
                 access, assessments, self.drafting, self.progress, self.background
             ),

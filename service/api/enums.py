@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import strawberry
 
+from service.assessment.ledger_input import OccurrenceResult
 from service.assessment.service import Status
 from service.assessment.subservices import Treatment
 from service.catalog.models import Category, Frequency, QuestionKind, QuestionRole
@@ -21,9 +22,11 @@ from service.scoring.model import (
     ControlStatus,
     CriterionStatus,
     GapKind,
+    OperatingSource,
     Severity,
     TimelineStatus,
 )
+from service.scoring.operation import Verdict
 
 for domain_enum, graphql_name in (
     (ErrorCode, "ErrorCode"),
@@ -41,6 +44,9 @@ for domain_enum, graphql_name in (
     (TimelineStatus, "TimelineStatus"),
     (BlockerReason, "BlockerReason"),
     (Treatment, "SubserviceTreatment"),
+    (OccurrenceResult, "OccurrenceResult"),
+    (Verdict, "OperatingVerdict"),
+    (OperatingSource, "OperatingSource"),
 ):
     strawberry.enum(domain_enum, name=graphql_name)
 strawberry.enum(
@@ -51,6 +57,7 @@ strawberry.enum(
 )
 
 AssessmentStatus = Status
+OperatingVerdict = Verdict
 
 __all__ = [
     "AssessmentStatus",
@@ -63,6 +70,9 @@ __all__ = [
     "ExportFormat",
     "Frequency",
     "GapKind",
+    "OccurrenceResult",
+    "OperatingSource",
+    "OperatingVerdict",
     "QuestionKind",
     "QuestionRole",
     "Role",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import strawberry
@@ -71,5 +72,20 @@ def id_cursor(after: str | None) -> ObjectId | None:
         if values and len(values) == 1:
             return ObjectId(values[0])
     except (InvalidId, TypeError):
+        pass
+    raise InvalidInput("after is not a cursor of this list", ("after",))
+
+
+def dated_cursor(after: str | None) -> tuple[datetime, ObjectId] | None:
+    """The (day, ``_id``) in a cursor of a list ordered by day then ``_id``; INVALID for
+    any other cursor."""
+    if after is None:
+        return None
+    values = decode_cursor(after)
+    try:
+        if values and len(values) == 2 and isinstance(values[0], str):
+            day = date.fromisoformat(values[0][:10])
+            return datetime.combine(day, time(), tzinfo=UTC), ObjectId(values[1])
+    except (InvalidId, TypeError, ValueError):
         pass
     raise InvalidInput("after is not a cursor of this list", ("after",))

@@ -97,6 +97,17 @@ LIST_SIZES: dict[tuple[str, str], int] = {
     ("AssessmentComparison", "gapsNew"): 500,
     ("PolicyDraft", "controls"): catalog.MAX_CONTROLS,
     ("DraftPoliciesPayload", "drafts"): 20,
+    # The dry run: a control per catalog control; a daily control's periods in the
+    # longest window (12 months) and the one in progress; samples at most 250 periods.
+    ("OperatingEffectiveness", "controls"): catalog.MAX_CONTROLS,
+    ("OperatingEffectiveness", "samplingProfile"): 8,
+    ("Organization", "samplingProfile"): 8,
+    ("SetSamplingProfilePayload", "samplingProfile"): 8,
+    ("ControlOperation", "missedPeriods"): 370,
+    ("SimulateAuditPayload", "samples"): catalog.MAX_CONTROLS,
+    ("AuditSample", "periods"): 250,
+    ("AuditSample", "missedPeriods"): 250,
+    ("AuditSample", "selected"): 250,
 }
 # Any other list (members, API keys, drafts, revisions) counts as a full page.
 DEFAULT_LIST_SIZE = MAX_PAGE_SIZE
@@ -109,6 +120,10 @@ WEIGHTS: dict[tuple[str, str], int] = {
     ("Mutation", "importFramework"): 200,
     ("Mutation", "importQuestionnaire"): 200,
     ("Mutation", "draftPolicies"): 100,
+    ("Assessment", "operatingEffectiveness"): 100,
+    ("Mutation", "simulateAudit"): 100,
+    ("Mutation", "recordOccurrences"): 100,
+    ("Mutation", "importOccurrences"): 100,
 }
 
 # Costs and alias counts stop growing here: the exact figure of a refused document does

@@ -16,6 +16,8 @@ from service.api.pagination import Connection, connection, page_size
 from service.api.types.assessment import TYPE_NAME as ASSESSMENT
 from service.api.types.assessment import AssessmentType
 from service.api.types.catalog import Framework, Questionnaire
+from service.api.types.ledger import TYPE_NAME as CONTROL_OCCURRENCE
+from service.api.types.ledger import ControlOccurrenceType
 from service.api.types.node import Node
 from service.api.types.organization import (
     TYPE_NAME as ORGANIZATION,
@@ -68,6 +70,9 @@ async def node(info: Info, id: strawberry.ID) -> Node | None:
     if type_name == POLICY_DRAFT:
         draft = await info.context.drafting.get(object_id)
         return PolicyDraftType.of(draft) if draft else None
+    if type_name == CONTROL_OCCURRENCE:
+        occurrence = await info.context.ledger.get(object_id)
+        return ControlOccurrenceType.of(occurrence) if occurrence else None
     return None
 
 

@@ -37,15 +37,19 @@ from service.api.mutations import (
     assessment_reopen,
     assessment_submit,
     assessment_update,
+    audit_simulate,
     framework_import,
     member_add,
     member_change_role,
     member_remove,
+    occurrences_import,
+    occurrences_record,
     organization_create,
     organization_rename,
     policies_draft,
     policy_draft_review,
     questionnaire_import,
+    sampling_profile_set,
     subservices_set,
 )
 from service.api.pagination import Connection
@@ -86,6 +90,10 @@ class Mutation:
     reopen_assessment = assessment_reopen.mutation
     update_assessment = assessment_update.mutation
     set_subservice_organizations = subservices_set.mutation
+    record_occurrences = occurrences_record.mutation
+    import_occurrences = occurrences_import.mutation
+    set_sampling_profile = sampling_profile_set.mutation
+    simulate_audit = audit_simulate.mutation
     export_assessment = assessment_export.mutation
     add_member = member_add.mutation
     change_member_role = member_change_role.mutation

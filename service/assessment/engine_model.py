@@ -56,6 +56,7 @@ def build_engine_model(
                 key_control=c.key_control,
                 effort_weeks=c.effort_weeks,
                 remediation=c.remediation,
+                frequency=c.frequency.value,
             )
             for c in framework.model.controls
         ),

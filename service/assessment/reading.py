@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
@@ -21,6 +21,7 @@ from bson import ObjectId
 from service.assessment import subservices
 from service.assessment.answers import engine_answers
 from service.assessment.engine_model import EngineModels
+from service.assessment.ledger import HistoryCache, Subject
 from service.assessment.report_codec import from_document
 from service.assessment.subservices import Subservice
 from service.catalog.catalog import FrameworkVersion, QuestionnaireVersion
@@ -30,7 +31,7 @@ from service.catalog.repository import CatalogRepository
 from service.errors import InvalidInput, NotFound
 from service.offload import worker_pool
 from service.scoring import ENGINE_VERSION, Parameters, Report, evaluate
-from service.scoring.model import AuditType, EngineModel, Gap
+from service.scoring.model import AuditType, EngineModel, Gap, Histories
 from service.scoring.rules import add_months
 from service.storage.documents import AssessmentRecord
 from service.storage.repositories import AssessmentRepository, Page
@@ -113,13 +114,15 @@ class AssessmentReads:
     """Reading the caller's assessments; ``AssessmentService`` adds the commands.
 
     ``clock`` says what day it is (tests move it); ``report_lag_days`` is the range of
-    fieldwork and issuance after a window (settings ``REPORT_LAG_MIN/MAX_WEEKS``)."""
+    fieldwork and issuance after a window (settings ``REPORT_LAG_MIN/MAX_WEEKS``);
+    ``histories`` caches what organisations' evidence ledgers say of each control."""
 
     access: Access
     catalog: CatalogRepository
     engines: EngineModels
     clock: Callable[[], date] = _utc_today
     report_lag_days: tuple[int, int] = (28, 70)
+    histories: HistoryCache = field(default_factory=HistoryCache)
 
     def report_day(self, record: AssessmentRecord) -> date:
         """The day a report is computed for by default: a submitted assessment's submission
@@ -132,10 +135,22 @@ class AssessmentReads:
         low, high = self.report_lag_days
         return (
             f"{ENGINE_VERSION}:{record.framework_id}:{record.questionnaire_id}:"
-            f"{day.isoformat()}:{low}-{high}:{record.target_date}"
+            f"{day.isoformat()}:{low}-{high}:{record.target_date}:{record.ledger_stamp or ''}"
         )
 
-    def _params(self, record: AssessmentRecord, day: date, model: EngineModel) -> Parameters:
+    async def ledger(self, record: AssessmentRecord, model: EngineModel, day: date) -> Histories:
+        """What the organisation's evidence ledger says of each control as of ``day``."""
+        return await self.histories.of(
+            self.access,
+            organization_id=record.organization_id,
+            stamp=record.ledger_stamp,
+            model=model,
+            day=day,
+        )
+
+    def _params(
+        self, record: AssessmentRecord, day: date, model: EngineModel, ledger: Histories = ()
+    ) -> Parameters:
         return Parameters(
             scope=frozenset(record.scope),
             audit_type=AuditType(record.audit_type),
@@ -145,6 +160,7 @@ class AssessmentReads:
             target_date=date.fromisoformat(record.target_date) if record.target_date else None,
             carve_outs=subservices.carve_outs(subservices_of(record, model), day),
             monitoring_control=subservices.MONITORING_CONTROL,
+            ledger=ledger,
         )
 
     async def _versions(
@@ -171,18 +187,24 @@ class AssessmentReads:
         """The assessment with its report as of ``as_of`` (default ``report_day``)."""
         framework, questionnaire = await self._versions(record)
         model = self.engines.get(framework, questionnaire)
+        day = as_of or self.report_day(record)
+        ledger = () if self._current(record, day) else await self.ledger(record, model, day)
         return AssessmentView(
-            record, framework, questionnaire, model, self._report(record, model, as_of)
+            record, framework, questionnaire, model, self._report(record, model, day, ledger)
         )
 
-    def _report(self, record: AssessmentRecord, model: EngineModel, as_of: date | None) -> Report:
-        day = as_of or self.report_day(record)
-        if record.report and record.report_basis == self._basis(record, day):
+    def _current(self, record: AssessmentRecord, day: date) -> bool:
+        return bool(record.report) and record.report_basis == self._basis(record, day)
+
+    def _report(
+        self, record: AssessmentRecord, model: EngineModel, day: date, ledger: Histories
+    ) -> Report:
+        if self._current(record, day):
             return from_document(record.report, model, record.window_months)
         return evaluate(
             model,
             engine_answers(record.answers, model.months_keys),
-            self._params(record, day, model),
+            self._params(record, day, model, ledger),
         )
 
     async def as_of(self, view: AssessmentView, as_of: date) -> AssessmentView:
@@ -203,8 +225,29 @@ class AssessmentReads:
             return view
         # A report on another day is computed cold: in the worker pool, whose bound also
         # refuses a request that asks for many days at once.
-        report = await worker_pool().run(self._report, view.record, view.model, as_of)
+        ledger = await self.ledger(view.record, view.model, as_of)
+        report = await worker_pool().run(self._report, view.record, view.model, as_of, ledger)
         return replace(view, report=report)
+
+    def subject(self, view: AssessmentView) -> Subject:
+        """What the dry run of the evidence ledger reads of the assessment."""
+        record = view.record
+        return Subject(
+            record.organization_id,
+            record.ledger_stamp,
+            view.report,
+            view.model,
+            record.window_months,
+        )
+
+    def dry_run_day(self, view: AssessmentView, as_of: date | None) -> date:
+        """The day of a dry run: ``as_of`` (2000 to five years ahead), else the report's."""
+        if as_of is None:
+            return self.report_day(view.record)
+        latest = add_months(self.clock(), 12 * MAX_YEARS_AHEAD)
+        if not date(2000, 1, 1) <= as_of <= latest:
+            raise InvalidInput(f"asOf must be from 2000-01-01 to {latest}", ("asOf",))
+        return as_of
 
     async def get(self, assessment_id: ObjectId) -> AssessmentView | None:
         record = await (await AssessmentRepository.of_access(self.access)).get(assessment_id)

@@ -7,7 +7,14 @@ to get them: it calls the services of this package, which return them.
 
 from __future__ import annotations
 
-from service.storage.documents import ApiKey, AssessmentRecord, AuditEvent, Membership, Organization
+from service.storage.documents import (
+    ApiKey,
+    AssessmentRecord,
+    AuditEvent,
+    ControlOccurrence,
+    Membership,
+    Organization,
+)
 from service.storage.repositories import Page
 from service.storage.tenancy import Access, MembershipCache, TenantScope
 
@@ -16,6 +23,7 @@ __all__ = [
     "ApiKey",
     "AssessmentRecord",
     "AuditEvent",
+    "ControlOccurrence",
     "Membership",
     "MembershipCache",
     "Organization",

@@ -139,6 +139,7 @@ def to_document(report: scoring.Report, model: scoring.EngineModel | None = None
                 c.months_operated,
                 c.evidence,
                 _ordinal(c.operating_since),
+                c.operating_source.value if c.operating_source else None,
             ]
             for c in report.controls
         ],
@@ -193,7 +194,14 @@ def from_document(
         criteria=criteria,
         controls=tuple(
             scoring.ControlResult(
-                c[0], scoring.ControlStatus(c[1]), c[2], c[3], c[4], c[5], _from_ordinal(c[6])
+                c[0],
+                scoring.ControlStatus(c[1]),
+                c[2],
+                c[3],
+                c[4],
+                c[5],
+                _from_ordinal(c[6]),
+                scoring.OperatingSource(c[7]) if len(c) > 7 and c[7] else None,
             )
             for c in document["controls"]
         ),

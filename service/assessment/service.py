@@ -31,6 +31,7 @@ from service.scoring import evaluate
 from service.scoring.model import EngineModel
 from service.storage.documents import AssessmentRecord
 from service.storage.repositories import AssessmentRepository, now
+from service.storage.repositories.occurrence import OccurrenceRepository
 from service.storage.writes import audit_event
 
 DEFAULT_QUESTIONNAIRES = {"soc2": "soc2-readiness"}
@@ -57,15 +58,17 @@ class AssessmentService(AssessmentReads):
         scope = await self.access.scope(record.organization_id, permission)
         return record, AssessmentRepository.of_scope(scope)
 
-    def _materialise(
+    async def _materialise(
         self, record: AssessmentRecord, model: EngineModel
     ) -> tuple[list[str], dict[str, object]]:
-        """The scope and the report fields to write with these answers. The scope is the
-        one people chose: scoping answers suggest categories, never apply them."""
+        """The scope and the report fields to write with these answers (and the ledger).
+        The scope is the one people chose: scoping answers suggest categories, never
+        apply them."""
         scope = record.scope
         day = self.report_day(record)
         answers = engine_answers(record.answers, model.months_keys)
-        report = evaluate(model, answers, self._params(record, day, model))
+        ledger = await self.ledger(record, model, day)
+        report = evaluate(model, answers, self._params(record, day, model, ledger))
         fields: dict[str, object] = {
             "scope": scope,
             "report": to_document(report, model),
@@ -148,9 +151,10 @@ class AssessmentService(AssessmentReads):
             created_at=moment,
             created_by=self.access.principal.subject,
             updated_at=moment,
+            ledger_stamp=await OccurrenceRepository(access_scope).stamp(),
         )
         model = self.engines.get(framework, questionnaire)
-        _, fields = self._materialise(record, model)
+        _, fields = await self._materialise(record, model)
         for field_name, value in fields.items():
             setattr(record, field_name, value)
         event = audit_event(
@@ -236,7 +240,7 @@ class AssessmentService(AssessmentReads):
         check_total_size(answers)
         model = self.engines.get(framework, questionnaire)
         answered = record.model_copy(update={"answers": answers})
-        _, fields = self._materialise(answered, model)
+        _, fields = await self._materialise(answered, model)
         fields.update(answers=answers, updated_at=moment)
         if record.status == Status.DRAFT:
             fields["status"] = Status.IN_PROGRESS.value
@@ -319,8 +323,14 @@ class AssessmentService(AssessmentReads):
             to=Status.IN_PROGRESS,
             message="only a submitted assessment can be reopened",
             action="reopenAssessment",
-            extra={"submitted_at": None},
+            # Ledger batches recorded while it was submitted left it alone.
+            extra={"submitted_at": None, "ledger_stamp": await self._ledger_stamp(assessment_id)},
         )
+
+    async def _ledger_stamp(self, assessment_id: ObjectId) -> str | None:
+        record, _ = await self._writable(assessment_id, Permission.READ)
+        scope = await self.access.scope(record.organization_id)
+        return await OccurrenceRepository(scope).stamp()
 
     async def _editable(
         self, assessment_id: ObjectId, expected_version: int | None
@@ -349,7 +359,7 @@ class AssessmentService(AssessmentReads):
         changed = record.model_copy(update=changes)
         framework, questionnaire = await self._versions(changed)
         model = self.engines.get(framework, questionnaire)
-        _, fields = self._materialise(changed, model)
+        _, fields = await self._materialise(changed, model)
         fields.update(changes, updated_at=now())
         assert record.id is not None  # noqa: S101 - a stored assessment
         event = audit_event(

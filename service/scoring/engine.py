@@ -20,6 +20,7 @@ Rules that make the properties hold:
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping
+from datetime import date
 
 from service.scoring.memo import ControlEntry, memo_of
 from service.scoring.model import (
@@ -35,7 +36,9 @@ from service.scoring.model import (
     EngineModel,
     EngineQuestion,
     Gap,
+    History,
     Hold,
+    OperatingSource,
     Parameters,
     Report,
 )
@@ -66,6 +69,7 @@ class _Run:
         self.params = params
         self.type2 = params.audit_type is AuditType.TYPE_2
         self.answers = {k: answers[k] for k in plan.visible & answers.keys()}
+        self.ledger: dict[str, History] = dict(params.ledger)
 
     def _mean(self, questions: Iterable[EngineQuestion]) -> tuple[float, float, float, bool]:
         """(sum of weighted scores, weight incl. unanswered, weight answered, any n/a)."""
@@ -92,32 +96,42 @@ class _Run:
         )
 
         today = self.params.today
-        # The longest-running of its operating answers says since when it runs.
-        started = [
-            since
-            for q in operating_qs
-            if (value := self.answers.get(q.key)) is not None
-            and (since := running_since(value, today)) is not None
-        ]
-        since = min(started) if started else None
-        operated = months_between(since, today) if since is not None else None
-        # Evidence as answered decides the EVIDENCE gap (an unanswered question is an
-        # UNANSWERED gap, never a silent "no"); the score counts unanswered as 0 weight
-        # earned, as for design, so answering can only raise it.
+        ledgered = self.ledger.get(key)
+        source: OperatingSource | None = None
         evidence: float | None = None
         evidence_factor = 1.0
-        if evidence_qs:
-            ev_total, ev_all, ev_answered, _ = self._mean(evidence_qs)
-            if ev_all > 0:
-                evidence_factor = ev_total / ev_all
-            if ev_answered > 0:
-                evidence = ev_total / ev_answered
+        if ledgered is not None:
+            # Occurrences on file outweigh what was said: the run and its evidence.
+            since: date | None = ledgered.since
+            source = OperatingSource.LEDGER
+            evidence = evidence_factor = ledgered.evidence
+        else:
+            # The longest-running of its operating answers says since when it runs.
+            started = [
+                since
+                for q in operating_qs
+                if (value := self.answers.get(q.key)) is not None
+                and (since := running_since(value, today)) is not None
+            ]
+            since = min(started) if started else None
+            source = OperatingSource.ANSWERS if since is not None else None
+            # Evidence as answered decides the EVIDENCE gap (an unanswered question is an
+            # UNANSWERED gap, never a silent "no"); the score counts unanswered as 0 weight
+            # earned, as for design, so answering can only raise it.
+            if evidence_qs:
+                ev_total, ev_all, ev_answered, _ = self._mean(evidence_qs)
+                if ev_all > 0:
+                    evidence_factor = ev_total / ev_all
+                if ev_answered > 0:
+                    evidence = ev_total / ev_answered
+        operated = months_between(since, today) if since is not None else None
+        timed = bool(operating_qs) or ledgered is not None
 
         total, weight_all, weight_answered, any_na = self._mean(design_qs)
         if weight_all == 0:
-            if design_qs or any_na or not (operating_qs or evidence_qs):
+            if design_qs or any_na or not (timed or evidence_qs):
                 return ControlResult(
-                    key, ControlStatus.NOT_APPLICABLE, 0.0, 0.0, operated, evidence, since
+                    key, ControlStatus.NOT_APPLICABLE, 0.0, 0.0, operated, evidence, since, source
                 )
             # No design question: a control known only by its operation.
             design = 1.0 if (operated or 0) > 0 else 0.0
@@ -138,12 +152,10 @@ class _Run:
         # Design counts up to what an auditor accepts; refinements beyond it add nothing.
         score = min(1.0, design / IMPLEMENTED_AT)
         if self.type2:
-            operating = (
-                1.0 if not operating_qs else min(1.0, (operated or 0) / self.params.window_months)
-            )
+            operating = min(1.0, (operated or 0) / self.params.window_months) if timed else 1.0
             score *= DESIGN_SHARE + OPERATING_SHARE * operating + EVIDENCE_SHARE * evidence_factor
         return ControlResult(
-            key, status, round(100.0 * score, 2), design, operated, evidence, since
+            key, status, round(100.0 * score, 2), design, operated, evidence, since, source
         )
 
     def criterion(
@@ -193,7 +205,8 @@ class _Run:
                 result.status is not ControlStatus.PARTIAL
             ):
                 continue
-            if control.key in timed and not result.months_operated:
+            ledgered = result.operating_source is OperatingSource.LEDGER
+            if (control.key in timed or ledgered) and not result.months_operated:
                 return False
             evidence = result.evidence
             if control.key_control and evidence is not None and evidence < IMPLEMENTED_AT:
@@ -231,7 +244,7 @@ class _Run:
         if self.type2:
             if operated is not None and operated < window:
                 gaps.append(planned.operating(operated, window))
-            if planned.operating_qs:
+            if planned.operating_qs or result.operating_source is OperatingSource.LEDGER:
                 today = self.params.today
                 if no_evidence:
                     # Runs without evidence cannot be tested: no back-dating for this control.
@@ -260,12 +273,13 @@ class _Run:
         # with one itemgetter call.
         slots: dict[str, str | None] = dict.fromkeys(self.plan.visible)
         slots.update(self.answers)
+        ledger = self.ledger
         walk = ControlPass()
         results, serials, found = walk.results, walk.serials, walk.found
         design, dated = walk.design, walk.dated
         weight_total = weight_answered = 0.0
         for planned in self.plan.controls:
-            key = (planned.signature, planned.read(slots))
+            key = (planned.signature, planned.read(slots), ledger.get(planned.control.key))
             entry = memo.get(key)
             if entry is None:
                 entry = self.consequences(planned, self.control(planned))

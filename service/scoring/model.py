@@ -72,6 +72,27 @@ class BlockerReason(StrEnum):
     UNANSWERED = "UNANSWERED"
 
 
+class OperatingSource(StrEnum):
+    """Where a control's operating history comes from."""
+
+    ANSWERS = "ANSWERS"  # a dated MONTHS answer
+    LEDGER = "LEDGER"  # occurrences on file in the evidence ledger
+
+
+class History(NamedTuple):
+    """What the evidence ledger says of a control (``operation.history``)."""
+
+    # The first occurrence of the unbroken run of periods that reaches the report's day;
+    # the report's day itself when the latest due period broke the run.
+    since: date
+    # The share of its occurrences that carry an evidence reference.
+    evidence: float
+
+
+# Each control's history by control key, sorted: hashable, so part of ``Parameters``.
+Histories = tuple[tuple[str, History], ...]
+
+
 class Severity(StrEnum):
     CRITICAL = "CRITICAL"
     HIGH = "HIGH"
@@ -110,6 +131,8 @@ class EngineControl:
     key_control: bool
     effort_weeks: int
     remediation: str
+    # The catalog's frequency (``operation.FREQUENCIES``): the periods of its dry run.
+    frequency: str = "EVENT_DRIVEN"
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +218,9 @@ class Parameters:
     carve_outs: tuple[CarveOut, ...] = ()
     # The control by which the company monitors its subservice organisations.
     monitoring_control: str | None = None
+    # Controls with occurrences in the evidence ledger: their history overrides the
+    # answers' months and evidence.
+    ledger: Histories = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,8 +231,10 @@ class ControlResult:
     design: float
     months_operated: int | None
     evidence: float | None
-    # The day the control started running, from a dated MONTHS answer; None when unknown.
+    # The day the control started running, from a dated MONTHS answer or the ledger;
+    # None when unknown.
     operating_since: date | None = None
+    operating_source: OperatingSource | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,6 +44,11 @@ class Organization(Document):
     # ``MembershipRepository.owner_changes``): such changes run one at a time.
     owners_lock: PydanticObjectId | None = None
     owners_lock_until: datetime | None = None
+    # Changes with every batch of the evidence ledger that adds an occurrence: reports
+    # computed from an earlier ledger name another stamp in their basis.
+    ledger_stamp: str | None = None
+    # The auditor's sample sizes by control frequency, where they differ from ours.
+    sampling_profile: dict[str, int] = Field(default_factory=dict)
 
     class Settings:
         name = "organizations"
@@ -166,6 +171,9 @@ class AssessmentRecord(Document):
     answer_history: list[dict[str, Any]] = Field(default_factory=list)
     report: dict[str, Any] = Field(default_factory=dict)
     report_basis: str = ""
+    # The organisation's ``ledger_stamp`` when this assessment last saw it: written with
+    # every ledger batch (unless submitted), so the report basis follows the ledger.
+    ledger_stamp: str | None = None
     readiness: float = 0.0
     completeness: float = 0.0
     created_at: datetime
@@ -276,6 +284,39 @@ class LlmUsage(Document):
         indexes = [_tenant_index(("day", pymongo.ASCENDING), unique=True)]
 
 
+class ControlOccurrence(Document):
+    """One dated performance of a control, with its evidence (the evidence ledger).
+
+    An occurrence sent with an ``external_id`` has an id derived from the organisation
+    and that id (``repositories.occurrence.occurrence_id``), so the same occurrence sent
+    twice is stored once. ``evidenced`` says whether ``evidence_ref`` is set, so reads
+    that only count evidence need not carry the references."""
+
+    organization_id: PydanticObjectId
+    control_key: str
+    performed_on: datetime  # a day, as midnight UTC: BSON has no date-only type
+    passed: bool
+    evidence_ref: str | None = None
+    evidenced: bool = False
+    note: str | None = None
+    external_id: str | None = None
+    recorded_by: str
+    recorded_at: datetime
+
+    class Settings:
+        name = "control_occurrences"
+        indexes = [
+            # A window of one organisation's ledger; its history up to a day.
+            _tenant_index(("performed_on", pymongo.DESCENDING), ("_id", pymongo.DESCENDING)),
+            # One control's occurrences, newest first (``Organization.occurrences``).
+            _tenant_index(
+                ("control_key", pymongo.ASCENDING),
+                ("performed_on", pymongo.DESCENDING),
+                ("_id", pymongo.DESCENDING),
+            ),
+        ]
+
+
 DOCUMENT_MODELS: list[type[Document]] = [
     Organization,
     Membership,
@@ -287,6 +328,7 @@ DOCUMENT_MODELS: list[type[Document]] = [
     AuditEvent,
     PolicyDraftRecord,
     LlmUsage,
+    ControlOccurrence,
 ]
 
 

@@ -29,10 +29,15 @@ from typing import Any
 
 from beanie import Document
 from bson import ObjectId
-from pymongo import DeleteOne, InsertOne, UpdateOne
+from pymongo import DeleteOne, InsertOne, UpdateMany, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.mongo_client import AsyncMongoClient
-from pymongo.errors import ClientBulkWriteException, DuplicateKeyError, PyMongoError
+from pymongo.errors import (
+    BulkWriteError,
+    ClientBulkWriteException,
+    DuplicateKeyError,
+    PyMongoError,
+)
 
 from service.principal import Principal
 from service.storage.documents import AuditEvent, now
@@ -101,7 +106,24 @@ class GuardedDelete:
     filter: dict[str, Any]
 
 
-Write = Insert | GuardedUpdate | GuardedDelete
+@dataclass(frozen=True, slots=True)
+class InsertMany:
+    """Documents inserted in order (a batch of ledger occurrences)."""
+
+    collection: type[Document]
+    documents: list[dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateEvery:
+    """An update of every document matching ``filter``, however many (none is fine)."""
+
+    collection: type[Document]
+    filter: dict[str, Any]
+    update: dict[str, Any]
+
+
+Write = Insert | GuardedUpdate | GuardedDelete | InsertMany | UpdateEvery
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,12 +222,17 @@ async def _apply(steps: Sequence[Write], session: AsyncClientSession | None) -> 
             await _apply_one(step, session)
         return
     client = AuditEvent.get_pymongo_collection().database.client
+    models: list[Any] = []
+    guards: list[tuple[int, Write]] = []
+    for step in steps:
+        if isinstance(step, GuardedUpdate | GuardedDelete):
+            guards.append((len(models), step))
+        models.extend(_client_models(step))
+    if not models:
+        return
     try:
         result = await client.bulk_write(
-            [_client_model(step) for step in steps],
-            ordered=True,
-            session=session,
-            verbose_results=True,
+            models, ordered=True, session=session, verbose_results=True
         )
     except ClientBulkWriteException as error:
         # A write conflict inside a transaction arrives wrapped, without its label on
@@ -217,7 +244,7 @@ async def _apply(steps: Sequence[Write], session: AsyncClientSession | None) -> 
         if errors and errors[0].get("code") == DUPLICATE_KEY:
             raise Duplicate from None
         raise
-    for index, step in enumerate(steps):
+    for index, step in guards:
         if isinstance(step, GuardedUpdate) and result.update_results[index].matched_count == 0:
             raise GuardFailed
         if isinstance(step, GuardedDelete) and result.delete_results[index].deleted_count == 0:
@@ -231,6 +258,18 @@ async def _apply_one(step: Write, session: AsyncClientSession | None) -> None:
             await collection.insert_one(step.document, session=session)
         except DuplicateKeyError:
             raise Duplicate from None
+    elif isinstance(step, InsertMany):
+        if not step.documents:
+            return
+        try:
+            await collection.insert_many(step.documents, ordered=True, session=session)
+        except BulkWriteError as error:
+            codes = {e.get("code") for e in error.details.get("writeErrors") or []}
+            if DUPLICATE_KEY in codes:
+                raise Duplicate from None
+            raise
+    elif isinstance(step, UpdateEvery):
+        await collection.update_many(step.filter, step.update, session=session)
     elif isinstance(step, GuardedUpdate):
         updated = await collection.update_one(step.filter, step.update, session=session)
         if updated.matched_count == 0:
@@ -239,10 +278,14 @@ async def _apply_one(step: Write, session: AsyncClientSession | None) -> None:
         raise GuardFailed
 
 
-def _client_model(step: Write) -> Any:
+def _client_models(step: Write) -> list[Any]:
     namespace = step.collection.get_pymongo_collection().full_name
     if isinstance(step, Insert):
-        return InsertOne(step.document, namespace=namespace)
+        return [InsertOne(step.document, namespace=namespace)]
+    if isinstance(step, InsertMany):
+        return [InsertOne(document, namespace=namespace) for document in step.documents]
+    if isinstance(step, UpdateEvery):
+        return [UpdateMany(step.filter, step.update, namespace=namespace)]
     if isinstance(step, GuardedDelete):
-        return DeleteOne(step.filter, namespace=namespace)
-    return UpdateOne(step.filter, step.update, namespace=namespace)
+        return [DeleteOne(step.filter, namespace=namespace)]
+    return [UpdateOne(step.filter, step.update, namespace=namespace)]

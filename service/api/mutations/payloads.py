@@ -19,6 +19,7 @@ from service.api.types.access import ApiKey, Member
 from service.api.types.assessment import AssessmentType
 from service.api.types.catalog import Framework, Questionnaire
 from service.api.types.copying import Copied
+from service.api.types.ledger import AuditSampleType, SampleSize
 from service.api.types.organization import OrganizationType
 from service.api.types.policy import PolicyDraftType
 from service.assessment.records import Organization
@@ -144,4 +145,30 @@ class ImportFrameworkPayload:
 class ImportQuestionnairePayload:
     questionnaire: Questionnaire | None = None
     published: bool = False
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class RecordOccurrencesPayload:
+    recorded: int = strawberry.field(default=0, description="Occurrences added to the ledger.")
+    duplicates: int = strawberry.field(
+        default=0, description="Occurrences whose externalId was on file already: unchanged."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class ImportOccurrencesPayload(RecordOccurrencesPayload):
+    pass
+
+
+@strawberry.type
+class SetSamplingProfilePayload:
+    sampling_profile: list[SampleSize] | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class SimulateAuditPayload:
+    samples: list[AuditSampleType] = strawberry.field(default_factory=list)
     errors: list[UserError] = strawberry.field(default_factory=list)

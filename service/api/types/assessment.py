@@ -16,6 +16,7 @@ from service.api.types.answer import Answer, AnswerIndex, AnswerRevision
 from service.api.types.catalog import CatalogObjects, Criterion, Framework, Questionnaire
 from service.api.types.comparison import AssessmentComparison, CategoryDelta, GapChange
 from service.api.types.copying import shown
+from service.api.types.ledger import OperatingEffectiveness
 from service.api.types.node import Node, registered
 from service.api.types.organization import OrganizationType
 from service.api.types.report import Progress, ReadinessReport
@@ -257,6 +258,23 @@ class AssessmentType(Node):
             if headline is not None:
                 return ReadinessReport(headline=headline, full=full)
         return ReadinessReport(headline=(await self.view(info)).report, full=full)
+
+    @strawberry.field(
+        description="The auditor's sample before the auditor: for every in-scope control, the "
+        "periods of its frequency in the observation window, what the evidence ledger holds "
+        "for them, the sample size and the chance the sample finds a deviation. The window "
+        "starts on windowStart, by default the report's earliest observation start once that "
+        "day has come (else the window that ends on asOf); asOf defaults to the report's day."
+    )
+    async def operating_effectiveness(
+        self, info: strawberry.Info, window_start: date | None = None, as_of: date | None = None
+    ) -> OperatingEffectiveness:
+        view = await self.view(info)
+        day = info.context.assessments.dry_run_day(view, as_of)
+        dry_run = await info.context.ledger.operating_effectiveness(
+            info.context.assessments.subject(view), window_start, day
+        )
+        return OperatingEffectiveness(dry_run=dry_run, framework=view.framework)
 
     @strawberry.field(description="Policies drafted for this assessment, oldest first.")
     async def policy_drafts(

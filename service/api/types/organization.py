@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from bson import ObjectId
 
 from service.api.enums import Role
-from service.api.ids import encode_cursor, encode_id, global_id, id_cursor
+from service.api.ids import (
+    dated_cursor,
+    encode_cursor,
+    encode_id,
+    global_id,
+    id_cursor,
+)
 from service.api.pagination import Connection, connection, page_size
 from service.api.types.access import ApiKey, AuditEvent, Member
+from service.api.types.ledger import ControlOccurrenceType, SampleSize
 from service.api.types.node import Node, node_class
 from service.assessment.records import Organization as OrganizationRecord
 
@@ -70,6 +77,42 @@ class OrganizationType(Node):
             self.record_id, page_size(first), id_cursor(after)
         )
         return connection(page.items, page.has_next, lambda e: encode_cursor(e.id), AuditEvent.of)
+
+    @strawberry.field(
+        description="The evidence ledger: occurrences of controls, the most recently performed "
+        "first; optionally of one control, performed from one day to another (both included)."
+    )
+    async def occurrences(
+        self,
+        info: strawberry.Info,
+        *,
+        control_key: str | None = None,
+        from_: Annotated[date | None, strawberry.argument(name="from")] = None,
+        to: date | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[ControlOccurrenceType]:
+        page = await info.context.ledger.page(
+            self.record_id,
+            first=page_size(first),
+            after=dated_cursor(after),
+            control_key=control_key,
+            since=from_,
+            until=to,
+        )
+        return connection(
+            page.items,
+            page.has_next,
+            lambda o: encode_cursor(o.performed_on.isoformat(), o.id),
+            ControlOccurrenceType.of,
+        )
+
+    @strawberry.field(
+        description="The sample sizes the organisation's auditor uses, by control frequency "
+        "(ours where it set none; setSamplingProfile)."
+    )
+    async def sampling_profile(self, info: strawberry.Info) -> list[SampleSize]:
+        return SampleSize.listed(await info.context.ledger.sampling_profile(self.record_id))
 
     @strawberry.field(description="Assessments, newest first.")
     async def assessments(

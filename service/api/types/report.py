@@ -55,7 +55,12 @@ class ControlResult:
     score: float
     months_operated: int | None
     operating_since: date | None = strawberry.field(
-        description="The day the control started running, from its dated MONTHS answer."
+        description="The day the control started running: the first occurrence of its "
+        "unbroken run in the evidence ledger when it has occurrences there, else its dated "
+        "MONTHS answer."
+    )
+    operating_source: enums.OperatingSource | None = strawberry.field(
+        default=None, description="Where operatingSince and the evidence share come from."
     )
 
 
@@ -229,6 +234,7 @@ class ReadinessReport:
                 score=c.score,
                 months_operated=c.months_operated,
                 operating_since=c.operating_since,
+                operating_source=c.operating_source,
             )
             for c in view.report.controls
         ]

@@ -1,0 +1,161 @@
+"""The evidence ledger of one organisation: dated control occurrences.
+
+Recording a batch is one write: the new occurrences, a fresh ledger stamp on the
+organisation and on its assessments that are not submitted (their report basis
+names it, so their reports are recomputed from the new ledger), and the audit event.
+An occurrence with an external id has an id derived from the organisation and that
+id, so the same occurrence sent again is found by its id and counted as a
+duplicate (and a concurrent batch carrying it collides with it on ``_id``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from bson import ObjectId
+
+from service.storage.documents import AssessmentRecord, ControlOccurrence, Organization
+from service.storage.repositories.base import Memberships, Page, Repository, TenantScope
+from service.storage.writes import Duplicate, InsertMany, UpdateEvery, Write, write
+
+# Ids looked up per query when finding duplicates: a long ``$in`` costs some servers
+# (the embedded one) time that grows with its square.
+LOOKUP_CHUNK = 200
+# What the dry run and the report read of an occurrence.
+_FACTS = {"control_key": 1, "performed_on": 1, "passed": 1, "evidenced": 1}
+SUBMITTED = "SUBMITTED"
+
+
+def occurrence_id(organization_id: ObjectId, external_id: str) -> ObjectId:
+    """The id of the occurrence an organisation sends with ``external_id``."""
+    digest = hashlib.sha256(f"{organization_id}:{external_id}".encode()).digest()
+    return ObjectId(digest[:12])
+
+
+class OccurrenceRepository(Repository):
+    """One organisation's ledger."""
+
+    def __init__(self, scope: TenantScope) -> None:
+        super().__init__([scope.organization_id])
+        self.organization_id = scope.organization_id
+
+    @staticmethod
+    async def find(access: Memberships, occurrence: ObjectId) -> ControlOccurrence | None:
+        """An occurrence of any of the caller's organisations (``node(id:)``)."""
+        reach = Repository(list((await access.roles()).keys()))
+        return await reach._find_one(ControlOccurrence, _id=occurrence)
+
+    async def _existing(self, ids: Sequence[ObjectId]) -> set[ObjectId]:
+        found: set[ObjectId] = set()
+        for start in range(0, len(ids), LOOKUP_CHUNK):
+            chunk = list(ids[start : start + LOOKUP_CHUNK])
+            rows = await self._rows(ControlOccurrence, _id={"$in": chunk}, projection={"_id": 1})
+            found.update(row["_id"] for row in rows)
+        return found
+
+    async def record(
+        self, rows: Sequence[dict[str, Any]], event: dict[str, Any], stamp: str
+    ) -> tuple[int, int]:
+        """Store the occurrences not on file yet; (recorded, duplicates). Nothing is
+        written when every one is a duplicate. A batch that races another carrying the
+        same external id is checked again once."""
+        for attempt in range(2):
+            keyed = [row["_id"] for row in rows if row.get("external_id")]
+            on_file = await self._existing(keyed) if keyed else set()
+            fresh: list[dict[str, Any]] = []
+            seen: set[ObjectId] = set()
+            for row in rows:
+                if row["_id"] in on_file or row["_id"] in seen:
+                    continue
+                seen.add(row["_id"])
+                fresh.append(row)
+            duplicates = len(rows) - len(fresh)
+            if not fresh:
+                return 0, duplicates
+            for row in fresh:
+                self._owned(ControlOccurrence, row, None)
+            steps: list[Write] = [
+                self._guarded_update(Organization, {"$set": {"ledger_stamp": stamp}}),
+                InsertMany(ControlOccurrence, fresh),
+                UpdateEvery(
+                    AssessmentRecord,
+                    self._filter(AssessmentRecord, status={"$ne": SUBMITTED}),
+                    {"$set": {"ledger_stamp": stamp}},
+                ),
+            ]
+            try:
+                await write(
+                    steps, dict(event, details={**event["details"], "recorded": len(fresh)})
+                )
+            except Duplicate:
+                if attempt:
+                    raise
+                continue
+            return len(fresh), duplicates
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def page(
+        self,
+        *,
+        first: int,
+        after: tuple[datetime, ObjectId] | None,
+        control_key: str | None,
+        since: datetime | None,
+        until: datetime | None,
+    ) -> Page[ControlOccurrence]:
+        """Occurrences newest first, keyset-paged by (performed_on, _id)."""
+        conditions: dict[str, Any] = {}
+        if control_key is not None:
+            conditions["control_key"] = control_key
+        day: dict[str, Any] = {}
+        if since is not None:
+            day["$gte"] = since
+        if until is not None:
+            day["$lte"] = until
+        if day:
+            conditions["performed_on"] = day
+        if after is not None:
+            performed, last_id = after
+            conditions["$or"] = [
+                {"performed_on": {"$lt": performed}},
+                {"performed_on": performed, "_id": {"$lt": last_id}},
+            ]
+        items = await self._find(
+            ControlOccurrence,
+            sort=[("performed_on", -1), ("_id", -1)],
+            limit=first + 1,
+            **conditions,
+        )
+        return Page(items=items[:first], has_next=len(items) > first)
+
+    async def facts(self, until: datetime, since: datetime | None = None) -> list[dict[str, Any]]:
+        """Control key, day, result and whether evidenced, of the occurrences performed
+        up to ``until`` (from ``since``): what the report and the dry run read."""
+        day: dict[str, Any] = {"$lte": until}
+        if since is not None:
+            day["$gte"] = since
+        return await self._rows(ControlOccurrence, projection=_FACTS, performed_on=day)
+
+    async def window(self, since: datetime, until: datetime) -> list[dict[str, Any]]:
+        """Whole occurrences performed in ``[since, until]`` (the mock audit's)."""
+        return await self._rows(ControlOccurrence, performed_on={"$gte": since, "$lte": until})
+
+    async def sampling_profile(self) -> dict[str, int]:
+        row = await self._row(Organization, projection={"sampling_profile": 1})
+        profile: dict[str, int] = (row or {}).get("sampling_profile") or {}
+        return profile
+
+    async def set_sampling_profile(self, profile: dict[str, int], event: dict[str, Any]) -> None:
+        await write(
+            [self._guarded_update(Organization, {"$set": {"sampling_profile": profile}})],
+            event,
+        )
+
+    async def stamp(self) -> str | None:
+        """The organisation's current ledger stamp (a new assessment starts from it)."""
+        row = await self._row(Organization, projection={"ledger_stamp": 1})
+        stamp: str | None = (row or {}).get("ledger_stamp")
+        return stamp
