@@ -1,4 +1,4 @@
-"""The ``readiness`` command: serve, load-frameworks, export-schema."""
+"""The ``readiness`` command: serve, load-frameworks, import-occurrences, export-schema."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from service.catalog.validation import CatalogError
@@ -158,6 +159,101 @@ def load_frameworks(_args: argparse.Namespace) -> int:
     return 0
 
 
+EXIT_REFUSED = 1
+
+
+def _organization_id(text: str) -> object:
+    """An organisation's id as an ObjectId hex string or the API's global id."""
+    from bson import ObjectId  # noqa: PLC0415
+    from bson.errors import InvalidId  # noqa: PLC0415
+
+    from service.api.ids import decode_id  # noqa: PLC0415
+
+    try:
+        return ObjectId(text)
+    except (InvalidId, TypeError):
+        return decode_id("Organization", text)
+
+
+def _csv_text(path: Path, limit: int) -> str | int:
+    """The file's text, or the exit code of a refusal."""
+    try:
+        if path.stat().st_size > limit:
+            return _fail(f"{path} is over {limit} bytes; split it")
+        return path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        return _fail(f"cannot read {path}: {error}")
+
+
+def import_occurrences(args: argparse.Namespace) -> int:
+    """Record a CSV export in an organisation's evidence ledger, as an operator."""
+    from service.assessment.ledger import HistoryCache, LedgerService  # noqa: PLC0415
+    from service.assessment.ledger_input import MAX_CSV_BYTES  # noqa: PLC0415
+    from service.assessment.records import Access  # noqa: PLC0415
+    from service.catalog.catalog import Catalog  # noqa: PLC0415
+    from service.catalog.repository import CatalogRepository  # noqa: PLC0415
+    from service.errors import DatabaseUnavailable, DomainError  # noqa: PLC0415
+    from service.principal import Principal, PrincipalKind, Role  # noqa: PLC0415
+    from service.storage.database import Database  # noqa: PLC0415
+    from service.storage.embedded import EmbeddedServer, EmbeddedServerError  # noqa: PLC0415
+
+    organization_id = _organization_id(args.organization)
+    if organization_id is None:
+        return _fail(f"--organization {args.organization[:80]!r} is not an organisation id")
+    text = _csv_text(args.file, MAX_CSV_BYTES)
+    if isinstance(text, int):
+        return text
+    settings = Settings()
+    operator = os.environ.get("USER") or "operator"
+    # The operator reaches the database directly; the ledger records it as the actor.
+    principal = Principal(
+        subject=f"cli:{operator}",
+        kind=PrincipalKind.USER,
+        organization_id=organization_id,  # type: ignore[arg-type]
+        role=Role.OWNER,
+    )
+
+    async def run(uri: str) -> str:
+        database = Database(uri, settings.mongodb_db, settings.mongodb_timeout_ms)
+        try:
+            await database.connect()
+            ledger = LedgerService(
+                Access(principal), CatalogRepository(Catalog()), settings_today, HistoryCache()
+            )
+            done = await ledger.import_csv(organization_id, text)  # type: ignore[arg-type]
+        finally:
+            await database.close()
+        return f"recorded {done.recorded}, duplicates {done.duplicates}"
+
+    embedded: EmbeddedServer | None = None
+    try:
+        if settings.mongodb_uri is None:
+            embedded = EmbeddedServer(settings.data_dir)
+            embedded.start()
+            uri = embedded.uri
+        else:
+            uri = settings.mongodb_uri.get_secret_value()
+        print(asyncio.run(run(uri)))
+    except DomainError as error:
+        for problem in error.problems:
+            where = " ".join(str(p) for p in (problem.field or ())[1:])
+            line = f"line {where}: " if where else ""
+            print(f"readiness: refused: {line}{problem.message}", file=sys.stderr)
+        return EXIT_REFUSED
+    except EmbeddedServerError as error:
+        return _fail(str(error))
+    except DatabaseUnavailable as error:
+        return _fail(f"cannot reach MongoDB at {_describe_uri(settings)}: {error}")
+    finally:
+        if embedded is not None:
+            embedded.close()
+    return 0
+
+
+def settings_today() -> date:
+    return datetime.now(UTC).date()
+
+
 def export_schema(_args: argparse.Namespace) -> int:
     from service.api.schema import export_sdl  # noqa: PLC0415
 
@@ -183,6 +279,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve_parser.set_defaults(handler=serve)
     load_parser = commands.add_parser("load-frameworks", help="load frameworks/ into the database")
     load_parser.set_defaults(handler=load_frameworks)
+    import_parser = commands.add_parser(
+        "import-occurrences",
+        help="record a CSV of control occurrences in an organisation's evidence ledger",
+    )
+    import_parser.add_argument("file", type=Path)
+    import_parser.add_argument(
+        "--organization", required=True, help="the organisation's id (hex or global id)"
+    )
+    import_parser.set_defaults(handler=import_occurrences)
     schema_parser = commands.add_parser("export-schema", help="print the GraphQL SDL")
     schema_parser.set_defaults(handler=export_schema)
     catalog_parser = commands.add_parser(
