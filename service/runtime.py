@@ -88,15 +88,16 @@ class Services:
             self.ledger_histories,
         )
         organizations = OrganizationService(access)
+        ledger = LedgerService(access, catalog, self.clock, self.ledger_histories)
         return CallerServices(
             access=access,
             organizations=organizations,
             catalog=catalog,
             catalog_imports=CatalogImports(access, catalog),
             assessments=assessments,
-            ledger=LedgerService(access, catalog, self.clock, self.ledger_histories),
+            ledger=ledger,
             drafting=DraftingService(
                 access, assessments, self.drafting, self.progress, self.background
             ),
-            reports=ReportService(assessments, organizations),
+            reports=ReportService(assessments, organizations, ledger),
         )

@@ -352,10 +352,12 @@ class LedgerService:
         return DryRun(window, profile, controls)
 
     async def operating_effectiveness(
-        self, subject: Subject, window_start: date | None, as_of: date
+        self, subject: Subject, window_start: date | None, as_of: date, *, whole: bool = False
     ) -> DryRun:
+        """The dry run; with ``whole``, each occurrence's ``ref`` is its stored row (the
+        evidence request list shows the references)."""
         window = self.window(subject.report, subject.months, window_start, as_of)
-        return await self._run(subject, window, whole=False)
+        return await self._run(subject, window, whole=whole)
 
     async def simulate(
         self, subject: Subject, seed: int, window_start: date | None, as_of: date

@@ -23,6 +23,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from service.reports.charts import category_bars, gap_bars, timeline
 from service.reports.content import CATEGORY_TITLES, KIND_ORDER, SEVERITY_ORDER
+from service.reports.evidence import heat_map
 
 CSV_COLUMNS = [
     "number",
@@ -269,9 +270,18 @@ def to_html(content: dict[str, Any]) -> str:
             a["observation_window_months"] if a["audit_type"] == "TYPE_2" else 0,
         ),
     }
+    operating = content.get("operating_effectiveness")
+    if operating:
+        charts["heat_map"] = heat_map(operating)
     return _env.get_template("report.html.j2").render(
         c=content,
         charts=charts,
+        operating=operating,
+        at_risk=[
+            c
+            for c in (operating or {}).get("controls", ())
+            if c["verdict"] in ("AT_RISK", "EXCEPTIONS_LIKELY")
+        ],
         titles=CATEGORY_TITLES,
         plan=remediation_plan(content),
         timeline_sentences=timeline_sentences(content),

@@ -18,11 +18,12 @@ from typing import Any
 
 from bson import ObjectId
 
+from service.assessment.ledger import LedgerService
 from service.assessment.organizations import OrganizationService
 from service.assessment.service import AssessmentService, AssessmentView
 from service.errors import NotFound
 from service.offload import worker_pool
-from service.reports import formats, oscal
+from service.reports import evidence, formats, oscal
 from service.reports.content import Comparison, compare, report_document
 from service.storage.repositories import AssessmentRepository
 from service.storage.writes import audit_event, write
@@ -35,6 +36,7 @@ class ExportFormat(StrEnum):
     HTML = "HTML"
     OSCAL_ASSESSMENT_RESULTS = "OSCAL_ASSESSMENT_RESULTS"
     OSCAL_POAM = "OSCAL_POAM"
+    EVIDENCE_REQUESTS = "EVIDENCE_REQUESTS"
 
 
 # format -> (file suffix, content type, renderer over the report content)
@@ -52,6 +54,11 @@ _RENDERERS: dict[ExportFormat, tuple[str, str, Callable[[dict[str, Any]], str]]]
         "oscal-poam.json",
         "application/json",
         lambda c: formats.to_json(oscal.poam(c)),
+    ),
+    ExportFormat.EVIDENCE_REQUESTS: (
+        "evidence-requests.csv",
+        "text/csv; charset=utf-8",
+        evidence.to_evidence_requests,
     ),
 }
 BROWSER_SUFFIXES = {
@@ -78,10 +85,12 @@ class ReportService:
         self,
         assessments: AssessmentService,
         organizations: OrganizationService,
+        ledger: LedgerService,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.assessments = assessments
         self.organizations = organizations
+        self.ledger = ledger
         self.clock = clock
 
     async def _view(self, assessment_id: ObjectId | None, field: str) -> AssessmentView:
@@ -116,21 +125,34 @@ class ReportService:
     async def content(self, assessment_id: ObjectId | None) -> dict[str, Any]:
         return await self._content(await self._view(assessment_id, "assessmentId"))
 
-    async def _content(self, view: AssessmentView) -> dict[str, Any]:
+    async def _content(self, view: AssessmentView, dry_run: bool = False) -> dict[str, Any]:
+        """The report's content; with the dry run over the evidence ledger when the
+        organisation has one (or ``dry_run`` asks for it: the evidence request list)."""
         organization = await self.organizations.get(view.record.organization_id)
-        return report_document(
+        content = report_document(
             view,
             organization.name if organization else "",
             await self.comparison(view),
             self.clock(),
             self.assessments.clock(),
         )
+        operating = None
+        if dry_run or view.record.ledger_stamp:
+            run = await self.ledger.operating_effectiveness(
+                self.assessments.subject(view),
+                None,
+                self.assessments.report_day(view.record),
+                whole=True,
+            )
+            operating = evidence.operating_document(run, view.framework)
+        content["operating_effectiveness"] = operating
+        return content
 
     async def export(self, assessment_id: ObjectId | None, fmt: ExportFormat) -> ExportedFile:
         """The report as a file; who exported which assessment, in which format, goes to the
         audit log (a readiness report maps a company's weaknesses)."""
         view = await self._view(assessment_id, "assessmentId")
-        content = await self._content(view)
+        content = await self._content(view, dry_run=fmt is ExportFormat.EVIDENCE_REQUESTS)
         suffix, content_type, render = _RENDERERS[fmt]
         framework = content["assessment"]["framework"]["key"]
         name = (
