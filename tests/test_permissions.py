@@ -139,8 +139,28 @@ OPERATIONS: dict[str, tuple[str, Any]] = {
         "mutation($o: ID!, $d: String!) { r: importFramework(input: {organizationId: $o, document: $d}) { errors { code } } }",
         lambda ids: {"o": ids["org"], "d": framework_yaml()},
     ),
+    "recordOccurrences (the evidence ledger)": (
+        'mutation($o: ID!) { r: recordOccurrences(input: {organizationId: $o, occurrences: [{controlKey: "IAM-01", performedOn: "2026-01-05"}]}) { errors { code } } }',
+        lambda ids: {"o": ids["org"]},
+    ),
+    "importOccurrences (the evidence ledger, from CSV)": (
+        'mutation($o: ID!) { r: importOccurrences(input: {organizationId: $o, csv: "controlKey,performedOn\\nIAM-01,2026-01-06\\n"}) { errors { code } } }',
+        lambda ids: {"o": ids["org"]},
+    ),
+    "setSamplingProfile": (
+        "mutation($o: ID!) { r: setSamplingProfile(input: {organizationId: $o, sizes: [{frequency: MONTHLY, sampleSize: 3}]}) { errors { code } } }",
+        lambda ids: {"o": ids["org"]},
+    ),
+    "simulateAudit (reads only)": (
+        "mutation($a: ID!) { r: simulateAudit(input: {assessmentId: $a, seed: 7}) { errors { code } } }",
+        lambda ids: {"a": ids["assessment"]},
+    ),
 }
 READS = {
+    "read occurrences, samplingProfile and operatingEffectiveness": (
+        "query($o: ID!, $a: ID!) { organization(id: $o) { occurrences { nodes { id } } samplingProfile { sampleSize } } assessment(id: $a) { operatingEffectiveness { controls { verdict } } } }",
+        lambda ids: {"o": ids["org"], "a": ids["assessment"]},
+    ),
     "read organisation, assessments, reports, members": (
         "query($o: ID!, $a: ID!) { organization(id: $o) { name members { subject } assessments { nodes { id } } } assessment(id: $a) { report { readiness gaps { kind } } } }",
         lambda ids: {"o": ids["org"], "a": ids["assessment"]},

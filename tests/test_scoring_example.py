@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from service.assessment.engine_model import build_engine_model
-from service.scoring import evaluate
+from service.scoring import evaluate, operation
 from service.scoring.model import AuditType, BlockerReason, Parameters, TimelineStatus
 from tests import catalog_samples
 from tests.scoring_support import versions
@@ -81,3 +81,46 @@ def test_an_empty_assessment_has_no_date() -> None:
     report = evaluate(MODEL, {}, Parameters(BOTH, AuditType.TYPE_2, 6, TODAY))
     assert report.timeline.status is TimelineStatus.INSUFFICIENT_ANSWERS
     assert report.earliest_report_date is None and report.timeline.blockers == ()
+
+
+# The dry run's worked example: a monthly access review over a 12-month window.
+DRY_RUN_WINDOW = operation.Window(date(2026, 3, 15), date(2027, 3, 14), date(2026, 11, 20))
+REVIEWS = [
+    operation.Occurrence(date(2026, 3, 3), passed=True, evidenced=True),
+    operation.Occurrence(date(2026, 4, 2), passed=True, evidenced=True),
+    operation.Occurrence(date(2026, 5, 4), passed=False, evidenced=True),  # late
+    operation.Occurrence(date(2026, 6, 1), passed=True, evidenced=True),
+    # July: nothing on file.
+    operation.Occurrence(date(2026, 8, 3), passed=True, evidenced=True),
+    operation.Occurrence(date(2026, 9, 1), passed=True, evidenced=False),
+    operation.Occurrence(date(2026, 10, 1), passed=True, evidenced=True),
+    operation.Occurrence(date(2026, 10, 28), passed=False, evidenced=True),  # unapproved
+    operation.Occurrence(date(2026, 11, 3), passed=True, evidenced=True),
+]
+
+
+def test_dry_run_worked_example_matches_the_documentation() -> None:
+    run = operation.dry_run(
+        "MONTHLY",
+        REVIEWS,
+        DRY_RUN_WINDOW,
+        profile=operation.DEFAULT_PROFILE,
+        on_file=True,
+    )
+    assert [t.period.start.month for t in run.population] == [3, 4, 5, 6, 7, 8, 9, 10, 11]
+    assert (run.expected, run.performed, run.exceptions, run.deviant) == (9, 9, 2, 2)
+    assert run.missed == (operation.Period(date(2026, 7, 1), date(2026, 7, 31)),)
+    assert run.sample_size == 2
+    assert run.exception_probability == 15 / 36
+    assert run.verdict is operation.Verdict.AT_RISK
+    strict = operation.dry_run(
+        "MONTHLY",
+        REVIEWS,
+        DRY_RUN_WINDOW,
+        profile={**operation.DEFAULT_PROFILE, "MONTHLY": 5},
+        on_file=True,
+    )
+    assert strict.exception_probability == 105 / 126
+    assert strict.verdict is operation.Verdict.EXCEPTIONS_LIKELY
+    history = operation.history("MONTHLY", REVIEWS, DRY_RUN_WINDOW.as_of)
+    assert history == (date(2026, 8, 3), round(8 / 9, 4))
