@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -33,8 +34,9 @@ class OccurrenceResult(StrEnum):
 
 
 RESULTS = tuple(OccurrenceResult)
-# Control characters other than tab and newline (notes may have lines; the rest may not).
-_CONTROL = {code for code in range(32) if code not in (9, 10, 13)} | {127}
+# Control characters: notes may hold tabs and line breaks, one-line fields nothing.
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_IN_LINE = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +59,7 @@ def _text(value: str | None) -> str | None:
 
 
 def _has_control(value: str, newlines: bool) -> bool:
-    return any(ord(c) in _CONTROL or (not newlines and c in "\r\n") for c in value)
+    return (_CONTROL_IN_TEXT if newlines else _CONTROL_IN_LINE).search(value) is not None
 
 
 def _row_problems(row: OccurrenceIn, known: Collection[str], today: date) -> list[tuple[str, str]]:

@@ -82,8 +82,8 @@ class OperatingSource(StrEnum):
 class History(NamedTuple):
     """What the evidence ledger says of a control (``operation.history``)."""
 
-    # The first occurrence of the unbroken run of periods that reaches the report's day;
-    # the report's day itself when the latest due period broke the run.
+    # The first passing occurrence of the unbroken run of periods that reaches the
+    # report's day; the report's day itself when the latest due period broke the run.
     since: date
     # The share of its occurrences that carry an evidence reference.
     evidence: float

@@ -206,6 +206,8 @@ def population(
     """The periods an auditor would test in ``[window.start, window.upper]`` and the
     occurrences on file in each (``occurrences`` may hold others: they are ignored)."""
     upper = window.upper
+    if upper < window.start:
+        return ()
     if frequency not in PERIODIC:
         return tuple(
             Tested(Period(o.day, o.day), (o,))
