@@ -381,8 +381,10 @@ def test_per_occurrence_population_is_one_period_per_occurrence_in_the_window(
 def reference_population(
     frequency: str, occurrences: list[Occurrence], window: Window
 ) -> list[tuple[Period, tuple[Occurrence, ...]]]:
-    """Day by day: every period touching [start, upper] that ends by upper, and the one in
-    progress on as_of (as_of not after the window's end) when it holds an occurrence."""
+    """Day by day: every period touching [start, upper] that has ended (before as_of while
+    the window is open, by its end once it is over), and the one in progress on as_of
+    (as_of not after the window's end; a period ending on as_of is in progress) when it
+    holds an occurrence."""
     upper = min(window.as_of, window.end)
     candidates: list[Period] = []
     day = window.start
@@ -399,8 +401,9 @@ def reference_population(
                 key=lambda o: o.day,
             )
         )
-        ended = period.end <= upper
-        in_progress = window.as_of <= window.end and period.start <= window.as_of <= period.end
+        window_open = window.as_of <= window.end
+        ended = period.end < window.as_of if window_open else period.end <= upper
+        in_progress = window_open and period.start <= window.as_of <= period.end
         if ended or (in_progress and inside):
             found.append((period, inside))
     return found
@@ -453,7 +456,8 @@ def test_per_occurrence_population_keeps_exactly_the_occurrences_in_the_window(
 
 # --- dry_run --------------------------------------------------------------------------
 
-YEAR_2026 = Window(D(2026, 1, 1), D(2026, 12, 31), D(2026, 12, 31))
+# Read the day after it ends: the window is over, so December has ended too.
+YEAR_2026 = Window(D(2026, 1, 1), D(2026, 12, 31), D(2027, 1, 1))
 
 
 def monthly(missing: tuple[int, ...] = (), failing: tuple[int, ...] = ()) -> list[Occurrence]:
@@ -541,7 +545,7 @@ def test_exceptions_likely_from_an_even_chance_on() -> None:
     assert operation.exception_probability >= LIKELY_AT
     assert operation.verdict is Verdict.EXCEPTIONS_LIKELY
     # Exactly at a sure deviation: two quarters, one deviant, both sampled.
-    half = Window(D(2026, 1, 1), D(2026, 6, 30), D(2026, 6, 30))
+    half = Window(D(2026, 1, 1), D(2026, 6, 30), D(2026, 7, 1))
     sure = run("QUARTERLY", [passed(D(2026, 2, 1))], half)
     assert (sure.expected, sure.sample_size, sure.deviant) == (2, 2, 1)
     assert sure.exception_probability == 1.0
@@ -549,7 +553,7 @@ def test_exceptions_likely_from_an_even_chance_on() -> None:
 
 
 def test_a_period_of_only_exceptions_deviates_and_a_mixed_one_does_not() -> None:
-    half = Window(D(2026, 1, 1), D(2026, 6, 30), D(2026, 6, 30))
+    half = Window(D(2026, 1, 1), D(2026, 6, 30), D(2026, 7, 1))
     occurrences = [
         failed(D(2026, 1, 10)),
         failed(D(2026, 2, 10)),  # Q1: exceptions only
@@ -1070,3 +1074,17 @@ def test_operation_histories_feed_the_engine() -> None:
     assert result.operating_source is OperatingSource.LEDGER
     assert result.operating_since == D(2025, 11, 20)
     assert result.months_operated == 6
+
+
+def test_a_period_ending_on_as_of_is_still_in_progress_while_the_window_is_open() -> None:
+    daily = [passed(D(2026, 6, 1) + timedelta(days=d)) for d in range(29)]  # to 29 June
+    open_window = Window(D(2026, 6, 1), D(2026, 11, 30), D(2026, 6, 30))
+    today = run("DAILY", daily, open_window)
+    # 30 June can still be performed on 30 June: not missed, not counted yet.
+    assert (today.expected, today.deviant, today.verdict) == (29, 0, Verdict.EFFECTIVE)
+    done = run("DAILY", [*daily, passed(D(2026, 6, 30))], open_window)
+    assert (done.expected, done.deviant) == (30, 0)
+    # Once the window is over, its last period has ended: missed if nothing is on file.
+    closed = Window(D(2026, 6, 1), D(2026, 6, 30), D(2026, 7, 3))
+    over = run("DAILY", daily, closed)
+    assert (over.expected, over.missed) == (30, (Period(D(2026, 6, 30), D(2026, 6, 30)),))

@@ -51,6 +51,7 @@ from strawberry.extensions import SchemaExtension
 from service.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from service.catalog import models as catalog
 from service.errors import ErrorCode
+from service.scoring import operation
 
 MAX_TOKENS = 2000
 MAX_DEPTH = 12
@@ -98,16 +99,17 @@ LIST_SIZES: dict[tuple[str, str], int] = {
     ("PolicyDraft", "controls"): catalog.MAX_CONTROLS,
     ("DraftPoliciesPayload", "drafts"): 20,
     # The dry run: a control per catalog control; a daily control's periods in the
-    # longest window (12 months) and the one in progress; samples at most 250 periods.
+    # longest window (12 months) and the one in progress; samples at most 100 periods.
     ("OperatingEffectiveness", "controls"): catalog.MAX_CONTROLS,
     ("OperatingEffectiveness", "samplingProfile"): 8,
     ("Organization", "samplingProfile"): 8,
     ("SetSamplingProfilePayload", "samplingProfile"): 8,
     ("ControlOperation", "missedPeriods"): 370,
     ("SimulateAuditPayload", "samples"): catalog.MAX_CONTROLS,
-    ("AuditSample", "periods"): 250,
-    ("AuditSample", "missedPeriods"): 250,
-    ("AuditSample", "selected"): 250,
+    ("AuditSample", "periods"): operation.MAX_SAMPLE_SIZE,
+    ("AuditSample", "missedPeriods"): operation.MAX_SAMPLE_SIZE,
+    # Per-occurrence controls: one per sampled period; periodic ones rarely more.
+    ("AuditSample", "selected"): operation.MAX_SAMPLE_SIZE,
 }
 # Any other list (members, API keys, drafts, revisions) counts as a full page.
 DEFAULT_LIST_SIZE = MAX_PAGE_SIZE

@@ -94,17 +94,25 @@ class HistoryCache:
         stamp: str | None,
         model: EngineModel,
         day: date,
+        current: bool = True,
     ) -> Histories:
         """What the organisation's ledger says of each control as of ``day`` (nothing when
-        it has no ledger)."""
+        ``stamp`` is None: no ledger). ``current``: ``stamp`` is the organisation's current
+        one (an assessment that is not submitted carries it); otherwise it is read first,
+        so the entry's key always names the ledger the rows were read from."""
         if not stamp:
             return ()
+        scope = await access.scope(organization_id)
+        repository = OccurrenceRepository(scope)
+        if not current:
+            stamp = await repository.stamp()
+            if not stamp:
+                return ()
         key = (organization_id, stamp, id(model), day)
         found = self.get(key)
         if found is not None:
             return found
-        scope = await access.scope(organization_id)
-        rows = await OccurrenceRepository(scope).facts(until=midnight(day))
+        rows = await repository.facts(until=midnight(day))
         histories: Histories = await _offloaded(_histories, model, rows, day)
         self.put(key, histories)
         return histories
@@ -341,7 +349,7 @@ class LedgerService:
         earlier = await self.histories.of(
             self.access,
             organization_id=subject.organization_id,
-            stamp=subject.stamp,
+            stamp=await repository.stamp(),
             model=subject.model,
             day=window.upper,
         )

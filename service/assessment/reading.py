@@ -146,6 +146,8 @@ class AssessmentReads:
             stamp=record.ledger_stamp,
             model=model,
             day=day,
+            # A submitted assessment keeps the stamp it was submitted with.
+            current=record.status != Status.SUBMITTED,
         )
 
     def _params(

@@ -129,7 +129,9 @@ class _Run:
 
         total, weight_all, weight_answered, any_na = self._mean(design_qs)
         if weight_all == 0:
-            if design_qs or any_na or not (timed or evidence_qs):
+            # A ledger alone never makes a control applicable: one whose questions are all
+            # hidden by scoping stays out of scope whatever is on file for it.
+            if design_qs or any_na or not (operating_qs or evidence_qs):
                 return ControlResult(
                     key, ControlStatus.NOT_APPLICABLE, 0.0, 0.0, operated, evidence, since, source
                 )

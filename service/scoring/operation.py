@@ -55,7 +55,8 @@ DEFAULT_PROFILE: Mapping[str, int] = {
     "EVENT_DRIVEN": 25,
     "CONTINUOUS": 25,
 }
-MAX_SAMPLE_SIZE = 250
+# Firms' largest sizes for tests of controls are around 60; a profile may go to this.
+MAX_SAMPLE_SIZE = 100
 
 # A per-occurrence population sampled as the periodic frequency of the same size:
 # up to 1 (annual), 4 (quarterly), 12 (monthly), 52 (weekly), more (daily or more).
@@ -203,8 +204,11 @@ class Window:
 def population(
     frequency: str, occurrences: Iterable[Occurrence], window: Window
 ) -> tuple[Tested, ...]:
-    """The periods an auditor would test in ``[window.start, window.upper]`` and the
-    occurrences on file in each (``occurrences`` may hold others: they are ignored)."""
+    """The periods an auditor would test: those that end inside ``[window.start,
+    window.upper]``, except that a period whose last day is the report's day (the window
+    not being over) is still in progress, plus the period in progress once something is
+    on file in it; and the occurrences on file in each (``occurrences`` may hold others:
+    they are ignored)."""
     upper = window.upper
     if upper < window.start:
         return ()
@@ -221,11 +225,13 @@ def population(
     tested: list[Tested] = []
     period = period_of(window.start, frequency)
     as_of = window.as_of
+    open_day = upper == as_of  # the window is not over: the report's day is in progress
     while period.start <= upper:
         on_file = tuple(sorted(by_start.get(period.start, ()), key=_day))
-        ended = period.end <= upper
-        # The period in progress on the report's day counts once something is on file.
-        in_progress = upper == as_of and period.start <= as_of < period.end
+        # A period whose last day is the report's day can still be performed that day:
+        # it is in progress, and counts once something is on file in it.
+        ended = period.end < as_of if open_day else period.end <= upper
+        in_progress = open_day and period.start <= as_of <= period.end
         if ended or (in_progress and on_file):
             tested.append(Tested(period, on_file))
         period = _next(period, frequency)
@@ -242,7 +248,7 @@ def dry_run(
 ) -> Operation:
     """The control's population, sample size, chance of a deviation in the sample and
     verdict. ``on_file``: whether the ledger holds any occurrence of the control up to
-    the window's ``as_of`` (NO_EVIDENCE when it holds none)."""
+    the window's last counted day, ``window.upper`` (NO_EVIDENCE when it holds none)."""
     tested = population(frequency, occurrences, window)
     size = sample_size(profile, frequency, len(tested))
     deviant = sum(1 for t in tested if t.deviant)

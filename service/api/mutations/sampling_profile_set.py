@@ -15,7 +15,7 @@ from service.api.types.ledger import SampleSize
 @strawberry.input
 class SampleSizeInput:
     frequency: Frequency
-    sample_size: int = strawberry.field(description="1 to 250.")
+    sample_size: int = strawberry.field(description="1 to 100.")
 
 
 @strawberry.input
