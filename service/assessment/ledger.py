@@ -96,11 +96,11 @@ class HistoryCache:
         day: date,
         current: bool = True,
     ) -> Histories:
-        """What the organisation's ledger says of each control as of ``day`` (nothing when
-        ``stamp`` is None: no ledger). ``current``: ``stamp`` is the organisation's current
-        one (an assessment that is not submitted carries it); otherwise it is read first,
-        so the entry's key always names the ledger the rows were read from."""
-        if not stamp:
+        """What the organisation's ledger says of each control as of ``day``; nothing when
+        it has no ledger. ``current``: ``stamp`` is the organisation's current one (an
+        assessment that is not submitted carries it); otherwise the current one is read
+        first, so an entry's key always names the ledger its rows were read from."""
+        if current and not stamp:
             return ()
         scope = await access.scope(organization_id)
         repository = OccurrenceRepository(scope)
@@ -287,6 +287,11 @@ class LedgerService:
     ) -> dict[str, int]:
         """Set the sample sizes the organisation's auditor uses (an empty list: ours)."""
         scope = await self._scope(organization_id, Permission.ASSESS)
+        if len(sizes) > len(operation.FREQUENCIES):
+            raise InvalidInput(
+                f"at most {len(operation.FREQUENCIES)} sizes, one per frequency",
+                ("input", "sizes"),
+            )
         profile: dict[str, int] = {}
         for index, (frequency, size) in enumerate(sizes):
             if not MIN_SAMPLE <= size <= MAX_SAMPLE:

@@ -12,7 +12,7 @@ import io
 import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from service.errors import InvalidInput, LimitExceeded, Problem
@@ -155,12 +155,18 @@ def _normal(header: str) -> str:
 
 
 def _day(value: str) -> date | None:
-    """An ISO day, or the day of an ISO timestamp (as ticket systems export them)."""
+    """An ISO day, or the day of an ISO timestamp as written (as ticket systems export
+    them: the day in the exporter's own time zone, which is the day it was performed)."""
     text = value.strip()
     try:
-        return date.fromisoformat(text[:10]) if len(text) >= 10 else None
+        return date.fromisoformat(text)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(text)
     except ValueError:
         return None
+    return moment.date()
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,12 +196,14 @@ def parse_csv(text: str) -> CsvBatch:
     rows: list[OccurrenceIn] = []
     lines: list[int] = []
     try:
+        ended = reader.line_num  # the line the previous row ended on
         for values in reader:
+            # A quoted value may run over several lines: a row starts after the last one.
+            line, ended = ended + 1, reader.line_num
             if not any(v.strip() for v in values):
                 continue
             if len(rows) >= MAX_BATCH:
                 raise LimitExceeded(f"more than {MAX_BATCH} rows; split the file", ("csv",))
-            line = reader.line_num
             fields = {c: v for c, v in zip(columns, values, strict=False) if c is not None}
             rows.append(
                 OccurrenceIn(

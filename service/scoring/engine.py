@@ -132,6 +132,8 @@ class _Run:
             # A ledger alone never makes a control applicable: one whose questions are all
             # hidden by scoping stays out of scope whatever is on file for it.
             if design_qs or any_na or not (operating_qs or evidence_qs):
+                if ledgered is not None:
+                    return ControlResult(key, ControlStatus.NOT_APPLICABLE, 0.0, 0.0, None, None)
                 return ControlResult(
                     key, ControlStatus.NOT_APPLICABLE, 0.0, 0.0, operated, evidence, since, source
                 )

@@ -28,6 +28,6 @@ class SetSamplingProfileInput(OrganizationInput):
 @payload_mutation("Set the sample sizes the organisation's auditor uses (OWNER, ASSESSOR).")
 async def mutation(info: Info, input: SetSamplingProfileInput) -> SetSamplingProfilePayload:
     profile = await info.context.ledger.set_sampling_profile(
-        input.organization(), [(s.frequency.value, s.sample_size) for s in input.sizes[:20]]
+        input.organization(), [(s.frequency.value, s.sample_size) for s in input.sizes]
     )
     return SetSamplingProfilePayload(sampling_profile=SampleSize.listed(profile))

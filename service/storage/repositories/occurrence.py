@@ -17,9 +17,10 @@ from typing import Any
 
 from bson import ObjectId
 
+from service.errors import InvalidState, NotFound
 from service.storage.documents import AssessmentRecord, ControlOccurrence, Organization
 from service.storage.repositories.base import Memberships, Page, Repository, TenantScope
-from service.storage.writes import Duplicate, InsertMany, UpdateEvery, Write, write
+from service.storage.writes import Duplicate, GuardFailed, InsertMany, UpdateEvery, Write, write
 
 # Ids looked up per query when finding duplicates: a long ``$in`` costs some servers
 # (the embedded one) time that grows with its square.
@@ -94,13 +95,16 @@ class OccurrenceRepository(Repository):
                     {"$set": {"ledger_stamp": stamp}},
                 ),
             ]
+            counted = {**event["details"], "recorded": len(fresh), "duplicates": duplicates}
             try:
-                await write(
-                    steps, dict(event, details={**event["details"], "recorded": len(fresh)})
-                )
+                await write(steps, {**event, "details": counted})
+            except GuardFailed:
+                raise NotFound("organization not found", ("organizationId",)) from None
             except Duplicate:
                 if attempt:
-                    raise
+                    raise InvalidState(
+                        "another batch with the same external ids is being recorded; retry"
+                    ) from None
                 continue
             return len(fresh), duplicates
         raise AssertionError("unreachable")  # pragma: no cover
