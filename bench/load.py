@@ -121,10 +121,12 @@ async def client_loop(
                     "version"
                 ]
                 continue
-            version = payload["assessment"]["version"]
-            stats.applied.setdefault(assessment_id, []).append(
-                (version, {a["questionKey"]: a["value"] for a in batch})
-            )
+            saved = payload["assessment"]["version"]
+            if saved != version:  # a save that changed nothing moves no version
+                stats.applied.setdefault(assessment_id, []).append(
+                    (saved, {a["questionKey"]: a["value"] for a in batch})
+                )
+            version = saved
             started = time.perf_counter()
             await post(http, token, REPORT, {"id": assessment_id})
             stats.read.append(time.perf_counter() - started)

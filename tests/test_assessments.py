@@ -414,7 +414,9 @@ async def test_concurrent_writers_lose_nothing(alice: GraphQLClient) -> None:
 
     await asyncio.gather(*(writer(k) for k in keys * 4))
     read = (await alice(READ, {"id": assessment["id"]}))["data"]["assessment"]
-    assert read["version"] == 1 + 16
+    # Four writers per answer: the first to land changes it, the others save the same
+    # value again, which changes nothing and moves no version.
+    assert read["version"] == 1 + len(keys)
     assert {a["questionKey"]: a["value"] for a in read["answers"]} == values
 
 
@@ -444,3 +446,33 @@ async def test_the_scope_is_what_people_choose(alice: GraphQLClient) -> None:
         "data"
     ]["updateAssessment"]["assessment"]
     assert reset["scope"] == ["SECURITY"] and reset["scopeExplicit"] is False
+
+
+async def test_a_save_that_changes_nothing_writes_nothing(alice: GraphQLClient) -> None:
+    org_id = await factories.organization(alice)
+    assessment = await create(alice, org_id)
+    answer = {"questionKey": "iam.reviews", "value": "yes", "note": "quarterly"}
+    first = await save(alice, assessment, [answer])
+    assert first["errors"] == []
+    version = first["assessment"]["version"]
+    events = """query($id: ID!) { organization(id: $id) { auditEvents(first: 50) {
+      edges { node { action } } } } }"""
+
+    async def saves() -> int:
+        body = await alice(events, {"id": org_id})
+        edges = body["data"]["organization"]["auditEvents"]["edges"]
+        return sum(1 for e in edges if e["node"]["action"] == "saveAnswers")
+
+    before = await saves()
+    # The same answer and note again, and clearing a question never answered.
+    again = await save(
+        alice, assessment, [answer, {"questionKey": "log.central", "value": ""}], version=version
+    )
+    assert again["errors"] == []
+    assert again["assessment"]["version"] == version
+    assert await history(alice, assessment) == []
+    assert await saves() == before
+    # A real change still moves the version and keeps the old value.
+    changed = await save(alice, assessment, [{**answer, "note": "monthly"}], version=version)
+    assert changed["assessment"]["version"] == version + 1
+    assert [h["note"] for h in await history(alice, assessment)] == ["quarterly"]

@@ -206,6 +206,7 @@ class AssessmentService(AssessmentReads):
         subject = self.access.principal.subject
         current = {a["question_key"]: a for a in record.answers}
         history = []
+        changed = False
         for change in checked:
             previous = current.get(change.question_key)
             if previous is not None and (previous["value"], previous.get("note")) == (
@@ -214,6 +215,9 @@ class AssessmentService(AssessmentReads):
             ):
                 # The same answer again: it keeps its date (and a MONTHS answer its anchor).
                 continue
+            if previous is None and change.value == CLEAR:
+                continue  # clearing an unanswered question changes nothing
+            changed = True
             if previous is not None:
                 history.append({**previous, "replaced_at": moment, "replaced_by": subject})
             if change.value == CLEAR:
@@ -235,6 +239,9 @@ class AssessmentService(AssessmentReads):
                 if since is not None:
                     answer["operating_since"] = since
                 current[change.question_key] = answer
+        if not changed:
+            # Nothing to write: the version, the history and the audit log stay as they are.
+            return await self.view(record)
         order = {key: i for i, key in enumerate(questionnaire.questions)}
         answers = sorted(current.values(), key=lambda a: order.get(a["question_key"], len(order)))
         check_total_size(answers)
