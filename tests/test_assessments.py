@@ -476,3 +476,13 @@ async def test_a_save_that_changes_nothing_writes_nothing(alice: GraphQLClient) 
     changed = await save(alice, assessment, [{**answer, "note": "monthly"}], version=version)
     assert changed["assessment"]["version"] == version + 1
     assert [h["note"] for h in await history(alice, assessment)] == ["quarterly"]
+    # Settings it already has: no new version either.
+    update = """mutation($input: UpdateAssessmentInput!) { updateAssessment(input: $input) {
+      assessment { version name } errors { code } } }"""
+    same = (
+        await alice(
+            update,
+            {"input": {"assessmentId": assessment["id"], "name": "Readiness 2026", "scope": []}},
+        )
+    )["data"]["updateAssessment"]
+    assert same == {"assessment": {"version": version + 1, "name": "Readiness 2026"}, "errors": []}

@@ -418,6 +418,10 @@ class AssessmentService(AssessmentReads):
             changes["target_date"] = validation.target_date(target_date, self.clock()).isoformat()
         if clear_target_date:
             changes["target_date"] = None
+        changes = {k: v for k, v in changes.items() if getattr(record, k) != v}
+        if not changes:
+            # The settings it already has: no version, no audit event.
+            return await self.view(record)
         changed = record.model_copy(update=changes)
         short = changed.window_months < validation.MIN_WINDOW_AFTER_FIRST
         retimed = "window_months" in changes or "audit_type" in changes
