@@ -155,6 +155,11 @@ OPERATIONS: dict[str, tuple[str, Any]] = {
         "mutation($a: ID!) { r: simulateAudit(input: {assessmentId: $a, seed: 7}) { errors { code } } }",
         lambda ids: {"a": ids["assessment"]},
     ),
+    # Last: it makes the assessment read-only for the operations after it.
+    "archiveAssessment": (
+        "mutation($a: ID!) { r: archiveAssessment(input: {assessmentId: $a}) { errors { code } } }",
+        lambda ids: {"a": ids["assessment"]},
+    ),
 }
 READS = {
     "read occurrences, samplingProfile and operatingEffectiveness": (

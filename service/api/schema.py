@@ -32,6 +32,7 @@ from service.api.mutations import (
     answers_save,
     api_key_create,
     api_key_revoke,
+    assessment_archive,
     assessment_create,
     assessment_export,
     assessment_reopen,
@@ -88,6 +89,7 @@ class Mutation:
     save_answers = answers_save.mutation
     submit_assessment = assessment_submit.mutation
     reopen_assessment = assessment_reopen.mutation
+    archive_assessment = assessment_archive.mutation
     update_assessment = assessment_update.mutation
     set_subservice_organizations = subservices_set.mutation
     record_occurrences = occurrences_record.mutation

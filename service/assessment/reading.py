@@ -261,17 +261,22 @@ class AssessmentReads:
         return [await self.view(r) if r else None for r in records]
 
     async def latest_readiness(self, ids: Sequence[ObjectId]) -> list[dict[str, Any] | None]:
-        """Per organisation, the scores of its most recently updated assessment."""
+        """Per organisation, the scores its headline follows: its latest submitted
+        assessment, else its most recently updated one (archived ones never)."""
         roles = await self.access.roles()
         repository = AssessmentRepository([i for i in ids if i in roles])
         latest = await repository.latest_by_organization()
         return [latest.get(i) for i in ids]
 
     async def page(
-        self, organization_id: ObjectId, first: int, after: ObjectId | None
+        self,
+        organization_id: ObjectId,
+        first: int,
+        after: ObjectId | None,
+        include_archived: bool = False,
     ) -> Page[AssessmentRecord]:
         scope = await self.access.scope(organization_id)
-        return await AssessmentRepository.of_scope(scope).page(first, after)
+        return await AssessmentRepository.of_scope(scope).page(first, after, include_archived)
 
     async def history(
         self, assessment_id: ObjectId, question_key: str | None = None, limit: int = 100

@@ -56,6 +56,8 @@ class AssessmentService(AssessmentReads):
         if record is None:
             raise NotFound("assessment not found", ("input", "assessmentId"))
         scope = await self.access.scope(record.organization_id, permission)
+        if record.archived:
+            raise InvalidState("the assessment is archived: it is read-only")
         return record, AssessmentRepository.of_scope(scope)
 
     async def _materialise(
@@ -333,6 +335,23 @@ class AssessmentService(AssessmentReads):
             # Ledger batches recorded while it was submitted left it alone.
             extra={"submitted_at": None, "ledger_stamp": await self._ledger_stamp(assessment_id)},
         )
+
+    async def archive(self, assessment_id: ObjectId) -> AssessmentView:
+        """Take it out of default lists and make it read-only (OWNER, ASSESSOR)."""
+        record, repository = await self._writable(assessment_id, Permission.ASSESS)
+        event = audit_event(
+            self.access.principal,
+            "archiveAssessment",
+            "Assessment",
+            assessment_id,
+            record.organization_id,
+        )
+        if not await repository.archive(assessment_id, event):
+            raise InvalidState("the assessment is archived already")
+        archived = await repository.get(assessment_id)
+        if archived is None:
+            raise NotFound("assessment not found", ("input", "assessmentId"))
+        return await self.view(archived)
 
     async def _ledger_stamp(self, assessment_id: ObjectId) -> str | None:
         record, _ = await self._writable(assessment_id, Permission.READ)

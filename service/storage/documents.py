@@ -180,6 +180,8 @@ class AssessmentRecord(Document):
     created_by: str
     updated_at: datetime
     submitted_at: datetime | None = None
+    # Archived: out of default lists and read-only (``archiveAssessment``).
+    archived: bool = False
 
     class Settings:
         name = "assessments"

@@ -66,6 +66,11 @@ class SetSubserviceOrganizationsPayload(AssessmentPayload):
     pass
 
 
+@strawberry.type
+class ArchiveAssessmentPayload(AssessmentPayload):
+    pass
+
+
 @strawberry.type(name="ExportedFile")
 class ExportedFileType(Copied):
     filename: str

@@ -314,6 +314,7 @@ class AssessmentType(Node):
             gaps_new=[GapChange.of(g) for g in result.gaps_new],
         )
 
+    archived = shown("record.archived", bool, "Archived: out of default lists, and read-only.")
     created_at = shown("record.created_at", datetime)
     submitted_at = shown(
         "record.submitted_at", datetime | None, "When it was submitted; null unless SUBMITTED."

@@ -28,7 +28,10 @@ if TYPE_CHECKING:
 TYPE_NAME = "Organization"
 
 
-@strawberry.type(description="The most recently updated assessment's scores.")
+@strawberry.type(
+    description="The scores of the assessment the organisation's headline follows: its latest "
+    "submitted assessment, else its most recently updated one (never an archived one)."
+)
 class LatestReadiness:
     assessment_id: strawberry.ID
     readiness: float
@@ -114,13 +117,17 @@ class OrganizationType(Node):
     async def sampling_profile(self, info: strawberry.Info) -> list[SampleSize]:
         return SampleSize.listed(await info.context.ledger.sampling_profile(self.record_id))
 
-    @strawberry.field(description="Assessments, newest first.")
+    @strawberry.field(description="Assessments, newest first; archived ones only when asked.")
     async def assessments(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+        self,
+        info: strawberry.Info,
+        first: int | None = None,
+        after: str | None = None,
+        include_archived: bool = False,
     ) -> Connection[Annotated[AssessmentType, strawberry.lazy("service.api.types.assessment")]]:
         assessment_type: type[AssessmentType] = node_class("Assessment")
         page = await info.context.assessments.page(
-            self.record_id, page_size(first), id_cursor(after)
+            self.record_id, page_size(first), id_cursor(after), include_archived
         )
         return connection(
             page.items, page.has_next, lambda r: encode_cursor(r.id), assessment_type.of_record

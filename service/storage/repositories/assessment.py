@@ -8,7 +8,7 @@ from typing import Any
 from beanie import PydanticObjectId
 from bson import ObjectId
 
-from service.storage.documents import AnswerRevision, AssessmentRecord
+from service.storage.documents import AnswerRevision, AssessmentRecord, now
 from service.storage.repositories.base import Memberships, Page, Repository, TenantScope
 from service.storage.writes import GuardFailed, write
 
@@ -169,8 +169,14 @@ class AssessmentRepository(Repository):
             {} if allowed_statuses is None else {"status": {"$in": list(allowed_statuses)}}
         )
         update: dict[str, Any] = {"$set": {**fields, "version": expected_version + 1}}
+        # An archived assessment is read-only, whoever archived it in between.
         guarded = self._guarded_update(
-            AssessmentRecord, update, _id=assessment_id, version=expected_version, **statuses
+            AssessmentRecord,
+            update,
+            _id=assessment_id,
+            version=expected_version,
+            archived={"$ne": True},
+            **statuses,
         )
         # Revisions follow the guarded update in the same ordered batch: written only
         # when the update was, and outside the assessment so its size stays bounded.
@@ -192,9 +198,13 @@ class AssessmentRepository(Repository):
             return False
         return True
 
-    async def page(self, first: int, after: ObjectId | None) -> Page[AssessmentRecord]:
-        """Newest first, keyset on _id."""
+    async def page(
+        self, first: int, after: ObjectId | None, include_archived: bool = False
+    ) -> Page[AssessmentRecord]:
+        """Newest first, keyset on _id; archived ones only when asked for."""
         keyset: dict[str, Any] = {"_id": {"$lt": after}} if after is not None else {}
+        if not include_archived:
+            keyset["archived"] = {"$ne": True}
         rows = await self._rows(
             AssessmentRecord,
             projection=_SUMMARY,
@@ -205,12 +215,35 @@ class AssessmentRepository(Repository):
         items = [_record(row) for row in rows[:first]]
         return Page(items=items, has_next=len(rows) > first)
 
+    async def archive(self, assessment_id: ObjectId, event: dict[str, Any]) -> bool:
+        """Mark it archived (its version moves, so a client holding it sees the change);
+        False when it is not there or already archived."""
+        step = self._guarded_update(
+            AssessmentRecord,
+            {"$set": {"archived": True, "updated_at": now()}, "$inc": {"version": 1}},
+            _id=assessment_id,
+            archived={"$ne": True},
+        )
+        try:
+            await write([step], event)
+        except GuardFailed:
+            return False
+        return True
+
     async def latest_by_organization(self) -> dict[ObjectId, dict[str, Any]]:
-        """The most recently updated assessment's summary per organisation, in one query."""
+        """Per organisation, in one query, the summary of the assessment its headline
+        follows: the latest submitted one, else the most recently updated; archived ones
+        never."""
         rows = await self._aggregate(
             AssessmentRecord,
             [
-                {"$sort": {"organization_id": 1, "updated_at": -1}},
+                {
+                    "$addFields": {
+                        "_submitted": {"$cond": [{"$eq": ["$status", "SUBMITTED"]}, 1, 0]},
+                        "_moment": {"$ifNull": ["$submitted_at", "$updated_at"]},
+                    }
+                },
+                {"$sort": {"organization_id": 1, "_submitted": -1, "_moment": -1}},
                 {
                     "$group": {
                         "_id": "$organization_id",
@@ -218,8 +251,10 @@ class AssessmentRepository(Repository):
                         "readiness": {"$first": "$readiness"},
                         "completeness": {"$first": "$completeness"},
                         "updated_at": {"$first": "$updated_at"},
+                        "status": {"$first": "$status"},
                     }
                 },
             ],
+            archived={"$ne": True},
         )
         return {row["_id"]: row for row in rows}
