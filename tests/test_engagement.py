@@ -6,8 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
-from tests import factories
+from tests import catalog_samples, factories
 from tests.conftest import GraphQLClient
 
 ARCHIVE = """mutation($id: ID!) { archiveAssessment(input: {assessmentId: $id}) {
@@ -101,3 +102,124 @@ async def test_the_headline_follows_the_latest_submitted_assessment(alice: Graph
     # Nothing but archived assessments: no headline.
     assert (await alice(ARCHIVE, {"id": follow_up}))["data"]["archiveAssessment"]["errors"] == []
     assert (await alice(HEADLINE, {"o": org}))["data"]["organization"]["latestReadiness"] is None
+
+
+CREATE_FOLLOW_UP = """mutation($input: CreateAssessmentInput!) { createAssessment(input: $input) {
+  assessment { id status version copiedFrom { id } questionnaire { version }
+    answers { questionKey value note } questionsToReview { key } }
+  errors { code field message } } }"""
+ANSWERS = """mutation($id: ID!, $v: Int!, $answers: [AnswerInput!]!) {
+  saveAnswers(input: {assessmentId: $id, expectedVersion: $v, answers: $answers}) {
+    assessment { version questionsToReview { key } } errors { code field message } } }"""
+SINCE = """query($id: ID!) { assessment(id: $id) {
+  report { controls { control { key } operatingSince } } } }"""
+
+
+def follow_up_of(org: str, source: str | None, name: str = "Q3 follow-up") -> dict[str, Any]:
+    return {
+        "input": {
+            "organizationId": org,
+            "name": name,
+            "frameworkKey": "mini",
+            "scope": [],
+            "auditType": "TYPE_2",
+            "copyAnswersFrom": source,
+        }
+    }
+
+
+async def since(client: GraphQLClient, assessment: str, control: str) -> str | None:
+    body = await client(SINCE, {"id": assessment})
+    return next(
+        c["operatingSince"]
+        for c in body["data"]["assessment"]["report"]["controls"]
+        if c["control"]["key"] == control
+    )
+
+
+async def test_a_follow_up_starts_from_the_earlier_answers(
+    alice: GraphQLClient, bob: GraphQLClient
+) -> None:
+    org = await factories.organization(alice)
+    earlier = (await factories.assessment(alice, org, name="baseline"))["id"]
+    answers = [
+        {"questionKey": "iam.reviews", "value": "partial", "note": "two of four done"},
+        {"questionKey": "iam.months", "value": "5"},
+        {"questionKey": "log.central", "value": "3"},
+    ]
+    saved = await alice(ANSWERS, {"id": earlier, "v": 1, "answers": answers})
+    assert saved["data"]["saveAnswers"]["errors"] == []
+    body = await alice(CREATE_FOLLOW_UP, follow_up_of(org, earlier))
+    created = body["data"]["createAssessment"]
+    assert created["errors"] == []
+    follow_up = created["assessment"]
+    assert follow_up["copiedFrom"] == {"id": earlier}
+    assert follow_up["status"] == "IN_PROGRESS"
+    assert follow_up["questionsToReview"] == []
+    assert {a["questionKey"]: (a["value"], a["note"]) for a in follow_up["answers"]} == {
+        "iam.reviews": ("partial", "two of four done"),
+        "iam.months": ("5", None),
+        "log.central": ("3", None),
+    }
+    # The months keep counting from when they were first given.
+    assert await since(alice, follow_up["id"], "IAM-01") == await since(alice, earlier, "IAM-01")
+    # Another tenant's assessment, or an id that names none: NOT_FOUND on the field.
+    theirs = (await factories.assessment(bob, await factories.organization(bob)))["id"]
+    for source in (theirs, "not-an-id"):
+        refused = (await alice(CREATE_FOLLOW_UP, follow_up_of(org, source)))["data"]
+        assert refused["createAssessment"]["errors"] == [
+            {
+                "code": "NOT_FOUND",
+                "field": ["input", "copyAnswersFrom"],
+                "message": "assessment not found",
+            }
+        ]
+
+
+async def test_a_follow_up_on_a_new_questionnaire_lists_what_to_answer_again(
+    alice: GraphQLClient,
+) -> None:
+    org = await factories.organization(alice)
+    earlier = (await factories.assessment(alice, org, name="baseline"))["id"]
+    answers = [
+        {"questionKey": "iam.reviews", "value": "partial"},
+        {"questionKey": "log.central", "value": "3"},
+    ]
+    assert (await alice(ANSWERS, {"id": earlier, "v": 1, "answers": answers}))["data"][
+        "saveAnswers"
+    ]["errors"] == []
+    # The organisation's own next version: access reviews became yes/no, MFA is new.
+    document = catalog_samples.questionnaire()
+    access = document["sections"][1]["questions"]
+    access[0]["kind"] = "YES_NO"
+    access.insert(
+        1,
+        {"key": "iam.mfa", "text": "Is MFA enforced?", "kind": "YES_NO", "controls": ["IAM-01"]},
+    )
+    imported = await alice(
+        """mutation($o: ID!, $d: String!) { importQuestionnaire(input: {organizationId: $o,
+          document: $d}) { questionnaire { key version } errors { code field message } } }""",
+        {"o": org, "d": yaml.safe_dump(document)},
+    )
+    assert imported["data"]["importQuestionnaire"]["errors"] == []
+    created = (await alice(CREATE_FOLLOW_UP, follow_up_of(org, earlier)))["data"][
+        "createAssessment"
+    ]
+    assert created["errors"] == []
+    follow_up = created["assessment"]
+    assert (
+        follow_up["questionnaire"]["version"]
+        == imported["data"]["importQuestionnaire"]["questionnaire"]["version"]
+    )
+    assert [a["questionKey"] for a in follow_up["answers"]] == ["log.central"]
+    assert [q["key"] for q in follow_up["questionsToReview"]] == ["iam.reviews", "iam.mfa"]
+    # Answered again, a question leaves the list.
+    again = await alice(
+        ANSWERS,
+        {
+            "id": follow_up["id"],
+            "v": follow_up["version"],
+            "answers": [{"questionKey": "iam.reviews", "value": "yes"}],
+        },
+    )
+    assert again["data"]["saveAnswers"]["assessment"]["questionsToReview"] == [{"key": "iam.mfa"}]

@@ -175,3 +175,30 @@ def check_total_size(answers: list[dict[str, object]]) -> None:
             f"bytes of text; this save would make {total:,}",
             ("answers",),
         )
+
+
+def carried(
+    questionnaire: QuestionnaireVersion,
+    answers: list[dict[str, Any]],
+    earlier_keys: Collection[str],
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """A follow-up's answers from an earlier assessment's, mapped by question key into
+    ``questionnaire`` (a later version may have dropped, added or changed questions), and
+    the keys that need a fresh answer: those whose earlier answer no longer fits the
+    question, and questions the earlier version did not ask. Each carried answer keeps
+    who gave it, when, and a MONTHS answer its anchor."""
+    kept: list[dict[str, Any]] = []
+    review: list[str] = []
+    for answer in answers:
+        question = questionnaire.questions.get(answer["question_key"])
+        if question is None:
+            continue  # no longer asked
+        value, why = _normalise(question, str(answer.get("value", "")))
+        if why is not None or not value:
+            review.append(question.key)
+            continue
+        kept.append({**answer, "value": value})
+    review += [key for key in questionnaire.questions if key not in earlier_keys]
+    order = {key: i for i, key in enumerate(questionnaire.questions)}
+    kept.sort(key=lambda a: order[a["question_key"]])
+    return kept, sorted(set(review), key=order.__getitem__)

@@ -18,6 +18,7 @@ from service.assessment.answers import (
     CLEAR,
     AnswerChange,
     anchored,
+    carried,
     check_answers,
     check_total_size,
     engine_answers,
@@ -91,8 +92,19 @@ class AssessmentService(AssessmentReads):
         audit_type: str,
         window_months: int | None,
         target_date: date | None,
+        copy_answers_from: ObjectId | None = None,
+        copy_requested: bool = False,
     ) -> AssessmentView:
+        """A new DRAFT; with ``copy_answers_from``, a follow-up that starts from that
+        assessment's answers (``copy_requested`` with no id: an id that names none)."""
         access_scope = await self.access.scope(organization_id, Permission.ASSESS)
+        source: AssessmentRecord | None = None
+        if copy_requested:
+            if copy_answers_from is not None:
+                repository = AssessmentRepository.of_scope(access_scope)
+                source = await repository.get(copy_answers_from)
+            if source is None:
+                raise NotFound("assessment not found", ("input", "copyAnswersFrom"))
         problems = validation.Problems()
         cleaned = problems.check(lambda: validation.assessment_name(name))
         window = problems.check(lambda: validation.window_months(window_months))
@@ -155,6 +167,14 @@ class AssessmentService(AssessmentReads):
             updated_at=moment,
             ledger_stamp=await OccurrenceRepository(access_scope).stamp(),
         )
+        if source is not None:
+            earlier = await self.catalog.questionnaire_by_id(source.questionnaire_id)
+            earlier_keys = earlier.questions.keys() if earlier else questionnaire.questions.keys()
+            answers, review = carried(questionnaire, source.answers, earlier_keys)
+            record.answers, record.to_review = answers, review
+            record.copied_from = source.id
+            if answers:
+                record.status = Status.IN_PROGRESS.value
         model = self.engines.get(framework, questionnaire)
         _, fields = await self._materialise(record, model)
         for field_name, value in fields.items():
@@ -167,6 +187,7 @@ class AssessmentService(AssessmentReads):
             access_scope.organization_id,
             framework=framework.key,
             version=framework.version,
+            **({"copied_from": str(source.id), "answers": len(record.answers)} if source else {}),
         )
         await AssessmentRepository.of_scope(access_scope).insert(record, event)
         return await self.view(record)

@@ -182,6 +182,10 @@ class AssessmentRecord(Document):
     submitted_at: datetime | None = None
     # Archived: out of default lists and read-only (``archiveAssessment``).
     archived: bool = False
+    # A follow-up: the assessment its answers were copied from, and the questions that
+    # needed a fresh answer then (``answers.carried``).
+    copied_from: PydanticObjectId | None = None
+    to_review: list[str] = Field(default_factory=list)
 
     class Settings:
         name = "assessments"

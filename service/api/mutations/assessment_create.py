@@ -8,9 +8,11 @@ import strawberry
 
 from service.api.context import Info
 from service.api.enums import AuditType, Category
+from service.api.ids import decode_id
 from service.api.mutations.base import payload_mutation
 from service.api.mutations.inputs import OrganizationInput
 from service.api.mutations.payloads import CreateAssessmentPayload
+from service.api.types.assessment import TYPE_NAME as ASSESSMENT
 
 
 @strawberry.input
@@ -27,6 +29,12 @@ class CreateAssessmentInput(OrganizationInput):
         default=None, description="3 to 12 months; default 6."
     )
     target_date: date | None = None
+    copy_answers_from: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="A follow-up: start from this earlier assessment's answers (same "
+        "organisation), mapped by question key into the current questionnaire; "
+        "Assessment.questionsToReview lists those that need a fresh answer.",
+    )
 
 
 @payload_mutation("Start an assessment pinned to the current framework and questionnaire.")
@@ -40,5 +48,9 @@ async def mutation(info: Info, input: CreateAssessmentInput) -> CreateAssessment
         audit_type=input.audit_type.value,
         window_months=input.observation_window_months,
         target_date=input.target_date,
+        copy_answers_from=(
+            decode_id(ASSESSMENT, input.copy_answers_from) if input.copy_answers_from else None
+        ),
+        copy_requested=input.copy_answers_from is not None,
     )
     return CreateAssessmentPayload.of(view)

@@ -13,7 +13,13 @@ from service.api.enums import AssessmentStatus, AuditType, Category, Treatment
 from service.api.ids import decode_id, encode_id, global_id
 from service.api.pagination import MAX_PAGE_SIZE, page_size
 from service.api.types.answer import Answer, AnswerIndex, AnswerRevision
-from service.api.types.catalog import CatalogObjects, Criterion, Framework, Questionnaire
+from service.api.types.catalog import (
+    CatalogObjects,
+    Criterion,
+    Framework,
+    Question,
+    Questionnaire,
+)
 from service.api.types.comparison import AssessmentComparison, CategoryDelta, GapChange
 from service.api.types.copying import shown
 from service.api.types.ledger import OperatingEffectiveness
@@ -313,6 +319,28 @@ class AssessmentType(Node):
             gaps_closed=[GapChange.of(g) for g in result.gaps_closed],
             gaps_new=[GapChange.of(g) for g in result.gaps_new],
         )
+
+    @strawberry.field(description="The assessment a follow-up copied its answers from.")
+    async def copied_from(self, info: strawberry.Info) -> AssessmentType | None:
+        if self.record.copied_from is None:
+            return None
+        view = await info.context.assessment_loader.load(self.record.copied_from)
+        return AssessmentType.of(view) if view else None
+
+    @strawberry.field(
+        description="A follow-up's questions that need a fresh answer (their copied answer "
+        "no longer fits, or the earlier questionnaire did not ask them) and are still "
+        "unanswered, in questionnaire order."
+    )
+    async def questions_to_review(self, info: strawberry.Info) -> list[Question]:
+        view = await self.view(info)
+        answered = view.answers
+        questions = view.questionnaire.questions
+        return [
+            Question.of(view.framework, questions[key])
+            for key in self.record.to_review
+            if key not in answered and key in questions
+        ]
 
     archived = shown("record.archived", bool, "Archived: out of default lists, and read-only.")
     created_at = shown("record.created_at", datetime)
