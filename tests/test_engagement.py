@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
+from service.api.ids import decode_id
 from tests import catalog_samples, factories
 from tests.conftest import GraphQLClient
 
@@ -223,3 +224,69 @@ async def test_a_follow_up_on_a_new_questionnaire_lists_what_to_answer_again(
         },
     )
     assert again["data"]["saveAnswers"]["assessment"]["questionsToReview"] == [{"key": "iam.mfa"}]
+
+
+DELETE = """mutation($o: ID!, $name: String!) { deleteOrganization(input: {organizationId: $o,
+  confirmName: $name}) { deletedOrganizationId errors { code field message } } }"""
+
+
+async def test_deleting_an_organisation_removes_its_data_and_records_who(
+    alice: GraphQLClient, bob: GraphQLClient
+) -> None:
+    from service.storage.documents import DOCUMENT_MODELS, AuditEvent
+
+    org = await factories.organization(alice, "Acme   Ltd")
+    kept = await factories.organization(alice, "Kept")
+    await factories.member(alice, org, "user:bob", "ASSESSOR")
+    await factories.api_key(alice, org, "ci")
+    for owner in (org, kept):
+        assessment = (await factories.assessment(alice, owner))["id"]
+        await alice(
+            ANSWERS,
+            {"id": assessment, "v": 1, "answers": [{"questionKey": "iam.reviews", "value": "yes"}]},
+        )
+        recorded = await alice(
+            """mutation($o: ID!) { recordOccurrences(input: {organizationId: $o, occurrences:
+              [{controlKey: "IAM-01", performedOn: "2026-01-05"}]}) { errors { code } } }""",
+            {"o": owner},
+        )
+        assert recorded["data"]["recordOccurrences"]["errors"] == []
+    object_id = decode_id("Organization", org)
+
+    async def rows() -> dict[str, int]:
+        counts = {}
+        for document in DOCUMENT_MODELS:
+            field = "_id" if document.__name__ == "Organization" else "organization_id"
+            if field in ("_id",) or "organization_id" in document.model_fields:
+                collection = document.get_pymongo_collection()
+                counts[document.__name__] = await collection.count_documents({field: object_id})
+        return counts
+
+    assert sum((await rows()).values()) > 5
+    refused = await bob(DELETE, {"o": org, "name": "Acme Ltd"})
+    assert [e["code"] for e in refused["data"]["deleteOrganization"]["errors"]] == ["FORBIDDEN"]
+    wrong = await alice(DELETE, {"o": org, "name": "Acme"})
+    assert wrong["data"]["deleteOrganization"]["errors"] == [
+        {
+            "code": "INVALID",
+            "field": ["input", "confirmName"],
+            "message": "type the organisation's name exactly to confirm",
+        }
+    ]
+    assert sum((await rows()).values()) > 5
+    done = await alice(DELETE, {"o": org, "name": "Acme Ltd"})
+    assert done["data"]["deleteOrganization"] == {"deletedOrganizationId": org, "errors": []}
+    assert await rows() == dict.fromkeys(await rows(), 0)
+    query = "query($o: ID!) { organization(id: $o) { name } }"
+    assert (await alice(query, {"o": org}))["data"]["organization"] is None
+    assert (await bob(query, {"o": org}))["data"]["organization"] is None
+    # The other organisation is untouched, and the deletion is on record at platform level.
+    assert (await alice(query, {"o": kept}))["data"]["organization"] == {"name": "Kept"}
+    event = await AuditEvent.get_pymongo_collection().find_one(
+        {"action": "deleteOrganization", "target_id": str(object_id)}
+    )
+    assert event is not None
+    assert event["organization_id"] is None and event["actor"] == "user:alice"
+    assert event["details"]["assessments"] == 1 and event["details"]["members"] == 2
+    again = await alice(DELETE, {"o": org, "name": "Acme Ltd"})
+    assert [e["code"] for e in again["data"]["deleteOrganization"]["errors"]] == ["NOT_FOUND"]

@@ -42,6 +42,9 @@ async def setup(alice: GraphQLClient, bob: GraphQLClient, role: str) -> dict[str
         {"id": submitted},
     )
     key = (await factories.api_key(alice, org, "k"))["apiKey"]["id"]
+    # An organisation of its own for deleteOrganization, so the other rows keep theirs.
+    doomed = await factories.organization(alice, "Doomed")
+    await factories.member(alice, doomed, "user:bob", role)
     draft = (
         await alice(
             'mutation($a: ID!) { draftPolicies(input: {assessmentId: $a, controlKeys: ["IAM-01"]}) { drafts { id } errors { code } } }',
@@ -54,6 +57,7 @@ async def setup(alice: GraphQLClient, bob: GraphQLClient, role: str) -> dict[str
         "submitted": submitted,
         "key": key,
         "draft": draft,
+        "doomed": doomed,
     }
 
 
@@ -94,6 +98,10 @@ OPERATIONS: dict[str, tuple[str, Any]] = {
     "reopenAssessment": (
         "mutation($a: ID!) { r: reopenAssessment(input: {assessmentId: $a}) { errors { code } } }",
         lambda ids: {"a": ids["submitted"]},
+    ),
+    "deleteOrganization": (
+        'mutation($o: ID!) { r: deleteOrganization(input: {organizationId: $o, confirmName: "Doomed"}) { errors { code } } }',
+        lambda ids: {"o": ids["doomed"]},
     ),
     "renameOrganization": (
         'mutation($o: ID!) { r: renameOrganization(input: {organizationId: $o, name: "N"}) { errors { code } } }',

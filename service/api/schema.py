@@ -46,6 +46,7 @@ from service.api.mutations import (
     occurrences_import,
     occurrences_record,
     organization_create,
+    organization_delete,
     organization_rename,
     policies_draft,
     policy_draft_review,
@@ -85,6 +86,7 @@ class Mutation:
 
     create_organization = organization_create.mutation
     rename_organization = organization_rename.mutation
+    delete_organization = organization_delete.mutation
     create_assessment = assessment_create.mutation
     save_answers = answers_save.mutation
     submit_assessment = assessment_submit.mutation

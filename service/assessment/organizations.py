@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 
 from bson import ObjectId
 
-from service.assessment.validation import organization_name
+from service.assessment.validation import collapsed, organization_name
 from service.errors import Forbidden, InvalidInput, InvalidState, NotFound
 from service.principal import Permission, Role
 from service.storage.documents import ApiKey, AuditEvent, Membership, Organization
@@ -179,6 +179,20 @@ class OrganizationService:
         if record is None:
             raise NotFound("organization not found", ("input", "organizationId"))
         return record
+
+    async def delete(self, organization_id: ObjectId | None, confirm_name: str) -> ObjectId:
+        """Delete the organisation and all its data (OWNER), once its name is typed."""
+        scope = await self._owned(organization_id)
+        organization = await self.repository.get(scope.organization_id)
+        if organization is None:
+            raise NotFound("organization not found", ("input", "organizationId"))
+        if collapsed(confirm_name) != organization.name:
+            raise InvalidInput(
+                "type the organisation's name exactly to confirm", ("input", "confirmName")
+            )
+        if await self.repository.delete(scope) is None:
+            raise NotFound("organization not found", ("input", "organizationId"))
+        return scope.organization_id
 
     async def members(self, organization_id: ObjectId) -> list[Membership]:
         return await MembershipRepository(await self.access.scope(organization_id)).list()

@@ -177,3 +177,9 @@ class SetSamplingProfilePayload:
 class SimulateAuditPayload:
     samples: list[AuditSampleType] = strawberry.field(default_factory=list)
     errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class DeleteOrganizationPayload:
+    deleted_organization_id: strawberry.ID | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)

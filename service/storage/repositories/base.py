@@ -292,6 +292,16 @@ class Repository:
         matched: int = result.matched_count
         return matched
 
+    async def _delete(
+        self, document: type[Document], /, *, within: Within = EVERY, **extra: Any
+    ) -> int:
+        """Delete every matching document; how many went."""
+        result = await _collection(document).delete_many(
+            self._filter(document, within=within, **extra)
+        )
+        deleted: int = result.deleted_count
+        return deleted
+
     async def _insert_one(
         self, document: type[Document], row: Mapping[str, Any], /, *, by: str | None = None
     ) -> bool:

@@ -9,8 +9,22 @@ from beanie import PydanticObjectId
 from bson import ObjectId
 
 from service.principal import Role
-from service.storage.documents import Membership, Organization, now
-from service.storage.repositories.base import Memberships, Page, Repository, Scope, TenantScope
+from service.storage.documents import (
+    DOCUMENT_MODELS,
+    DRAFTING_MODELS,
+    AuditEvent,
+    Membership,
+    Organization,
+    now,
+)
+from service.storage.repositories.base import (
+    Memberships,
+    Page,
+    Repository,
+    Scope,
+    TenantScope,
+    tenant_field,
+)
 from service.storage.writes import GuardFailed, audit_event, write
 
 
@@ -92,3 +106,39 @@ class OrganizationRepository(Repository):
         except GuardFailed:
             return None
         return await organization._find_one(Organization)
+
+    async def delete(self, scope: TenantScope) -> dict[str, int] | None:
+        """Remove the organisation and everything it holds; None when it is gone already.
+
+        Its data goes first, collection by collection (a retry after a failure finds the
+        organisation still there and removes the rest); then the organisation itself, in
+        one write with an audit event at platform level (no organisation) that says who
+        deleted which id and how much; last its members and its own audit trail."""
+        organization = self._one(scope.organization_id)
+        if await organization._row(Organization, projection={"_id": 1}) is None:
+            return None
+        removed: dict[str, int] = {}
+        last = (Organization, Membership, AuditEvent)
+        for document in (*DOCUMENT_MODELS, *DRAFTING_MODELS):
+            if document in last or tenant_field(document) != "organization_id":
+                continue
+            count = await organization._delete(document)
+            if count:
+                removed[document.Settings.name] = count
+        removed["members"] = await organization._count(Membership)
+        event = audit_event(
+            scope.principal,
+            "deleteOrganization",
+            "Organization",
+            scope.organization_id,
+            None,
+            **removed,
+        )
+        try:
+            await write([organization._guarded_delete(Organization)], event)
+        except GuardFailed:
+            return None
+        await organization._delete(Membership)
+        await organization._delete(AuditEvent)
+        self.access.forget()
+        return removed
