@@ -41,8 +41,8 @@ def test_worked_example_matches_the_documentation() -> None:
     ]
     assert (report.readiness, report.completeness) == (83.47, 100.0)
     assert [(g.kind.value, g.severity.value, g.control) for g in report.gaps] == [
-        ("OPERATING", "HIGH", "IAM-01"),
-        ("DESIGN", "MEDIUM", "LOG-01"),
+        ("OPERATING", "MEDIUM", "IAM-01"),
+        ("DESIGN", "LOW", "LOG-01"),
     ]
     timeline = report.timeline
     assert timeline.status is TimelineStatus.PLANNED

@@ -5,6 +5,6 @@ from service.scoring.model import EngineModel, Parameters, Report
 
 # Part of every stored report's basis: bump it when results or their stored form change,
 # and stored reports are recomputed when next read.
-ENGINE_VERSION = "5"
+ENGINE_VERSION = "6"
 
 __all__ = ["ENGINE_VERSION", "EngineModel", "Parameters", "Report", "evaluate"]

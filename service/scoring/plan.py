@@ -26,7 +26,7 @@ from service.scoring.model import (
     Hold,
     Role,
 )
-from service.scoring.rules import SEVERITY_ORDER, severity
+from service.scoring.rules import SEVERITY_ORDER, gap_severity
 
 # A gap with its place in the report's order: (severity, criterion, control, kind, question).
 Ranked = tuple[tuple[int, int, str, str, int], Gap]
@@ -55,8 +55,8 @@ class ControlPlan:
     primary: str
     primary_order: int
     criteria: tuple[str, ...]
-    # Severity points before the gap kind adds its own.
-    points: int
+    # The primary criterion's weight: with the kind and key status, a gap's severity.
+    weight: int
     design_missing: Ranked
     design_partial: Ranked
     no_evidence: Ranked
@@ -85,7 +85,9 @@ class ControlPlan:
             cached = ranked(
                 Gap(
                     kind=GapKind.OPERATING,
-                    severity=severity(min(5, self.points + 4)),
+                    severity=gap_severity(
+                        GapKind.OPERATING, key_control=control.key_control, weight=self.weight
+                    ),
                     criterion=self.primary,
                     criteria=self.criteria,
                     control=control.key,
@@ -203,7 +205,11 @@ def _build(
         title, remediation = texts.unanswered(question)
         gap = Gap(
             kind=GapKind.UNANSWERED,
-            severity=severity(min(4, 3 + criterion_of[planned.primary].weight - 2)),
+            severity=gap_severity(
+                GapKind.UNANSWERED,
+                key_control=planned.control.key_control,
+                weight=criterion_of[planned.primary].weight,
+            ),
             criterion=planned.primary,
             criteria=planned.criteria,
             control=planned.control.key,
@@ -237,12 +243,14 @@ def _plan_control(
     evidence: tuple[EngineQuestion, ...],
 ) -> ControlPlan:
     primary = max(criteria, key=lambda r: criterion_of[r].weight)
-    points = criterion_of[primary].weight - 2 + (1 if control.key_control else 0)
+    weight = criterion_of[primary].weight
 
-    def gap(kind: GapKind, points: int, words: tuple[str, str], effort: int) -> Gap:
+    def gap(kind: GapKind, missing: bool, words: tuple[str, str], effort: int) -> Gap:
         return Gap(
             kind=kind,
-            severity=severity(points),
+            severity=gap_severity(
+                kind, key_control=control.key_control, weight=weight, missing=missing
+            ),
             criterion=primary,
             criteria=criteria,
             control=control.key,
@@ -252,16 +260,9 @@ def _plan_control(
             effort_weeks=effort,
         )
 
-    missing = gap(
-        GapKind.DESIGN,
-        points + 5,
-        texts.design(control, partial=False),
-        control.effort_weeks,
-    )
-    partial = gap(
-        GapKind.DESIGN, points + 4, texts.design(control, partial=True), control.effort_weeks
-    )
-    no_evidence = gap(GapKind.EVIDENCE, min(5, points + 4), texts.evidence(control), 1)
+    missing = gap(GapKind.DESIGN, True, texts.design(control, partial=False), control.effort_weeks)
+    partial = gap(GapKind.DESIGN, False, texts.design(control, partial=True), control.effort_weeks)
+    no_evidence = gap(GapKind.EVIDENCE, False, texts.evidence(control), 1)
     rank = order[primary]
     design_keys = tuple(q.key for q in design)
     operating_keys = tuple(q.key for q in operating)
@@ -275,7 +276,7 @@ def _plan_control(
         primary=primary,
         primary_order=rank,
         criteria=criteria,
-        points=points,
+        weight=weight,
         design_missing=ranked(missing, rank),
         design_partial=ranked(partial, rank),
         no_evidence=ranked(no_evidence, rank),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import lru_cache
 
-from service.scoring.model import Severity
+from service.scoring.model import GapKind, Severity
 
 # "Documented and followed" (maturity 3, 0.7) is what an auditor accepts as in place;
 # higher answers are refinements. A control's score counts design up to this level.
@@ -28,17 +28,35 @@ PARTIAL_EFFORT_SHARE = 0.5
 # answer (key controls count twice): below it, a date would reward leaving questions blank.
 ANSWERED_ENOUGH = 0.8
 
-_SEVERITY_BY_POINTS = ((6, Severity.CRITICAL), (5, Severity.HIGH), (4, Severity.MEDIUM))
 SEVERITY_ORDER = {s: i for i, s in enumerate(Severity)}
 
 CATEGORY_ORDER = ("SECURITY", "AVAILABILITY", "PROCESSING_INTEGRITY", "CONFIDENTIALITY", "PRIVACY")
 
 
-def severity(points: int) -> Severity:
-    for threshold, level in _SEVERITY_BY_POINTS:
-        if points >= threshold:
-            return level
-    return Severity.LOW
+def gap_severity(
+    kind: GapKind, *, key_control: bool, weight: int, missing: bool = False
+) -> Severity:
+    """What an auditor would make of the gap (docs/scoring.md, "Gaps and severity").
+
+    CRITICAL is kept for a key control that is missing: it fails every criterion it
+    addresses, and a report cannot be clean with it. Everything else is graded by the
+    control's role and its criterion's weight (1 to 3, 3 where exceptions are common);
+    an open question is not yet a finding, and time still to run is no failing."""
+    if kind is GapKind.DESIGN and missing:
+        if key_control:
+            return Severity.CRITICAL
+        return _BY_WEIGHT[weight]
+    if kind is GapKind.DESIGN:
+        return Severity.HIGH if key_control else _BY_WEIGHT[weight - 1]
+    if kind is GapKind.EVIDENCE:
+        return Severity.HIGH if key_control else _BY_WEIGHT[weight - 1]
+    if kind is GapKind.OPERATING:
+        return Severity.MEDIUM if key_control or weight >= 3 else Severity.LOW
+    return Severity.MEDIUM if weight >= 3 else Severity.LOW  # UNANSWERED
+
+
+# A finding's severity by its criterion's weight, for a control that is not key.
+_BY_WEIGHT = {3: Severity.HIGH, 2: Severity.MEDIUM, 1: Severity.LOW, 0: Severity.LOW}
 
 
 @lru_cache(maxsize=8192)
