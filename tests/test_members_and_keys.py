@@ -219,4 +219,7 @@ async def test_every_mutation_writes_an_audit_event_for_owners(
     schema = (await alice("{ __schema { mutationType { fields { name } } } }"))["data"]["__schema"][
         "mutationType"
     ]["fields"]
-    assert not [f["name"] for f in schema if "audit" in f["name"].lower()]
+    # Nothing changes or removes an audit event (simulateAudit is a mock audit: it reads).
+    names = [f["name"] for f in schema]
+    assert "simulateAudit" in names
+    assert not [n for n in names if "audit" in n.lower() and n != "simulateAudit"]
