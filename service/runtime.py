@@ -18,6 +18,7 @@ from service.assessment.engine_model import EngineModels
 from service.assessment.ledger import HistoryCache, LedgerService
 from service.assessment.organizations import OrganizationService
 from service.assessment.records import Access, MembershipCache
+from service.assessment.remediation import Remediation
 from service.assessment.service import AssessmentService
 from service.auth.authenticator import Authenticator
 from service.auth.limits import RateLimiter
@@ -44,6 +45,7 @@ class CallerServices:
     catalog_imports: CatalogImports
     assessments: AssessmentService
     ledger: LedgerService
+    remediation: Remediation
     drafting: DraftingService
     reports: ReportService
 
@@ -96,6 +98,7 @@ class Services:
             catalog_imports=CatalogImports(access, catalog),
             assessments=assessments,
             ledger=ledger,
+            remediation=Remediation(assessments),
             drafting=DraftingService(
                 access, assessments, self.drafting, self.progress, self.background
             ),

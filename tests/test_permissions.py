@@ -42,6 +42,11 @@ async def setup(alice: GraphQLClient, bob: GraphQLClient, role: str) -> dict[str
         {"id": submitted},
     )
     key = (await factories.api_key(alice, org, "k"))["apiKey"]["id"]
+    gap = (
+        await alice(
+            "query($a: ID!) { assessment(id: $a) { report { gaps { id } } } }", {"a": assessment}
+        )
+    )["data"]["assessment"]["report"]["gaps"][0]["id"]
     # An organisation of its own for deleteOrganization, so the other rows keep theirs.
     doomed = await factories.organization(alice, "Doomed")
     await factories.member(alice, doomed, "user:bob", role)
@@ -58,6 +63,7 @@ async def setup(alice: GraphQLClient, bob: GraphQLClient, role: str) -> dict[str
         "key": key,
         "draft": draft,
         "doomed": doomed,
+        "gap": gap,
     }
 
 
@@ -74,6 +80,11 @@ def framework_yaml() -> str:
 
 
 OPERATIONS: dict[str, tuple[str, Any]] = {
+    # First: the gap it names is open until the answers below close it.
+    "updateRemediation": (
+        'mutation($a: ID!, $g: ID!) { r: updateRemediation(input: {assessmentId: $a, gapId: $g, note: "n"}) { errors { code } } }',
+        lambda ids: {"a": ids["assessment"], "g": ids["gap"]},
+    ),
     "saveAnswers": (
         'mutation($a: ID!) { r: saveAnswers(input: {assessmentId: $a, expectedVersion: 1, answers: [{questionKey: "iam.reviews", value: "yes"}]}) { errors { code } } }',
         lambda ids: {"a": ids["assessment"]},

@@ -10,6 +10,7 @@ from __future__ import annotations
 import strawberry
 
 from service.assessment.ledger_input import OccurrenceResult
+from service.assessment.remediation import RemediationStatus
 from service.assessment.service import Status
 from service.assessment.subservices import Treatment
 from service.catalog.models import Category, Frequency, QuestionKind, QuestionRole
@@ -47,6 +48,7 @@ for domain_enum, graphql_name in (
     (OccurrenceResult, "OccurrenceResult"),
     (Verdict, "OperatingVerdict"),
     (OperatingSource, "OperatingSource"),
+    (RemediationStatus, "RemediationStatus"),
 ):
     strawberry.enum(domain_enum, name=graphql_name)
 strawberry.enum(
@@ -75,6 +77,7 @@ __all__ = [
     "OperatingVerdict",
     "QuestionKind",
     "QuestionRole",
+    "RemediationStatus",
     "Role",
     "Severity",
     "TimelineStatus",

@@ -91,6 +91,7 @@ LIST_SIZES: dict[tuple[str, str], int] = {
     ("ReadinessReport", "criteria"): catalog.MAX_CRITERIA,
     ("ReadinessReport", "controls"): catalog.MAX_CONTROLS,
     ("ReadinessReport", "gaps"): 500,
+    ("Assessment", "remediationItems"): 500,
     ("CriterionResult", "drivers"): 50,
     ("Gap", "criteria"): catalog.MAX_CRITERIA_PER_CONTROL,
     ("AssessmentComparison", "categories"): 5,
@@ -123,6 +124,8 @@ WEIGHTS: dict[tuple[str, str], int] = {
     ("Mutation", "importQuestionnaire"): 200,
     ("Mutation", "draftPolicies"): 100,
     ("Assessment", "operatingEffectiveness"): 100,
+    # One engine pass per open gap.
+    ("Assessment", "remediationPlan"): 200,
     ("Mutation", "simulateAudit"): 100,
     ("Mutation", "recordOccurrences"): 100,
     ("Mutation", "importOccurrences"): 100,

@@ -51,6 +51,7 @@ from service.api.mutations import (
     policies_draft,
     policy_draft_review,
     questionnaire_import,
+    remediation_update,
     sampling_profile_set,
     subservices_set,
 )
@@ -98,6 +99,7 @@ class Mutation:
     import_occurrences = occurrences_import.mutation
     set_sampling_profile = sampling_profile_set.mutation
     simulate_audit = audit_simulate.mutation
+    update_remediation = remediation_update.mutation
     export_assessment = assessment_export.mutation
     add_member = member_add.mutation
     change_member_role = member_change_role.mutation

@@ -150,7 +150,7 @@ class AssessmentReads:
             current=record.status != Status.SUBMITTED,
         )
 
-    def _params(
+    def params(
         self, record: AssessmentRecord, day: date, model: EngineModel, ledger: Histories = ()
     ) -> Parameters:
         return Parameters(
@@ -206,7 +206,7 @@ class AssessmentReads:
         return evaluate(
             model,
             engine_answers(record.answers, model.months_keys),
-            self._params(record, day, model, ledger),
+            self.params(record, day, model, ledger),
         )
 
     async def as_of(self, view: AssessmentView, as_of: date) -> AssessmentView:

@@ -14,6 +14,7 @@ from service.storage.documents import (
     ControlOccurrence,
     Membership,
     Organization,
+    RemediationItem,
 )
 from service.storage.repositories import Page
 from service.storage.tenancy import Access, MembershipCache, TenantScope
@@ -28,5 +29,6 @@ __all__ = [
     "MembershipCache",
     "Organization",
     "Page",
+    "RemediationItem",
     "TenantScope",
 ]

@@ -71,7 +71,7 @@ class AssessmentService(AssessmentReads):
         day = self.report_day(record)
         answers = engine_answers(record.answers, model.months_keys)
         ledger = await self.ledger(record, model, day)
-        report = evaluate(model, answers, self._params(record, day, model, ledger))
+        report = evaluate(model, answers, self.params(record, day, model, ledger))
         fields: dict[str, object] = {
             "scope": scope,
             "report": to_document(report, model),

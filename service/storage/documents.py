@@ -323,6 +323,30 @@ class ControlOccurrence(Document):
         ]
 
 
+class RemediationItem(Document):
+    """Who fixes one gap of an assessment, by when, and how far it got. Keyed by the gap's
+    stable id, so it survives saves and recomputations; a gap that closed reads as done."""
+
+    organization_id: PydanticObjectId
+    assessment_id: PydanticObjectId
+    gap_id: str
+    owner: str | None = None
+    due_date: str | None = None  # ISO date
+    status: str = "OPEN"
+    note: str | None = None
+    version: int = 1
+    updated_at: datetime
+    updated_by: str
+
+    class Settings:
+        name = "remediation_items"
+        indexes = [
+            _tenant_index(
+                ("assessment_id", pymongo.ASCENDING), ("gap_id", pymongo.ASCENDING), unique=True
+            )
+        ]
+
+
 DOCUMENT_MODELS: list[type[Document]] = [
     Organization,
     Membership,
@@ -335,6 +359,7 @@ DOCUMENT_MODELS: list[type[Document]] = [
     PolicyDraftRecord,
     LlmUsage,
     ControlOccurrence,
+    RemediationItem,
 ]
 
 

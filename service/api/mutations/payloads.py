@@ -22,6 +22,7 @@ from service.api.types.copying import Copied
 from service.api.types.ledger import AuditSampleType, SampleSize
 from service.api.types.organization import OrganizationType
 from service.api.types.policy import PolicyDraftType
+from service.api.types.remediation import RemediationItem
 from service.assessment.records import Organization
 from service.assessment.service import AssessmentView
 
@@ -182,4 +183,10 @@ class SimulateAuditPayload:
 @strawberry.type
 class DeleteOrganizationPayload:
     deleted_organization_id: strawberry.ID | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class UpdateRemediationPayload:
+    item: RemediationItem | None = None
     errors: list[UserError] = strawberry.field(default_factory=list)

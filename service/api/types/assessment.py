@@ -25,17 +25,20 @@ from service.api.types.copying import shown
 from service.api.types.ledger import OperatingEffectiveness
 from service.api.types.node import Node, registered
 from service.api.types.organization import OrganizationType
+from service.api.types.remediation import PlannedGap, RemediationItem
 from service.api.types.report import Progress, ReadinessReport
 from service.assessment.records import AssessmentRecord
 from service.assessment.service import AssessmentView
 from service.assessment.subservices import Subservice
 from service.catalog.catalog import FrameworkVersion
-from service.errors import NotFound
+from service.errors import LimitExceeded, NotFound
 
 if TYPE_CHECKING:
     from service.api.types.policy import PolicyDraftType
 
 TYPE_NAME = "Assessment"
+# The most gaps a plan lists (the report's gap list is priced at 500 too).
+MAX_PLAN = 500
 
 
 @strawberry.type(
@@ -281,6 +284,29 @@ class AssessmentType(Node):
             info.context.assessments.subject(view), window_start, day
         )
         return OperatingEffectiveness(dry_run=dry_run, framework=view.framework)
+
+    @strawberry.field(
+        description="Every open gap once, most urgent first: by how many days closing it "
+        "alone brings the earliest report date forward, then severity, then effort; gaps "
+        "that only months of operation close come last, marked waiting."
+    )
+    async def remediation_plan(
+        self, info: strawberry.Info, first: int | None = None
+    ) -> list[PlannedGap]:
+        view = await self.view(info)
+        if first is not None and not 0 <= first <= MAX_PLAN:
+            raise LimitExceeded(f"first must be between 0 and {MAX_PLAN}", ("first",))
+        planned = await info.context.remediation.plan(view, first)
+        return PlannedGap.listed(view, planned)
+
+    @strawberry.field(
+        description="Every remediation item of the assessment; an item whose gap closed "
+        "reads as DONE."
+    )
+    async def remediation_items(self, info: strawberry.Info) -> list[RemediationItem]:
+        view = await self.view(info)
+        items = await info.context.remediation.items(view)
+        return [RemediationItem.of(item, status) for item, status in items]
 
     @strawberry.field(description="Policies drafted for this assessment, oldest first.")
     async def policy_drafts(
