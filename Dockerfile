@@ -41,6 +41,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DATA_DIR=/tmp/data \
     WEB_CONCURRENCY=1
 
+# WeasyPrint lays out the PDF report with Pango, in the DejaVu fonts.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        libpango-1.0-0=1.50.12+ds-1 \
+        libpangoft2-1.0-0=1.50.12+ds-1 \
+        fonts-dejavu-core=2.37-6 \
+    && rm -rf /var/lib/apt/lists/*
+
 # A numeric UID, so Kubernetes can check runAsNonRoot without reading /etc/passwd.
 RUN groupadd --system --gid 10001 readiness \
     && useradd --system --uid 10001 --gid 10001 --home-dir /tmp --no-create-home \

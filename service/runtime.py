@@ -91,6 +91,7 @@ class Services:
         )
         organizations = OrganizationService(access)
         ledger = LedgerService(access, catalog, self.clock, self.ledger_histories)
+        remediation = Remediation(assessments)
         return CallerServices(
             access=access,
             organizations=organizations,
@@ -98,9 +99,9 @@ class Services:
             catalog_imports=CatalogImports(access, catalog),
             assessments=assessments,
             ledger=ledger,
-            remediation=Remediation(assessments),
+            remediation=remediation,
             drafting=DraftingService(
                 access, assessments, self.drafting, self.progress, self.background
             ),
-            reports=ReportService(assessments, organizations, ledger),
+            reports=ReportService(assessments, organizations, ledger, remediation),
         )

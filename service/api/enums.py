@@ -55,7 +55,9 @@ strawberry.enum(
     ExportFormat,
     name="ExportFormat",
     description="JSON (full report), CSV (one row per gap), MARKDOWN, HTML (self-contained, "
-    "printable), OSCAL_ASSESSMENT_RESULTS and OSCAL_POAM (OSCAL 1.2 JSON).",
+    "printable), PDF (A4, base64), XLSX (gaps and the remediation plan, base64), "
+    "EVIDENCE_REQUESTS (CSV: what the auditor will ask for per control), "
+    "OSCAL_ASSESSMENT_RESULTS and OSCAL_POAM (OSCAL 1.2 JSON).",
 )
 
 AssessmentStatus = Status

@@ -1,4 +1,4 @@
-"""``GET /reports/{assessmentId}.{html,md,csv,json}``: the report for a browser.
+"""``GET /reports/{assessmentId}.{html,pdf,xlsx,md,csv,json}``: the report for a browser.
 
 Authentication and tenancy are the API's: the middleware has already
 resolved the bearer token, and an assessment outside the caller's
@@ -46,7 +46,7 @@ async def report_file(request: Request) -> Response:
         response = _error(503, "LIMIT_EXCEEDED", str(error))
         response.headers["Retry-After"] = "5"
         return response
-    disposition = "attachment" if fmt.value == "CSV" else "inline"
+    disposition = "attachment" if fmt.value in ("CSV", "XLSX") else "inline"
     headers = {
         "Content-Disposition": f'{disposition}; filename="{exported.filename}"',
         "X-Content-Type-Options": "nosniff",
@@ -54,4 +54,4 @@ async def report_file(request: Request) -> Response:
     }
     if fmt.value == "HTML":
         headers["Content-Security-Policy"] = HTML_POLICY
-    return Response(exported.content, media_type=exported.content_type, headers=headers)
+    return Response(exported.data, media_type=exported.content_type, headers=headers)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from service.assessment.remediation import PlannedGap
 from service.assessment.service import AssessmentView
 from service.scoring.model import GapKind, Severity
 
@@ -213,3 +214,40 @@ def report_document(
             "new": comparison.gaps_new,
         },
     }
+
+
+def plan_rows(content: dict[str, Any], planned: list[PlannedGap]) -> list[dict[str, Any]]:
+    """The remediation plan as rows of the content's gaps, with their place and items."""
+    rows = {g["id"]: g for g in content["gaps"]}
+    plan = []
+    for p in planned:
+        item = p.item
+        plan.append(
+            {
+                **rows[p.gap_id],
+                "priority": p.priority,
+                "date_impact_days": p.date_impact_days,
+                "waiting": p.waiting,
+                "owner": item.owner if item else None,
+                "due_date": item.due_date if item else None,
+                "status": item.status if item else "OPEN",
+                "item_note": item.note if item else None,
+            }
+        )
+    return plan
+
+
+def answer_rows(view: AssessmentView) -> list[dict[str, Any]]:
+    """Every answer in questionnaire order, with its question's words and the note."""
+    questions = view.questionnaire.questions
+    answers = {a["question_key"]: a for a in view.record.answers}
+    return [
+        {
+            "question": key,
+            "text": question.text.strip(),
+            "value": answers[key]["value"],
+            "note": answers[key].get("note"),
+        }
+        for key, question in questions.items()
+        if key in answers
+    ]

@@ -82,7 +82,10 @@ def _md(text: Any) -> str:
 
 
 def remediation_plan(content: dict[str, Any]) -> list[dict[str, Any]]:
-    """Design work first, by severity then effort; then evidence, then operating time."""
+    """The engine's plan when the content has it (most date-moving first, waits last);
+    otherwise design work by severity then effort, then evidence, then operating time."""
+    if "plan" in content:
+        return [g for g in content["plan"] if g["kind"] != "UNANSWERED"]
     order = {"DESIGN": 0, "EVIDENCE": 1, "OPERATING": 2}
     gaps = [g for g in content["gaps"] if g["kind"] in order]
     return sorted(
@@ -247,7 +250,7 @@ def to_markdown(content: dict[str, Any]) -> str:
     return "\n".join([*lines, *_plan(content), *_timeline(content)])
 
 
-def to_html(content: dict[str, Any]) -> str:
+def to_html(content: dict[str, Any], pdf: bool = False) -> str:
     def parse(value: str | None) -> date | None:
         return date.fromisoformat(value) if value else None
 
@@ -273,8 +276,11 @@ def to_html(content: dict[str, Any]) -> str:
     operating = content.get("operating_effectiveness")
     if operating:
         charts["heat_map"] = heat_map(operating)
+    plan = remediation_plan(content)
     return _env.get_template("report.html.j2").render(
         c=content,
+        pdf=pdf,
+        top_actions=[g for g in plan if not g.get("waiting")][:10] if "plan" in content else [],
         charts=charts,
         operating=operating,
         at_risk=[
@@ -283,7 +289,7 @@ def to_html(content: dict[str, Any]) -> str:
             if c["verdict"] in ("AT_RISK", "EXCEPTIONS_LIKELY")
         ],
         titles=CATEGORY_TITLES,
-        plan=remediation_plan(content),
+        plan=plan,
         timeline_sentences=timeline_sentences(content),
         blockers=content["timeline"]["blockers"][:SHOWN_BLOCKERS],
         more_blockers=max(0, len(content["timeline"]["blockers"]) - SHOWN_BLOCKERS),

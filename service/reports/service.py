@@ -9,6 +9,7 @@ requests, and a busy pool or an overlong render is LIMIT_EXCEEDED.
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -20,11 +21,18 @@ from bson import ObjectId
 
 from service.assessment.ledger import LedgerService
 from service.assessment.organizations import OrganizationService
+from service.assessment.remediation import Remediation
 from service.assessment.service import AssessmentService, AssessmentView
 from service.errors import NotFound
 from service.offload import worker_pool
-from service.reports import evidence, formats, oscal
-from service.reports.content import Comparison, compare, report_document
+from service.reports import documents, evidence, formats, oscal
+from service.reports.content import (
+    Comparison,
+    answer_rows,
+    compare,
+    plan_rows,
+    report_document,
+)
 from service.storage.repositories import AssessmentRepository
 from service.storage.writes import audit_event, write
 
@@ -37,10 +45,12 @@ class ExportFormat(StrEnum):
     OSCAL_ASSESSMENT_RESULTS = "OSCAL_ASSESSMENT_RESULTS"
     OSCAL_POAM = "OSCAL_POAM"
     EVIDENCE_REQUESTS = "EVIDENCE_REQUESTS"
+    PDF = "PDF"
+    XLSX = "XLSX"
 
 
 # format -> (file suffix, content type, renderer over the report content)
-_RENDERERS: dict[ExportFormat, tuple[str, str, Callable[[dict[str, Any]], str]]] = {
+_RENDERERS: dict[ExportFormat, tuple[str, str, Callable[[dict[str, Any]], str | bytes]]] = {
     ExportFormat.JSON: ("json", "application/json", formats.to_json),
     ExportFormat.CSV: ("csv", "text/csv; charset=utf-8", formats.to_csv),
     ExportFormat.MARKDOWN: ("md", "text/markdown; charset=utf-8", formats.to_markdown),
@@ -60,8 +70,18 @@ _RENDERERS: dict[ExportFormat, tuple[str, str, Callable[[dict[str, Any]], str]]]
         "text/csv; charset=utf-8",
         evidence.to_evidence_requests,
     ),
+    ExportFormat.PDF: ("pdf", "application/pdf", documents.to_pdf),
+    ExportFormat.XLSX: (
+        "xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        documents.to_xlsx,
+    ),
 }
+# Formats whose content carries the remediation plan (one engine pass per open gap).
+_PLANNED = {ExportFormat.JSON, ExportFormat.HTML, ExportFormat.PDF, ExportFormat.XLSX}
 BROWSER_SUFFIXES = {
+    "pdf": ExportFormat.PDF,
+    "xlsx": ExportFormat.XLSX,
     "html": ExportFormat.HTML,
     "md": ExportFormat.MARKDOWN,
     "csv": ExportFormat.CSV,
@@ -71,9 +91,25 @@ BROWSER_SUFFIXES = {
 
 @dataclass(frozen=True)
 class ExportedFile:
+    """A rendered report; binary formats (PDF, XLSX) carry their bytes base64-encoded."""
+
     filename: str
     content_type: str
     content: str
+    encoding: str = "utf-8"
+
+    @property
+    def data(self) -> bytes:
+        if self.encoding == "base64":
+            return base64.b64decode(self.content)
+        return self.content.encode()
+
+    @classmethod
+    def of(cls, filename: str, content_type: str, rendered: str | bytes) -> ExportedFile:
+        if isinstance(rendered, bytes):
+            encoded = base64.b64encode(rendered).decode()
+            return cls(filename, content_type, encoded, "base64")
+        return cls(filename, content_type, rendered)
 
 
 def _slug(text: str) -> str:
@@ -86,11 +122,13 @@ class ReportService:
         assessments: AssessmentService,
         organizations: OrganizationService,
         ledger: LedgerService,
+        remediation: Remediation,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.assessments = assessments
         self.organizations = organizations
         self.ledger = ledger
+        self.remediation = remediation
         self.clock = clock
 
     async def _view(self, assessment_id: ObjectId | None, field: str) -> AssessmentView:
@@ -125,9 +163,12 @@ class ReportService:
     async def content(self, assessment_id: ObjectId | None) -> dict[str, Any]:
         return await self._content(await self._view(assessment_id, "assessmentId"))
 
-    async def _content(self, view: AssessmentView, dry_run: bool = False) -> dict[str, Any]:
+    async def _content(
+        self, view: AssessmentView, dry_run: bool = False, planned: bool = False
+    ) -> dict[str, Any]:
         """The report's content; with the dry run over the evidence ledger when the
-        organisation has one (or ``dry_run`` asks for it: the evidence request list)."""
+        organisation has one (or ``dry_run`` asks for it: the evidence request list), and
+        with the remediation plan and the answers when ``planned``."""
         organization = await self.organizations.get(view.record.organization_id)
         content = report_document(
             view,
@@ -146,20 +187,25 @@ class ReportService:
             )
             operating = evidence.operating_document(run, view.framework)
         content["operating_effectiveness"] = operating
+        if planned:
+            content["plan"] = plan_rows(content, await self.remediation.plan(view))
+            content["answers"] = answer_rows(view)
         return content
 
     async def export(self, assessment_id: ObjectId | None, fmt: ExportFormat) -> ExportedFile:
         """The report as a file; who exported which assessment, in which format, goes to the
         audit log (a readiness report maps a company's weaknesses)."""
         view = await self._view(assessment_id, "assessmentId")
-        content = await self._content(view, dry_run=fmt is ExportFormat.EVIDENCE_REQUESTS)
+        content = await self._content(
+            view, dry_run=fmt is ExportFormat.EVIDENCE_REQUESTS, planned=fmt in _PLANNED
+        )
         suffix, content_type, render = _RENDERERS[fmt]
         framework = content["assessment"]["framework"]["key"]
         name = (
             f"{framework}-readiness-{_slug(content['organization'])}-{content['assessment']['id']}"
         )
         rendered = await worker_pool().run(render, content)
-        exported = ExportedFile(f"{name}.{suffix}", content_type, rendered)
+        exported = ExportedFile.of(f"{name}.{suffix}", content_type, rendered)
         event = audit_event(
             self.assessments.access.principal,
             "exportAssessment",

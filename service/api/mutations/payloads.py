@@ -76,7 +76,10 @@ class ArchiveAssessmentPayload(AssessmentPayload):
 class ExportedFileType(Copied):
     filename: str
     content_type: str
-    content: str
+    content: str = strawberry.field(
+        description="The file: text, or for PDF and XLSX its bytes in base64 (see encoding)."
+    )
+    encoding: str = strawberry.field(description='"utf-8" (text) or "base64" (PDF, XLSX).')
 
 
 @strawberry.type
