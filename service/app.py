@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 from service.api import graphiql
-from service.api.report_files import report_file
+from service.api.report_files import report_file, shared_report
 from service.api.schema import build_schema
 from service.api.view import GraphQLView
 from service.auth.authenticator import Authenticator
@@ -174,6 +174,7 @@ def create_app(
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/reports/{assessment_id}.{suffix}", report_file, methods=["GET"]),
+            Route("/shared/{token}", shared_report, methods=["GET"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", prometheus),

@@ -28,6 +28,7 @@ from service.catalog.repository import CatalogRepository
 from service.drafting.progress import ProgressHub
 from service.drafting.service import DraftingConfig, DraftingService
 from service.principal import Principal
+from service.reports.links import ReportLinkService
 from service.reports.service import ReportService
 from service.settings import Settings
 from service.storage.database import Database
@@ -48,6 +49,7 @@ class CallerServices:
     remediation: Remediation
     drafting: DraftingService
     reports: ReportService
+    report_links: ReportLinkService
 
 
 @dataclass
@@ -104,4 +106,5 @@ class Services:
                 access, assessments, self.drafting, self.progress, self.background
             ),
             reports=ReportService(assessments, organizations, ledger, remediation),
+            report_links=ReportLinkService(assessments),
         )

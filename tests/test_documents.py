@@ -155,3 +155,71 @@ async def test_the_browser_route_serves_the_pdf_and_the_workbook(
     assert (
         await client.get(f"/reports/{client_report['id']}.pdf", headers=outsider)
     ).status_code == 404
+
+
+CREATE_LINK = """mutation($id: ID!, $hours: Int!) { createReportLink(input: {assessmentId: $id,
+  expiresInHours: $hours}) { link { id url expiresAt } errors { code field message } } }"""
+REVOKE_LINK = """mutation($id: ID!) { revokeReportLink(input: {linkId: $id}) {
+  link { id revokedAt } errors { code field message } } }"""
+
+
+async def test_a_share_link_opens_without_an_account_until_revoked(
+    client: httpx.AsyncClient,
+    alice: GraphQLClient,
+    bob: GraphQLClient,
+    client_report: dict[str, Any],
+) -> None:
+    created = (await alice(CREATE_LINK, {"id": client_report["id"], "hours": 48}))["data"][
+        "createReportLink"
+    ]
+    assert created["errors"] == []
+    url = created["link"]["url"]
+    path = url[url.index("/shared/") :]
+    assert len(path) > len("/shared/") + 40  # 256 random bits
+    page = await client.get(path)  # no Authorization header
+    assert page.status_code == 200
+    assert "Northwind Analytics" in page.text
+    assert page.headers["referrer-policy"] == "no-referrer"
+    pdf = await client.get(path + ".pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+    # Each open is in the organisation's audit log, by the link.
+    events = await alice(
+        """query($id: ID!) { assessment(id: $id) { organization { auditEvents(first: 20) {
+          edges { node { action actor } } } } } }""",
+        {"id": client_report["id"]},
+    )
+    opens = [
+        e["node"]
+        for e in events["data"]["assessment"]["organization"]["auditEvents"]["edges"]
+        if e["node"]["action"] == "openReportLink"
+    ]
+    assert len(opens) == 2 and all(o["actor"].startswith("link:") for o in opens)
+    # Too long, another tenant, a viewer: refused; the link lives on.
+    too_long = (await alice(CREATE_LINK, {"id": client_report["id"], "hours": 721}))["data"]
+    assert too_long["createReportLink"]["errors"][0]["field"] == ["input", "expiresInHours"]
+    foreign = (await bob(REVOKE_LINK, {"id": created["link"]["id"]}))["data"]["revokeReportLink"]
+    assert [e["code"] for e in foreign["errors"]] == ["NOT_FOUND"]
+    assert (await client.get(path)).status_code == 200
+    revoked = (await alice(REVOKE_LINK, {"id": created["link"]["id"]}))["data"]["revokeReportLink"]
+    assert revoked["errors"] == [] and revoked["link"]["revokedAt"]
+    assert (await client.get(path)).status_code == 404
+    assert (await client.get(path + ".pdf")).status_code == 404
+    assert (await client.get("/shared/" + "x" * 43)).status_code == 404
+
+
+async def test_an_expired_link_opens_nothing(
+    client: httpx.AsyncClient, alice: GraphQLClient, client_report: dict[str, Any]
+) -> None:
+    from service.api.ids import decode_id
+    from service.storage.documents import ReportLink
+
+    created = (await alice(CREATE_LINK, {"id": client_report["id"], "hours": 1}))["data"][
+        "createReportLink"
+    ]["link"]
+    path = created["url"][created["url"].index("/shared/") :]
+    assert (await client.get(path)).status_code == 200
+    await ReportLink.get_pymongo_collection().update_one(
+        {"_id": decode_id("ReportLink", created["id"])},
+        {"$set": {"expires_at": datetime.now(UTC) - timedelta(minutes=1)}},
+    )
+    assert (await client.get(path)).status_code == 404

@@ -47,6 +47,12 @@ async def setup(alice: GraphQLClient, bob: GraphQLClient, role: str) -> dict[str
             "query($a: ID!) { assessment(id: $a) { report { gaps { id } } } }", {"a": assessment}
         )
     )["data"]["assessment"]["report"]["gaps"][0]["id"]
+    link = (
+        await alice(
+            "mutation($a: ID!) { createReportLink(input: {assessmentId: $a, expiresInHours: 2}) { link { id } } }",
+            {"a": assessment},
+        )
+    )["data"]["createReportLink"]["link"]["id"]
     # An organisation of its own for deleteOrganization, so the other rows keep theirs.
     doomed = await factories.organization(alice, "Doomed")
     await factories.member(alice, doomed, "user:bob", role)
@@ -64,6 +70,7 @@ async def setup(alice: GraphQLClient, bob: GraphQLClient, role: str) -> dict[str
         "draft": draft,
         "doomed": doomed,
         "gap": gap,
+        "link": link,
     }
 
 
@@ -169,6 +176,14 @@ OPERATIONS: dict[str, tuple[str, Any]] = {
     "setSamplingProfile": (
         "mutation($o: ID!) { r: setSamplingProfile(input: {organizationId: $o, sizes: [{frequency: MONTHLY, sampleSize: 3}]}) { errors { code } } }",
         lambda ids: {"o": ids["org"]},
+    ),
+    "createReportLink": (
+        "mutation($a: ID!) { r: createReportLink(input: {assessmentId: $a, expiresInHours: 24}) { errors { code } } }",
+        lambda ids: {"a": ids["assessment"]},
+    ),
+    "revokeReportLink": (
+        "mutation($l: ID!) { r: revokeReportLink(input: {linkId: $l}) { errors { code } } }",
+        lambda ids: {"l": ids["link"]},
     ),
     "simulateAudit (reads only)": (
         "mutation($a: ID!) { r: simulateAudit(input: {assessmentId: $a, seed: 7}) { errors { code } } }",

@@ -15,7 +15,8 @@ from starlette.responses import JSONResponse, Response
 from service.api.ids import decode_id
 from service.auth.responses import error_document
 from service.errors import DatabaseUnavailable, LimitExceeded, NotFound
-from service.reports.service import BROWSER_SUFFIXES
+from service.reports.links import opened
+from service.reports.service import BROWSER_SUFFIXES, ExportFormat
 
 if TYPE_CHECKING:
     from service.runtime import Services
@@ -53,5 +54,39 @@ async def report_file(request: Request) -> Response:
         "Cache-Control": "private, no-store",
     }
     if fmt.value == "HTML":
+        headers["Content-Security-Policy"] = HTML_POLICY
+    return Response(exported.data, media_type=exported.content_type, headers=headers)
+
+
+async def shared_report(request: Request) -> Response:
+    """``GET /shared/{token}`` (HTML) and ``/shared/{token}.pdf``: a report opened through a
+    live share link, without an account. Unknown, expired and revoked links are one 404."""
+    services: Services = request.app.state.services
+    token = request.path_params["token"]
+    fmt = ExportFormat.HTML
+    if token.endswith(".pdf"):
+        token, fmt = token[: -len(".pdf")], ExportFormat.PDF
+    found = await opened(token)
+    if found is None:
+        return _error(404, "NOT_FOUND", "this link does not open any report")
+    link, principal = found
+    reports = services.for_principal(principal).reports
+    try:
+        exported = await reports.export(link.assessment_id, fmt, action="openReportLink")
+    except NotFound:
+        return _error(404, "NOT_FOUND", "this link does not open any report")
+    except DatabaseUnavailable:
+        return _error(503, "SERVICE_UNAVAILABLE", "the database is unavailable; retry shortly")
+    except LimitExceeded as error:
+        response = _error(503, "LIMIT_EXCEEDED", str(error))
+        response.headers["Retry-After"] = "5"
+        return response
+    headers = {
+        "Content-Disposition": f'inline; filename="{exported.filename}"',
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "private, no-store",
+        "Referrer-Policy": "no-referrer",
+    }
+    if fmt is ExportFormat.HTML:
         headers["Content-Security-Policy"] = HTML_POLICY
     return Response(exported.data, media_type=exported.content_type, headers=headers)

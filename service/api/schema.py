@@ -52,6 +52,8 @@ from service.api.mutations import (
     policy_draft_review,
     questionnaire_import,
     remediation_update,
+    report_link_create,
+    report_link_revoke,
     sampling_profile_set,
     subservices_set,
 )
@@ -100,6 +102,8 @@ class Mutation:
     set_sampling_profile = sampling_profile_set.mutation
     simulate_audit = audit_simulate.mutation
     update_remediation = remediation_update.mutation
+    create_report_link = report_link_create.mutation
+    revoke_report_link = report_link_revoke.mutation
     export_assessment = assessment_export.mutation
     add_member = member_add.mutation
     change_member_role = member_change_role.mutation

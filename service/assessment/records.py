@@ -15,6 +15,7 @@ from service.storage.documents import (
     Membership,
     Organization,
     RemediationItem,
+    ReportLink,
 )
 from service.storage.repositories import Page
 from service.storage.tenancy import Access, MembershipCache, TenantScope
@@ -30,5 +31,6 @@ __all__ = [
     "Organization",
     "Page",
     "RemediationItem",
+    "ReportLink",
     "TenantScope",
 ]

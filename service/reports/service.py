@@ -192,7 +192,9 @@ class ReportService:
             content["answers"] = answer_rows(view)
         return content
 
-    async def export(self, assessment_id: ObjectId | None, fmt: ExportFormat) -> ExportedFile:
+    async def export(
+        self, assessment_id: ObjectId | None, fmt: ExportFormat, action: str = "exportAssessment"
+    ) -> ExportedFile:
         """The report as a file; who exported which assessment, in which format, goes to the
         audit log (a readiness report maps a company's weaknesses)."""
         view = await self._view(assessment_id, "assessmentId")
@@ -208,7 +210,7 @@ class ReportService:
         exported = ExportedFile.of(f"{name}.{suffix}", content_type, rendered)
         event = audit_event(
             self.assessments.access.principal,
-            "exportAssessment",
+            action,
             "Assessment",
             view.record.id,
             view.record.organization_id,

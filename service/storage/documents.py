@@ -347,6 +347,26 @@ class RemediationItem(Document):
         ]
 
 
+class ReportLink(Document):
+    """An unguessable, expiring link that opens one assessment's report without an account.
+    Only the SHA-256 digest of its token is stored; the token is shown once."""
+
+    organization_id: PydanticObjectId
+    assessment_id: PydanticObjectId
+    digest: str
+    expires_at: datetime
+    revoked_at: datetime | None = None
+    created_at: datetime
+    created_by: str
+
+    class Settings:
+        name = "report_links"
+        indexes = [
+            IndexModel([("digest", pymongo.ASCENDING)], unique=True),
+            _tenant_index(("assessment_id", pymongo.ASCENDING)),
+        ]
+
+
 DOCUMENT_MODELS: list[type[Document]] = [
     Organization,
     Membership,
@@ -360,6 +380,7 @@ DOCUMENT_MODELS: list[type[Document]] = [
     LlmUsage,
     ControlOccurrence,
     RemediationItem,
+    ReportLink,
 ]
 
 

@@ -23,6 +23,7 @@ from service.api.types.ledger import AuditSampleType, SampleSize
 from service.api.types.organization import OrganizationType
 from service.api.types.policy import PolicyDraftType
 from service.api.types.remediation import RemediationItem
+from service.api.types.report_link import ReportLink
 from service.assessment.records import Organization
 from service.assessment.service import AssessmentView
 
@@ -192,4 +193,16 @@ class DeleteOrganizationPayload:
 @strawberry.type
 class UpdateRemediationPayload:
     item: RemediationItem | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class CreateReportLinkPayload:
+    link: ReportLink | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class RevokeReportLinkPayload:
+    link: ReportLink | None = None
     errors: list[UserError] = strawberry.field(default_factory=list)

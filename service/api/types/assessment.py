@@ -27,6 +27,7 @@ from service.api.types.node import Node, registered
 from service.api.types.organization import OrganizationType
 from service.api.types.remediation import PlannedGap, RemediationItem
 from service.api.types.report import Progress, ReadinessReport
+from service.api.types.report_link import ReportLink
 from service.assessment.records import AssessmentRecord
 from service.assessment.service import AssessmentView
 from service.assessment.subservices import Subservice
@@ -307,6 +308,14 @@ class AssessmentType(Node):
         view = await self.view(info)
         items = await info.context.remediation.items(view)
         return [RemediationItem.of(item, status) for item, status in items]
+
+    @strawberry.field(description="Its shared report links, live or not (OWNER, ASSESSOR).")
+    async def report_links(self, info: strawberry.Info) -> list[ReportLink]:
+        assert self.record.id is not None  # noqa: S101 - a stored assessment
+        links = await info.context.report_links.of_assessment(
+            self.record.id, self.record.organization_id
+        )
+        return [ReportLink(record=link) for link in links]
 
     @strawberry.field(description="Policies drafted for this assessment, oldest first.")
     async def policy_drafts(

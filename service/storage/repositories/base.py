@@ -40,6 +40,7 @@ from service.storage.documents import (
     Organization,
     PrincipalLlmUsage,
     QuestionnaireRecord,
+    ReportLink,
     document_of,
 )
 from service.storage.failures import translated
@@ -121,6 +122,8 @@ ENTRY_KEYS: dict[type[Document], frozenset[str]] = {
     Membership: frozenset({"subject"}),
     # A principal's token budget, which spans its organisations.
     PrincipalLlmUsage: frozenset({"subject"}),
+    # A shared report link, by the digest of the token its URL carries.
+    ReportLink: frozenset({"digest"}),
     # A published catalog version by the id a scoped record pinned (versions never change).
     FrameworkRecord: frozenset({"_id"}),
     QuestionnaireRecord: frozenset({"_id"}),
