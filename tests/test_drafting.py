@@ -255,7 +255,14 @@ async def test_concurrent_drafting_never_overshoots_the_budget(
     ) as client:
         assessment = await prepare(client)
         results = await asyncio.gather(*(draft(client, assessment) for _ in range(4)))
-        drafts = [d for r in results for d in r["drafts"]]
+        assert all(r["errors"] == [] for r in results)
+        # A call that finds a family drafted from the same inputs returns that draft, maybe
+        # while another call still writes it: count the drafts as they were finished.
+        listed = await client(
+            "query($a: ID!) { assessment(id: $a) { policyDrafts { id generator } } }",
+            {"a": assessment},
+        )
+        drafts = listed["data"]["assessment"]["policyDrafts"]
         llm = [d for d in drafts if d["generator"] == "LLM"]
         # At most two reservations of about 21,000 fit at a time; trued up to 1,500 each.
         assert len(llm) >= 1, [d["generator"] for d in drafts]
@@ -711,3 +718,37 @@ def test_a_removed_member_stops_receiving_a_running_stream(
                 message["payload"] if message["type"] == "error" else message["payload"]["errors"]
             )
             assert errors[0]["extensions"]["code"] == "NOT_FOUND", message
+
+
+async def test_drafting_again_returns_the_drafts_and_changed_inputs_make_new_versions(
+    alice: GraphQLClient,
+) -> None:
+    assessment = await prepare(alice)
+    first = await draft(alice, assessment)
+    assert first["errors"] == []
+    again = await draft(alice, assessment)
+    assert [d["id"] for d in again["drafts"]] == [d["id"] for d in first["drafts"]]
+    assert [d["body"] for d in again["drafts"]] == [d["body"] for d in first["drafts"]]
+    listed = """query($a: ID!) { assessment(id: $a) { version policyDrafts { id family version
+      body revisions { number body } } } }"""
+    read = (await alice(listed, {"a": assessment}))["data"]["assessment"]
+    assert len(read["policyDrafts"]) == len(first["drafts"])  # nothing duplicated
+    assert {d["version"] for d in read["policyDrafts"]} == {1}
+    # A changed answer changes the access-control family's inputs: a new version of it.
+    saved = await alice(
+        """mutation($a: ID!, $v: Int!) { saveAnswers(input: {assessmentId: $a,
+          expectedVersion: $v, answers: [{questionKey: "iam.reviews", value: "partial"}]}) {
+          errors { code } } }""",
+        {"a": assessment, "v": read["version"]},
+    )
+    assert saved["data"]["saveAnswers"]["errors"] == []
+    redrafted = await draft(alice, assessment)
+    assert [d["id"] for d in redrafted["drafts"]] == [d["id"] for d in first["drafts"]]
+    after = (await alice(listed, {"a": assessment}))["data"]["assessment"]["policyDrafts"]
+    assert len(after) == len(first["drafts"])
+    before = {d["family"]: d for d in read["policyDrafts"]}
+    changed = [d for d in after if d["version"] == 2]
+    assert changed, after
+    for d in changed:
+        assert d["revisions"][0] == {"number": 1, "body": before[d["family"]]["body"]}
+    assert all(d["version"] == 1 for d in after if d not in changed)

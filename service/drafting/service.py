@@ -33,7 +33,7 @@ from service.drafting.drafters import (
 )
 from service.drafting.progress import ProgressHub
 from service.drafting.prompt import ControlFacts, CriterionFacts, DraftRequest
-from service.errors import InvalidInput, InvalidState, LimitExceeded, NotFound
+from service.errors import InvalidInput, InvalidState, LimitExceeded, NotFound, VersionConflict
 from service.principal import Permission
 from service.scoring.model import GapKind
 from service.storage.documents import PolicyDraftRecord, PolicyDraftRevision
@@ -299,31 +299,90 @@ class DraftingService:
             used = await drafts.tokens_used(budget.day, budget.payer)
             if any(u + cheapest > b for u, b in zip(used, budget.budgets, strict=True)):
                 raise LimitExceeded("the daily drafting token budget is spent; retry tomorrow")
-        records = [self._record(view, request, ObjectId()) for request in requests]
-        for record in records:
-            self.hub.open(record.id)  # type: ignore[arg-type]
-        await drafts.insert(
-            records,
-            audit_event(
-                self.access.principal,
-                "draftPolicies",
-                "Assessment",
-                assessment_id,
-                scope.organization_id,
-                families=[r.family for r in records],
-            ),
+        # Each family's latest draft: the same inputs give it back, changed inputs a new
+        # version of it (the old body kept as a revision); a family never drafted, a new one.
+        latest = {d.family: d for d in await drafts.for_assessment(assessment_id)}
+        event: dict[str, Any] | None = audit_event(
+            self.access.principal,
+            "draftPolicies",
+            "Assessment",
+            assessment_id,
+            scope.organization_id,
+            families=[r.family_key for r in requests],
         )
+        records: list[PolicyDraftRecord] = []
+        work: list[tuple[PolicyDraftRecord, DraftRequest]] = []
+        fresh: list[PolicyDraftRecord] = []
+        for request in requests:
+            current = latest.get(request.family_key)
+            if current is not None and current.input_hash == request.input_hash():
+                records.append(current)
+                continue
+            if current is None:
+                record = self._record(view, request, ObjectId())
+                fresh.append(record)
+            else:
+                record = await self._revised(drafts, view, request, current, event)
+                event = None  # written with the first change
+            records.append(record)
+            work.append((record, request))
+        if fresh:
+            await drafts.insert(fresh, event)
+        for record, _ in work:
+            self.hub.open(record.id)  # type: ignore[arg-type]
         if stream:
-            for record, request in zip(records, requests, strict=True):
+            for record, request in work:
                 task = asyncio.create_task(self._finish_quietly(budget, record, request))
                 self.tasks.add(task)
                 task.add_done_callback(self.tasks.discard)
             return records
-        return list(
-            await asyncio.gather(
-                *(self._finish(budget, r, q) for r, q in zip(records, requests, strict=True))
-            )
+        finished = await asyncio.gather(*(self._finish(budget, r, q) for r, q in work))
+        done = {r.id: r for r in finished}
+        return [done.get(r.id, r) for r in records]
+
+    async def _revised(
+        self,
+        drafts: DraftRepository,
+        view: AssessmentView,
+        request: DraftRequest,
+        current: PolicyDraftRecord,
+        event: dict[str, Any] | None,
+    ) -> PolicyDraftRecord:
+        """``current`` as a new version for changed inputs, its body kept as a revision."""
+        assert current.id is not None  # noqa: S101 - a stored draft
+        fresh = self._record(view, request, current.id)
+        revision = PolicyDraftRevision(
+            id=ObjectId(),
+            organization_id=current.organization_id,
+            draft_id=current.id,
+            number=current.version,
+            body=current.body,
+            status=current.status,
+            replaced_at=fresh.updated_at,
+            replaced_by=self.access.principal.subject,
         )
+        fields: dict[str, Any] = {
+            key: getattr(fresh, key)
+            for key in (
+                "title",
+                "body",
+                "controls",
+                "criteria",
+                "status",
+                "generating",
+                "generator",
+                "prompt_version",
+                "input_hash",
+                "updated_at",
+            )
+        }
+        fields["version"] = current.version + 1
+        if not await drafts.review(current, fields, revision, event):
+            raise VersionConflict(
+                "the draft changed while it was being redrafted; retry", ("input", "assessmentId")
+            )
+        revised: PolicyDraftRecord = current.model_copy(update=fields)
+        return revised
 
     async def get(self, draft_id: ObjectId) -> PolicyDraftRecord | None:
         return await DraftRepository.visible(self.access, draft_id)

@@ -61,7 +61,9 @@ class DraftRepository(Repository):
         )
         return rows[::-1]
 
-    async def insert(self, records: Sequence[PolicyDraftRecord], event: dict[str, Any]) -> None:
+    async def insert(
+        self, records: Sequence[PolicyDraftRecord], event: dict[str, Any] | None
+    ) -> None:
         await write([self._insert(PolicyDraftRecord, r) for r in records], event)
 
     async def finish(self, draft_id: ObjectId, fields: dict[str, Any]) -> None:
@@ -72,7 +74,7 @@ class DraftRepository(Repository):
         record: PolicyDraftRecord,
         fields: dict[str, Any],
         revision: PolicyDraftRevision,
-        event: dict[str, Any],
+        event: dict[str, Any] | None,
     ) -> bool:
         """Apply a review to the version read and keep the replaced body as a revision, in
         one ordered batch with the audit event; False when the draft changed meanwhile."""
