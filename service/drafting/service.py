@@ -33,7 +33,8 @@ from service.drafting.drafters import (
 )
 from service.drafting.progress import ProgressHub
 from service.drafting.prompt import ControlFacts, CriterionFacts, DraftRequest
-from service.errors import InvalidInput, InvalidState, LimitExceeded, NotFound, VersionConflict
+from service.drafting.versions import revised
+from service.errors import InvalidInput, InvalidState, LimitExceeded, NotFound
 from service.principal import Permission
 from service.scoring.model import GapKind
 from service.storage.documents import PolicyDraftRecord, PolicyDraftRevision
@@ -322,7 +323,9 @@ class DraftingService:
                 record = self._record(view, request, ObjectId())
                 fresh.append(record)
             else:
-                record = await self._revised(drafts, view, request, current, event)
+                fresh_version = self._record(view, request, current.id)  # type: ignore[arg-type]
+                subject = self.access.principal.subject
+                record = await revised(drafts, fresh_version, current, subject, event)
                 event = None  # written with the first change
             records.append(record)
             work.append((record, request))
@@ -339,50 +342,6 @@ class DraftingService:
         finished = await asyncio.gather(*(self._finish(budget, r, q) for r, q in work))
         done = {r.id: r for r in finished}
         return [done.get(r.id, r) for r in records]
-
-    async def _revised(
-        self,
-        drafts: DraftRepository,
-        view: AssessmentView,
-        request: DraftRequest,
-        current: PolicyDraftRecord,
-        event: dict[str, Any] | None,
-    ) -> PolicyDraftRecord:
-        """``current`` as a new version for changed inputs, its body kept as a revision."""
-        assert current.id is not None  # noqa: S101 - a stored draft
-        fresh = self._record(view, request, current.id)
-        revision = PolicyDraftRevision(
-            id=ObjectId(),
-            organization_id=current.organization_id,
-            draft_id=current.id,
-            number=current.version,
-            body=current.body,
-            status=current.status,
-            replaced_at=fresh.updated_at,
-            replaced_by=self.access.principal.subject,
-        )
-        fields: dict[str, Any] = {
-            key: getattr(fresh, key)
-            for key in (
-                "title",
-                "body",
-                "controls",
-                "criteria",
-                "status",
-                "generating",
-                "generator",
-                "prompt_version",
-                "input_hash",
-                "updated_at",
-            )
-        }
-        fields["version"] = current.version + 1
-        if not await drafts.review(current, fields, revision, event):
-            raise VersionConflict(
-                "the draft changed while it was being redrafted; retry", ("input", "assessmentId")
-            )
-        revised: PolicyDraftRecord = current.model_copy(update=fields)
-        return revised
 
     async def get(self, draft_id: ObjectId) -> PolicyDraftRecord | None:
         return await DraftRepository.visible(self.access, draft_id)
