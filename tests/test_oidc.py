@@ -8,7 +8,7 @@ import hmac
 import json
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -89,9 +89,12 @@ async def call(http: httpx.AsyncClient, bearer: str) -> httpx.Response:
     )
 
 
-@pytest.mark.parametrize("signed", [token(), token(EC, "ES256")], ids=["RS256", "ES256"])
-async def test_valid_tokens_are_accepted(oidc_app: httpx.AsyncClient, signed: str) -> None:
-    response = await call(oidc_app, signed)
+# Signed when the test runs: a token made at collection expires before a long suite gets here.
+@pytest.mark.parametrize("sign", [token, lambda: token(EC, "ES256")], ids=["RS256", "ES256"])
+async def test_valid_tokens_are_accepted(
+    oidc_app: httpx.AsyncClient, sign: Callable[[], str]
+) -> None:
+    response = await call(oidc_app, sign())
     assert response.status_code == 200
     assert response.json()["data"]["createOrganization"]["organization"] == {"name": "Via OIDC"}
 
@@ -125,27 +128,32 @@ def _tampered() -> str:
     return f"{header}.{b64(json.dumps(forged).encode())}.{signature}"
 
 
-FORGERIES = {
-    "expired beyond leeway": token(exp=int(time.time()) - 120),
-    "not yet valid beyond leeway": token(nbf=int(time.time()) + 600),
-    "wrong issuer": token(iss="https://evil.test/"),
-    "wrong audience": token(aud="someone-else"),
-    "no subject": token(sub=None),
-    "no expiry": token(exp=None),
-    "alg none": _none_alg(),
-    "hmac with the public key": _hmac_with_public_key(),
-    "signed by another key": token(OTHER),
-    "claims tampered": _tampered(),
-    "RS256 header on an EC key": b64(json.dumps({"alg": "RS256", "kid": "ec-1"}).encode())
-    + "."
-    + token(EC, "ES256").split(".", 1)[1],
-    "garbage": "a.b.c",
+# Made when each test runs (the times in them are relative to it), by name.
+FORGERIES: dict[str, Callable[[], str]] = {
+    "expired beyond leeway": lambda: token(exp=int(time.time()) - 120),
+    "not yet valid beyond leeway": lambda: token(nbf=int(time.time()) + 600),
+    "wrong issuer": lambda: token(iss="https://evil.test/"),
+    "wrong audience": lambda: token(aud="someone-else"),
+    "no subject": lambda: token(sub=None),
+    "no expiry": lambda: token(exp=None),
+    "alg none": _none_alg,
+    "hmac with the public key": _hmac_with_public_key,
+    "signed by another key": lambda: token(OTHER),
+    "claims tampered": _tampered,
+    "RS256 header on an EC key": lambda: (
+        b64(json.dumps({"alg": "RS256", "kid": "ec-1"}).encode())
+        + "."
+        + token(EC, "ES256").split(".", 1)[1]
+    ),
+    "garbage": lambda: "a.b.c",
 }
 
 
-@pytest.mark.parametrize("bearer", list(FORGERIES.values()), ids=list(FORGERIES))
-async def test_forgeries_are_refused_alike(oidc_app: httpx.AsyncClient, bearer: str) -> None:
-    response = await call(oidc_app, bearer)
+@pytest.mark.parametrize("forge", list(FORGERIES.values()), ids=list(FORGERIES))
+async def test_forgeries_are_refused_alike(
+    oidc_app: httpx.AsyncClient, forge: Callable[[], str]
+) -> None:
+    response = await call(oidc_app, forge())
     assert response.status_code == 401
     assert response.json() == {
         "data": None,

@@ -40,6 +40,7 @@ from hypothesis import strategies as st
 from hypothesis_graphql import Mode, mutations, queries
 
 from tests.conftest import GraphQLClient
+from tests.test_fuzz import SCALARS
 
 SDL = (Path(__file__).resolve().parents[2] / "schema" / "schema.graphql").read_text()
 SCHEMA = build_schema(SDL)
@@ -123,9 +124,9 @@ def operations(schema: GraphQLSchema) -> st.SearchStrategy[dict[str, Any]]:
         return document
 
     plain = st.one_of(
-        queries(schema, print_ast=as_node),
-        mutations(schema, print_ast=as_node),
-        queries(schema, print_ast=as_node, mode=Mode.NEGATIVE),
+        queries(schema, print_ast=as_node, custom_scalars=SCALARS),
+        mutations(schema, print_ast=as_node, custom_scalars=SCALARS),
+        queries(schema, print_ast=as_node, mode=Mode.NEGATIVE, custom_scalars=SCALARS),
     )
     text = st.one_of(reshaped(plain), reshaped(plain), fan_out())
     return st.fixed_dictionaries({"query": text}, optional={"variables": JSON})
