@@ -1,4 +1,7 @@
-"""`python -m bench [--quick] [engine api load]`: prints each figure, ratios included."""
+"""`python -m bench [--quick] [engine api load ledger]`: prints each figure, ratios included.
+
+``ledger`` is not run by default: its full form inserts 110,000 occurrences into the
+embedded database and takes several minutes (``python -m bench ledger``)."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ import os
 import platform
 from datetime import UTC, datetime
 
-from bench import api, engine, load
+from bench import api, engine, ledger, load
 
 
 def main() -> None:
@@ -29,6 +32,9 @@ def main() -> None:
     if "load" in args.parts:
         figures = asyncio.run(load.run(10 if args.quick else 50, 5 if args.quick else 60))
         print("load", json.dumps(figures), flush=True)
+    if "ledger" in args.parts:
+        sizes = {"large": 5_000, "batch": 500, "repeat": 2, "rounds": 1} if args.quick else {}
+        print("ledger", json.dumps(asyncio.run(ledger.run(**sizes))), flush=True)
 
 
 if __name__ == "__main__":
