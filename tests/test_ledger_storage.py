@@ -77,6 +77,9 @@ async def test_a_window_query_examines_only_what_it_returns(
     await soc2.answer(alice, created["id"], soc2.best(12))
     start, as_of = today() - timedelta(days=120), today() - timedelta(days=30)
     variables = {"id": created["id"], "start": start.isoformat(), "asOf": as_of.isoformat()}
+    # The first dry run of a day reads the ledger up to it once (the report's histories
+    # come from it too); later ones read only the window.
+    assert (await alice(DRY_RUN, variables))["data"]["assessment"]["operatingEffectiveness"]
     commands.reset()
     body = await alice(DRY_RUN, variables)
     assert body["data"]["assessment"]["operatingEffectiveness"]["controls"]

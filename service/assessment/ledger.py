@@ -61,10 +61,9 @@ def _histories(model: EngineModel, rows: Sequence[dict[str, Any]], day: date) ->
     return operation.histories(frequencies, _occurrences(rows), day)
 
 
-async def _offloaded(function: Callable[..., Any], *args: Any) -> Any:
-    """``function(*args)`` inline for small inputs, else in the worker pool."""
-    rows = args[1] if len(args) > 1 else ()
-    if len(rows) <= INLINE_ROWS:
+async def _offloaded(rows: int, function: Callable[..., Any], *args: Any) -> Any:
+    """``function(*args)`` inline over up to ``INLINE_ROWS`` rows, else in the worker pool."""
+    if rows <= INLINE_ROWS:
         return function(*args)
     return await worker_pool().run(function, *args)
 
@@ -113,7 +112,7 @@ class HistoryCache:
         if found is not None:
             return found
         rows = await repository.facts(until=midnight(day))
-        histories: Histories = await _offloaded(_histories, model, rows, day)
+        histories: Histories = await _offloaded(len(rows), _histories, model, rows, day)
         self.put(key, histories)
         return histories
 
@@ -346,22 +345,25 @@ class LedgerService:
             )
         )
         upper = midnight(window.upper)
-        if whole:
+        stamp = await repository.stamp()
+        key = (subject.organization_id, stamp, id(subject.model), window.upper)
+        earlier = self.histories.get(key) if stamp else ()
+        rows: list[dict[str, Any]]
+        if earlier is None:
+            # Nothing known of this ledger for the day yet: read it once, whole up to the
+            # window's last day, for the report's histories and the dry run alike.
+            rows = await (repository.window(None, upper) if whole else repository.facts(upper))
+            earlier = await _offloaded(len(rows), _histories, subject.model, rows, window.upper)
+            self.histories.put(key, earlier)
+            first = lower.date()
+            rows = [row for row in rows if row["performed_on"].date() >= first]
+        elif whole:
             rows = await repository.window(lower, upper)
         else:
             rows = await repository.facts(until=upper, since=lower)
-        # Whether anything is on file up to the window's day: the report's histories.
-        earlier = await self.histories.of(
-            self.access,
-            organization_id=subject.organization_id,
-            stamp=await repository.stamp(),
-            model=subject.model,
-            day=window.upper,
-        )
-        on_file = {key for key, _ in earlier}
-        controls = await _offloaded(
-            _dry_runs, in_scope, _occurrences(rows), window, profile, on_file
-        )
+        # Whether anything is on file up to the window's day: the histories' controls.
+        on_file = {control for control, _ in earlier or ()}
+        controls = await _offloaded(len(rows), _dry_runs, in_scope, rows, window, profile, on_file)
         return DryRun(window, profile, controls)
 
     async def operating_effectiveness(
@@ -388,11 +390,12 @@ class LedgerService:
 
 def _dry_runs(
     in_scope: Sequence[tuple[str, str, ControlStatus]],
-    by_control: dict[str, list[operation.Occurrence]],
+    rows: Sequence[dict[str, Any]],
     window: operation.Window,
     profile: dict[str, int],
     on_file: set[str],
 ) -> list[ControlRun]:
+    by_control = _occurrences(rows)
     runs: list[ControlRun] = []
     for key, frequency, status in in_scope:
         if status is ControlStatus.NOT_APPLICABLE:

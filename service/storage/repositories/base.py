@@ -217,15 +217,18 @@ class Repository:
         projection: Mapping[str, Any] | None = None,
         sort: Sequence[tuple[str, int]] | None = None,
         limit: int = 0,
+        batch_size: int = 0,
         **extra: Any,
     ) -> list[dict[str, Any]]:
         """Stored rows, as the driver returns them (projected ones are not documents). The
-        reads below take the same keywords and pass them on."""
+        reads below take the same keywords and pass them on. ``batch_size`` bounds what
+        one reply decodes at once (0: the server's default)."""
         cursor = _collection(document).find(
             self._filter(document, within=within, by=by, **extra),
             projection=projection,
             sort=sort,
             limit=limit,
+            batch_size=batch_size,
         )
         rows: list[dict[str, Any]] = await cursor.to_list()
         return rows

@@ -25,6 +25,9 @@ from service.storage.writes import Duplicate, GuardFailed, InsertMany, UpdateEve
 # Ids looked up per query when finding duplicates: a long ``$in`` costs some servers
 # (the embedded one) time that grows with its square.
 LOOKUP_CHUNK = 200
+# Rows per batch of a large ledger read: each batch is decoded on the event loop, so a
+# read of 100,000 occurrences yields to other requests between batches.
+READ_BATCH = 5_000
 # What the dry run and the report read of an occurrence.
 _FACTS = {"control_key": 1, "performed_on": 1, "passed": 1, "evidenced": 1}
 SUBMITTED = "SUBMITTED"
@@ -149,13 +152,16 @@ class OccurrenceRepository(Repository):
         day: dict[str, Any] = {"$lte": until}
         if since is not None:
             day.update(_on_or_after(since))
-        return await self._rows(ControlOccurrence, projection=_FACTS, performed_on=day)
-
-    async def window(self, since: datetime, until: datetime) -> list[dict[str, Any]]:
-        """Whole occurrences performed in ``[since, until]`` (the mock audit's)."""
         return await self._rows(
-            ControlOccurrence, performed_on={**_on_or_after(since), "$lte": until}
+            ControlOccurrence, projection=_FACTS, batch_size=READ_BATCH, performed_on=day
         )
+
+    async def window(self, since: datetime | None, until: datetime) -> list[dict[str, Any]]:
+        """Whole occurrences performed up to ``until`` (from ``since``): the mock audit's."""
+        day: dict[str, Any] = {"$lte": until}
+        if since is not None:
+            day.update(_on_or_after(since))
+        return await self._rows(ControlOccurrence, batch_size=READ_BATCH, performed_on=day)
 
     async def sampling_profile(self) -> dict[str, int]:
         row = await self._row(Organization, projection={"sampling_profile": 1})
