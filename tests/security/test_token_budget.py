@@ -56,18 +56,20 @@ async def drafting_app(
         yield http
 
 
+ANSWERS = [
+    {"questionKey": "scope.personal_data", "value": "yes"},
+    {"questionKey": "iam.reviews", "value": "no", "note": LONG_NOTE},
+    {"questionKey": "iam.months", "value": "2", "note": LONG_NOTE},
+    {"questionKey": "log.central", "value": "1", "note": LONG_NOTE},
+    {"questionKey": "prv.notice", "value": "no"},
+]
+
+
 async def organisation_with_assessment(client: GraphQLClient, name: str) -> tuple[str, str]:
     """A new organisation and an assessment with design gaps and long notes."""
     org = await factories.organization(client, name)
-    answers = [
-        {"questionKey": "scope.personal_data", "value": "yes"},
-        {"questionKey": "iam.reviews", "value": "no", "note": LONG_NOTE},
-        {"questionKey": "iam.months", "value": "2", "note": LONG_NOTE},
-        {"questionKey": "log.central", "value": "1", "note": LONG_NOTE},
-        {"questionKey": "prv.notice", "value": "no"},
-    ]
     # factories.answers fails the test unless saveAnswers reports no errors.
-    return org, await factories.answered_assessment(client, org, answers)
+    return org, await factories.answered_assessment(client, org, ANSWERS)
 
 
 async def watch(rows: Any, peak: dict[str, int], stop: asyncio.Event) -> None:
@@ -88,16 +90,30 @@ async def test_fifty_concurrent_drafts_never_spend_past_the_budget(
         mongo_uri, db_name, mini_frameworks, llm_url, draft_daily_token_budget=budget
     ) as http:
         client = GraphQLClient(http, await user_key("user:racer"))
-        _, assessment = await organisation_with_assessment(client, "Racer")
+        org, first = await organisation_with_assessment(client, "Racer")
+        # Drafting the same inputs again returns the same drafts, so the 50 calls go to 25
+        # assessments of the one organisation (whose budget they share), two calls each.
+        assessments = [first]
+        for _ in range(24):
+            assessments.append(await factories.answered_assessment(client, org, ANSWERS))
         stop = asyncio.Event()
         peak: dict[str, int] = {}
         watcher = asyncio.create_task(watch(LlmUsage.get_pymongo_collection(), peak, stop))
-        results = await asyncio.gather(*(draft(client, assessment) for _ in range(50)))
+        results = await asyncio.gather(*(draft(client, a) for a in assessments * 2))
         stop.set()
         await watcher
         usage = await LlmUsage.find_one({})
+        # A call that finds a family drafted from the same inputs returns that draft, maybe
+        # while the other call still writes it: count each draft once, as it was finished.
+        drafts = []
+        for assessment in assessments:
+            listed = await client(
+                """query($a: ID!) { assessment(id: $a) { policyDrafts { id generator
+                  fallbackReason provenance { promptTokens completionTokens } } } }""",
+                {"a": assessment},
+            )
+            drafts += listed["data"]["assessment"]["policyDrafts"]
 
-    drafts = [d for r in results for d in r["drafts"]]
     llm = [d for d in drafts if d["generator"] == "LLM"]
     refused = [r for r in results if r["errors"]]
     assert usage is not None
@@ -154,9 +170,13 @@ async def test_new_organisations_bring_no_fresh_budget(
     ) as http:
         client = GraphQLClient(http, await user_key("user:multi"))
         created = [await organisation_with_assessment(client, f"Shell {n}") for n in range(4)]
-        results = await asyncio.gather(
-            *(draft(client, assessment) for _, assessment in created[:3] for _ in range(4))
-        )
+        # Four assessments in each of three organisations (drafting the same inputs twice
+        # returns the same drafts, so each call drafts its own).
+        assessments = [a for _, a in created[:3]]
+        for org, _ in created[:3]:
+            for _ in range(3):
+                assessments.append(await factories.answered_assessment(client, org, ANSWERS))
+        results = await asyncio.gather(*(draft(client, a) for a in assessments))
         principal = await PrincipalLlmUsage.find_one({"subject": "user:multi"})
         assert principal is not None
         organisations = await LlmUsage.find_all().to_list()
