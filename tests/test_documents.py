@@ -223,3 +223,64 @@ async def test_an_expired_link_opens_nothing(
         {"$set": {"expires_at": datetime.now(UTC) - timedelta(minutes=1)}},
     )
     assert (await client.get(path)).status_code == 404
+
+
+def png(width: int = 40, height: int = 12) -> bytes:
+    """A small opaque PNG, all the brand's purple."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
+    row = b"\x00" + bytes((0x7C, 0x3A, 0xED)) * width
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(row * height))
+        + chunk(b"IEND", b"")
+    )
+
+
+BRANDING = """mutation($o: ID!, $name: String, $logo: String) { setReportBranding(input: {
+  organizationId: $o, consultantName: $name, logoPng: $logo }) {
+  organization { reportConsultant reportLogo } errors { code field message } } }"""
+
+
+async def test_a_consultant_brands_the_reports_with_a_name_and_a_logo(
+    alice: GraphQLClient, client_report: dict[str, Any]
+) -> None:
+    org = (
+        await alice(
+            "query($id: ID!) { assessment(id: $id) { organizationId } }",
+            {"id": client_report["id"]},
+        )
+    )["data"]["assessment"]["organizationId"]
+    logo = base64.b64encode(png(400, 120)).decode()
+    done = (await alice(BRANDING, {"o": org, "name": "Ada  Audit LLP", "logo": logo}))["data"]
+    assert done["setReportBranding"] == {
+        "organization": {"reportConsultant": "Ada Audit LLP", "reportLogo": True},
+        "errors": [],
+    }
+    refused = [
+        ({"name": "n" * 201}, "consultantName"),
+        ({"logo": "not base64!"}, "logoPng"),
+        ({"logo": base64.b64encode(b"GIF89a....").decode()}, "logoPng"),
+    ]
+    for variables, field in refused:
+        body = (await alice(BRANDING, {"o": org, **variables}))["data"]["setReportBranding"]
+        assert [(e["code"], e["field"]) for e in body["errors"]] == [("INVALID", ["input", field])]
+    html = (await export(alice, client_report["id"], "HTML"))["export"]["content"]
+    assert "Prepared by Ada Audit LLP" in html and "data:image/png;base64," in html
+    pdf = base64.b64decode((await export(alice, client_report["id"], "PDF"))["export"]["content"])
+    cover = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert "Prepared by: Ada Audit LLP" in cover
+    # The logo is drawn on the cover, in its own purple.
+    drawn = await asyncio.to_thread(lambda: near(colours(pdf, 0), "#7c3aed"))
+    assert drawn > 1_000, drawn

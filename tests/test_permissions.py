@@ -117,6 +117,10 @@ OPERATIONS: dict[str, tuple[str, Any]] = {
         "mutation($a: ID!) { r: reopenAssessment(input: {assessmentId: $a}) { errors { code } } }",
         lambda ids: {"a": ids["submitted"]},
     ),
+    "setReportBranding": (
+        'mutation($o: ID!) { r: setReportBranding(input: {organizationId: $o, consultantName: "Ada Audit"}) { errors { code } } }',
+        lambda ids: {"o": ids["org"]},
+    ),
     "deleteOrganization": (
         'mutation($o: ID!) { r: deleteOrganization(input: {organizationId: $o, confirmName: "Doomed"}) { errors { code } } }',
         lambda ids: {"o": ids["doomed"]},

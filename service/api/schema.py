@@ -52,6 +52,7 @@ from service.api.mutations import (
     policy_draft_review,
     questionnaire_import,
     remediation_update,
+    report_branding_set,
     report_link_create,
     report_link_revoke,
     sampling_profile_set,
@@ -102,6 +103,7 @@ class Mutation:
     set_sampling_profile = sampling_profile_set.mutation
     simulate_audit = audit_simulate.mutation
     update_remediation = remediation_update.mutation
+    set_report_branding = report_branding_set.mutation
     create_report_link = report_link_create.mutation
     revoke_report_link = report_link_revoke.mutation
     export_assessment = assessment_export.mutation

@@ -13,6 +13,8 @@ change is written together with its audit event (see ``storage.writes``).
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Awaitable, Callable
 
 from bson import ObjectId
@@ -41,6 +43,23 @@ async def create_organization(organizations: OrganizationRepository, name: str) 
 
 
 MAX_SUBJECT_LENGTH = 256
+MAX_CONSULTANT = 200
+MAX_LOGO_BYTES = 256 * 1024
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _png(encoded: str) -> str:
+    """The logo as stored (base64 of a PNG), or INVALID on ``logoPng``."""
+    field = ("input", "logoPng")
+    if len(encoded) > MAX_LOGO_BYTES * 4 // 3 + 4:
+        raise InvalidInput(f"the logo must be at most {MAX_LOGO_BYTES // 1024} KiB", field)
+    try:
+        data = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInput("logoPng must be base64", field) from None
+    if not data.startswith(PNG_SIGNATURE):
+        raise InvalidInput("the logo must be a PNG image", field)
+    return base64.b64encode(data).decode()
 
 
 def _subject(subject: str) -> str:
@@ -176,6 +195,25 @@ class OrganizationService:
     async def rename(self, organization_id: ObjectId | None, name: str) -> Organization:
         scope = await self._owned(organization_id)
         record = await self.repository.rename(scope, organization_name(name))
+        if record is None:
+            raise NotFound("organization not found", ("input", "organizationId"))
+        return record
+
+    async def set_branding(
+        self, organization_id: ObjectId | None, consultant: str | None, logo_png: str | None
+    ) -> Organization:
+        """Who prepares the organisation's reports, and their logo (OWNER): a name of at most
+        200 characters and a PNG of at most 256 KiB, base64; empty clears either."""
+        scope = await self._owned(organization_id)
+        name = collapsed(consultant or "") or None
+        if name is not None and len(name) > MAX_CONSULTANT:
+            raise InvalidInput(
+                f"consultantName must be at most {MAX_CONSULTANT} characters",
+                ("input", "consultantName"),
+            )
+        logo = _png(logo_png) if logo_png else None
+        await self.repository.set_branding(scope, name, logo)
+        record = await self.repository.get(scope.organization_id)
         if record is None:
             raise NotFound("organization not found", ("input", "organizationId"))
         return record

@@ -13,6 +13,7 @@ like a formula is written as text.
 
 from __future__ import annotations
 
+import base64
 import io
 from typing import Any
 
@@ -20,10 +21,11 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from weasyprint import HTML
-from weasyprint.urls import URLFetcher
+from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from service.reports.formats import remediation_plan, to_html
 
+INLINE_PNG = "data:image/png;base64,"
 GAP_COLUMNS = [
     ("number", "Gap"),
     ("id", "Gap id"),
@@ -54,10 +56,13 @@ PLAN_COLUMNS = [
 
 
 class _NothingFetched(URLFetcher):  # type: ignore[misc]
-    """Refuses every URL: the page needs none, and tenant text must not make the server
-    fetch one (file://, a cloud metadata address)."""
+    """Refuses every URL but the logo's inline PNG: the page needs nothing else, and tenant
+    text must not make the server fetch anything (file://, a cloud metadata address)."""
 
     def fetch(self, url: str, headers: object = None) -> Any:
+        if url.startswith(INLINE_PNG):
+            data = base64.b64decode(url[len(INLINE_PNG) :], validate=True)
+            return URLFetcherResponse(url, data, {"Content-Type": "image/png"})
         raise ValueError(f"the report fetches nothing: {url[:80]}")
 
 

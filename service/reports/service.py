@@ -177,6 +177,14 @@ class ReportService:
             self.clock(),
             self.assessments.clock(),
         )
+        content["branding"] = {
+            "consultant": organization.report_consultant if organization else None,
+            "logo": (
+                f"data:image/png;base64,{organization.report_logo_png}"
+                if organization and organization.report_logo_png
+                else None
+            ),
+        }
         operating = None
         if dry_run or view.record.ledger_stamp:
             run = await self.ledger.operating_effectiveness(

@@ -49,6 +49,9 @@ class Organization(Document):
     ledger_stamp: str | None = None
     # The auditor's sample sizes by control frequency, where they differ from ours.
     sampling_profile: dict[str, int] = Field(default_factory=dict)
+    # Who prepares its reports (a consultant's name) and their logo (a PNG, base64).
+    report_consultant: str | None = None
+    report_logo_png: str | None = None
 
     class Settings:
         name = "organizations"

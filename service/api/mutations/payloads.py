@@ -206,3 +206,8 @@ class CreateReportLinkPayload:
 class RevokeReportLinkPayload:
     link: ReportLink | None = None
     errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class SetReportBrandingPayload(OrganizationPayload):
+    pass

@@ -44,6 +44,7 @@ class OrganizationType(Node):
     name: str
     created_at: datetime
     record_id: strawberry.Private[ObjectId]
+    record: strawberry.Private[OrganizationRecord]
 
     @strawberry.field
     async def viewer_role(self, info: strawberry.Info) -> Role | None:
@@ -117,6 +118,14 @@ class OrganizationType(Node):
     async def sampling_profile(self, info: strawberry.Info) -> list[SampleSize]:
         return SampleSize.listed(await info.context.ledger.sampling_profile(self.record_id))
 
+    @strawberry.field(description="Who prepares its reports (setReportBranding).")
+    def report_consultant(self) -> str | None:
+        return self.record.report_consultant
+
+    @strawberry.field(description="Whether its reports carry the consultant's logo.")
+    def report_logo(self) -> bool:
+        return self.record.report_logo_png is not None
+
     @strawberry.field(description="Assessments, newest first; archived ones only when asked.")
     async def assessments(
         self,
@@ -137,4 +146,10 @@ class OrganizationType(Node):
     def of(cls, record: OrganizationRecord) -> OrganizationType:
         node_id = global_id(TYPE_NAME, record.id)
         assert record.id is not None  # noqa: S101 - global_id refused an unsaved one
-        return cls(id=node_id, name=record.name, created_at=record.created_at, record_id=record.id)
+        return cls(
+            id=node_id,
+            name=record.name,
+            created_at=record.created_at,
+            record_id=record.id,
+            record=record,
+        )

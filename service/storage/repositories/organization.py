@@ -107,6 +107,21 @@ class OrganizationRepository(Repository):
             return None
         return await organization._find_one(Organization)
 
+    async def set_branding(
+        self, scope: TenantScope, consultant: str | None, logo_png: str | None
+    ) -> None:
+        event = audit_event(
+            scope.principal,
+            "setReportBranding",
+            "Organization",
+            scope.organization_id,
+            scope.organization_id,
+            logo=logo_png is not None,
+        )
+        fields = {"report_consultant": consultant, "report_logo_png": logo_png}
+        organization = self._one(scope.organization_id)
+        await write([organization._guarded_update(Organization, {"$set": fields})], event)
+
     async def delete(self, scope: TenantScope) -> dict[str, int] | None:
         """Remove the organisation and everything it holds; None when it is gone already.
 
