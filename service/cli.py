@@ -7,7 +7,8 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -118,11 +119,28 @@ def serve(args: argparse.Namespace) -> int:
             embedded.close()
 
 
+@contextmanager
+def _database_uri(settings: Settings) -> Iterator[str]:
+    """``MONGODB_URI``, or the embedded server's, started for the command and stopped
+    after it."""
+    from service.storage.embedded import EmbeddedServer  # noqa: PLC0415
+
+    if settings.mongodb_uri is not None:
+        yield settings.mongodb_uri.get_secret_value()
+        return
+    embedded = EmbeddedServer(settings.data_dir)
+    try:
+        embedded.start()
+        yield embedded.uri
+    finally:
+        embedded.close()
+
+
 def load_frameworks(_args: argparse.Namespace) -> int:
     from service.catalog.loader import load_directory  # noqa: PLC0415
     from service.errors import DatabaseUnavailable  # noqa: PLC0415
     from service.storage.database import Database  # noqa: PLC0415
-    from service.storage.embedded import EmbeddedServer, EmbeddedServerError  # noqa: PLC0415
+    from service.storage.embedded import EmbeddedServerError  # noqa: PLC0415
 
     settings = Settings()
 
@@ -137,25 +155,16 @@ def load_frameworks(_args: argparse.Namespace) -> int:
             f"unchanged {label}" for label in report.unchanged
         ]
 
-    embedded: EmbeddedServer | None = None
     try:
-        if settings.mongodb_uri is None:
-            embedded = EmbeddedServer(settings.data_dir)
-            embedded.start()
-            uri = embedded.uri
-        else:
-            uri = settings.mongodb_uri.get_secret_value()
-        for line in asyncio.run(run(uri)):
-            print(line)
+        with _database_uri(settings) as uri:
+            for line in asyncio.run(run(uri)):
+                print(line)
     except EmbeddedServerError as error:
         return _fail(str(error))
     except DatabaseUnavailable as error:
         return _fail(f"cannot reach MongoDB at {_describe_uri(settings)}: {error}")
     except CatalogError as error:
         return _fail(_catalog_problems(error))
-    finally:
-        if embedded is not None:
-            embedded.close()
     return 0
 
 
@@ -195,7 +204,7 @@ def import_occurrences(args: argparse.Namespace) -> int:
     from service.errors import DatabaseUnavailable, DomainError  # noqa: PLC0415
     from service.principal import Principal, PrincipalKind, Role  # noqa: PLC0415
     from service.storage.database import Database  # noqa: PLC0415
-    from service.storage.embedded import EmbeddedServer, EmbeddedServerError  # noqa: PLC0415
+    from service.storage.embedded import EmbeddedServerError  # noqa: PLC0415
 
     organization_id = _organization_id(args.organization)
     if organization_id is None:
@@ -225,15 +234,9 @@ def import_occurrences(args: argparse.Namespace) -> int:
             await database.close()
         return f"recorded {done.recorded}, duplicates {done.duplicates}"
 
-    embedded: EmbeddedServer | None = None
     try:
-        if settings.mongodb_uri is None:
-            embedded = EmbeddedServer(settings.data_dir)
-            embedded.start()
-            uri = embedded.uri
-        else:
-            uri = settings.mongodb_uri.get_secret_value()
-        print(asyncio.run(run(uri)))
+        with _database_uri(settings) as uri:
+            print(asyncio.run(run(uri)))
     except DomainError as error:
         for problem in error.problems:
             where = " ".join(str(p) for p in (problem.field or ())[1:])
@@ -244,9 +247,6 @@ def import_occurrences(args: argparse.Namespace) -> int:
         return _fail(str(error))
     except DatabaseUnavailable as error:
         return _fail(f"cannot reach MongoDB at {_describe_uri(settings)}: {error}")
-    finally:
-        if embedded is not None:
-            embedded.close()
     return 0
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bson import ObjectId
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -16,17 +17,52 @@ from service.api.ids import decode_id
 from service.auth.responses import error_document
 from service.errors import DatabaseUnavailable, LimitExceeded, NotFound
 from service.reports.links import opened
-from service.reports.service import BROWSER_SUFFIXES, ExportFormat
+from service.reports.service import BROWSER_SUFFIXES, ExportFormat, ReportService
 
 if TYPE_CHECKING:
     from service.runtime import Services
 
+LINK_OPENS_NOTHING = "this link does not open any report"
 # The page carries its own styles and inline SVG; it needs nothing else.
 HTML_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'"
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse(error_document(code, message), status_code=status)
+
+
+async def _served(
+    reports: ReportService,
+    assessment_id: ObjectId,
+    fmt: ExportFormat,
+    *,
+    missing: str,
+    action: str = "exportAssessment",
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """The exported report as a response, or the error the export ended in (``missing``:
+    what a 404 says)."""
+    try:
+        exported = await reports.export(assessment_id, fmt, action=action)
+    except NotFound:
+        return _error(404, "NOT_FOUND", missing)
+    except DatabaseUnavailable:
+        return _error(503, "SERVICE_UNAVAILABLE", "the database is unavailable; retry shortly")
+    except LimitExceeded as error:
+        # The render pool is full or the render ran past its deadline: retry later.
+        response = _error(503, "LIMIT_EXCEEDED", str(error))
+        response.headers["Retry-After"] = "5"
+        return response
+    disposition = "attachment" if fmt in (ExportFormat.CSV, ExportFormat.XLSX) else "inline"
+    sent = {
+        "Content-Disposition": f'{disposition}; filename="{exported.filename}"',
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "private, no-store",
+        **(headers or {}),
+    }
+    if fmt is ExportFormat.HTML:
+        sent["Content-Security-Policy"] = HTML_POLICY
+    return Response(exported.data, media_type=exported.content_type, headers=sent)
 
 
 async def report_file(request: Request) -> Response:
@@ -36,26 +72,7 @@ async def report_file(request: Request) -> Response:
     if fmt is None or assessment_id is None:
         return _error(404, "NOT_FOUND", "report not found")
     reports = services.for_principal(request.scope["state"]["principal"]).reports
-    try:
-        exported = await reports.export(assessment_id, fmt)
-    except NotFound:
-        return _error(404, "NOT_FOUND", "report not found")
-    except DatabaseUnavailable:
-        return _error(503, "SERVICE_UNAVAILABLE", "the database is unavailable; retry shortly")
-    except LimitExceeded as error:
-        # The render pool is full or the render ran past its deadline: retry later.
-        response = _error(503, "LIMIT_EXCEEDED", str(error))
-        response.headers["Retry-After"] = "5"
-        return response
-    disposition = "attachment" if fmt.value in ("CSV", "XLSX") else "inline"
-    headers = {
-        "Content-Disposition": f'{disposition}; filename="{exported.filename}"',
-        "X-Content-Type-Options": "nosniff",
-        "Cache-Control": "private, no-store",
-    }
-    if fmt.value == "HTML":
-        headers["Content-Security-Policy"] = HTML_POLICY
-    return Response(exported.data, media_type=exported.content_type, headers=headers)
+    return await _served(reports, assessment_id, fmt, missing="report not found")
 
 
 async def shared_report(request: Request) -> Response:
@@ -68,25 +85,13 @@ async def shared_report(request: Request) -> Response:
         token, fmt = token[: -len(".pdf")], ExportFormat.PDF
     found = await opened(token)
     if found is None:
-        return _error(404, "NOT_FOUND", "this link does not open any report")
+        return _error(404, "NOT_FOUND", LINK_OPENS_NOTHING)
     link, principal = found
-    reports = services.for_principal(principal).reports
-    try:
-        exported = await reports.export(link.assessment_id, fmt, action="openReportLink")
-    except NotFound:
-        return _error(404, "NOT_FOUND", "this link does not open any report")
-    except DatabaseUnavailable:
-        return _error(503, "SERVICE_UNAVAILABLE", "the database is unavailable; retry shortly")
-    except LimitExceeded as error:
-        response = _error(503, "LIMIT_EXCEEDED", str(error))
-        response.headers["Retry-After"] = "5"
-        return response
-    headers = {
-        "Content-Disposition": f'inline; filename="{exported.filename}"',
-        "X-Content-Type-Options": "nosniff",
-        "Cache-Control": "private, no-store",
-        "Referrer-Policy": "no-referrer",
-    }
-    if fmt is ExportFormat.HTML:
-        headers["Content-Security-Policy"] = HTML_POLICY
-    return Response(exported.data, media_type=exported.content_type, headers=headers)
+    return await _served(
+        services.for_principal(principal).reports,
+        link.assessment_id,
+        fmt,
+        missing=LINK_OPENS_NOTHING,
+        action="openReportLink",
+        headers={"Referrer-Policy": "no-referrer"},
+    )

@@ -77,6 +77,13 @@ class HistoryCache:
     def __init__(self) -> None:
         self._entries: dict[tuple[object, ...], Histories] = {}
 
+    @staticmethod
+    def key(
+        organization_id: ObjectId, stamp: str | None, model: EngineModel, day: date
+    ) -> tuple[object, ...]:
+        """An entry's key: the ledger (by its stamp), the catalog version and the day."""
+        return (organization_id, stamp, id(model), day)
+
     def get(self, key: tuple[object, ...]) -> Histories | None:
         return self._entries.get(key)
 
@@ -107,7 +114,7 @@ class HistoryCache:
             stamp = await repository.stamp()
             if not stamp:
                 return ()
-        key = (organization_id, stamp, id(model), day)
+        key = self.key(organization_id, stamp, model, day)
         found = self.get(key)
         if found is not None:
             return found
@@ -346,7 +353,7 @@ class LedgerService:
         )
         upper = midnight(window.upper)
         stamp = await repository.stamp()
-        key = (subject.organization_id, stamp, id(subject.model), window.upper)
+        key = HistoryCache.key(subject.organization_id, stamp, subject.model, window.upper)
         earlier = self.histories.get(key) if stamp else ()
         rows: list[dict[str, Any]]
         if earlier is None:
