@@ -8,16 +8,21 @@ does not cite every requested criterion. Every request it sends sets
 that cap) from a ``TokenAllowance``; the reservation is settled to what the
 server reports it used. ``TemplateDrafter`` renders Jinja2
 templates per policy family: deterministic, offline, and the fallback when
-the LLM fails. Like an LLM draft, a template draft cites exactly the
-requested criteria: the family's baseline statements keep only the
-requested criteria they cite, and the requested controls and criteria add
-statements of their own.
+the LLM fails. Both write the whole family's policy: a template draft is the
+family's baseline (its statements citing the family's in-scope criteria)
+plus a statement for each control with a gap; an LLM draft must cite every
+criterion and every gap control. Every deadline and cadence either comes
+from the organisation's answers or is a visible ``[TO CONFIRM: …]``
+placeholder (``service.drafting.commitments``): templates write them with
+``commit(key)``, and an LLM draft that leaves out a placeholder it was given
+is retried, then replaced by the template draft.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -125,8 +130,13 @@ class TemplateDrafter:
 
     async def draft(self, request: DraftRequest, progress: Progress | None = None) -> DraftResult:
         started = time.perf_counter()
+        commitments = {c.key: c.wording for c in request.commitments}
+
+        def commit(key: str) -> str:
+            return commitments[key]  # a template naming an unknown commitment is a bug: fail
+
         rendered = self.env.get_template(self.template_for(request.family_key)).render(
-            request=request, profile=request.profile, placeholder=_placeholder
+            request=request, profile=request.profile, placeholder=_placeholder, commit=commit
         )
         fields = yaml.safe_load(rendered)
         fields["statements"] = _statements(request, fields.get("statements") or [])
@@ -156,19 +166,20 @@ StatementFields = dict[str, Any]
 
 
 def _statements(request: DraftRequest, baseline: list[StatementFields]) -> list[StatementFields]:
-    """The family's baseline, then one statement per requested control, then the rest.
+    """The family's baseline, then one statement per gap control, then the rest.
 
-    A baseline statement keeps the requested criteria it cites and is left out
-    when it cites none of them, so the draft answers for exactly the requested
-    criteria (as an LLM draft must). A requested criterion that nothing else
-    cites gets a statement of its own.
+    A baseline statement keeps the criteria it cites that the request covers (the
+    family's in-scope criteria) and is left out when it cites none of them (a privacy
+    statement when privacy is out of scope). A criterion that nothing else cites gets a
+    statement of its own, so the draft answers for exactly the request's criteria (as an
+    LLM draft must).
     """
     statements: list[StatementFields] = []
     for statement in baseline:
         cited = [ref for ref in statement["criteria"] if ref in request.criterion_refs]
         if cited:
             statements.append({**statement, "criteria": cited})
-    statements += _control_statements(request)
+    statements += _gap_statements(request)
     covered = {ref for statement in statements for ref in statement["criteria"]}
     statements += [
         {
@@ -182,18 +193,37 @@ def _statements(request: DraftRequest, baseline: list[StatementFields]) -> list[
     return statements
 
 
-def _control_statements(request: DraftRequest) -> list[StatementFields]:
+# Cadence words in a control's evidence ("Quarterly access review records"): the cadence is
+# a commitment of its own, so the evidence is named without it.
+_CADENCE = re.compile(
+    r"\b(?:daily|weekly|monthly|quarterly|semi-annual|six-monthly|annual|yearly)\s+", re.I
+)
+
+
+def _uncadenced(text: str) -> str:
+    return _CADENCE.sub("", text).strip()
+
+
+def _evidence(items: list[str]) -> str:
+    named = [_uncadenced(item) for item in items]
+    return "; ".join(item[:1].lower() + item[1:] for item in named if item)
+
+
+def _gap_statements(request: DraftRequest) -> list[StatementFields]:
+    """A statement for each control with a gap: put in place, owned, and leaving evidence."""
+    gaps = set(request.gaps)
     statements: list[StatementFields] = []
     for control in request.controls:
         wanted = [ref for ref in control.criteria if ref in request.criterion_refs]
-        if not wanted:
+        if control.key not in gaps or not wanted:
             continue
-        evidence = "; ".join(control.evidence)
+        name, evidence = _uncadenced(control.name), _evidence(control.evidence)
+        kept = f" and keeps, each time it runs, evidence an auditor can sample: {evidence}"
+        owner = _placeholder(f"owner of {control.key}")
         statements.append(
             {
-                "text": f"{control.name}. {control.description} It operates "
-                f"{control.frequency.lower().replace('_', '-')} and leaves evidence "
-                f"an auditor can sample: {evidence}.",
+                "text": f"{name[:1].upper() + name[1:]} ({control.key}) is put in place as this "
+                f"policy describes: it has a named owner ({owner}){kept if evidence else ''}.",
                 "criteria": wanted,
                 "controls": [control.key],
             }
@@ -307,13 +337,9 @@ class OpenAIDrafter:
             except ValidationError as error:
                 problem = f"draft did not match the policy schema ({error.error_count()} problems)"
                 continue
-            missing = request.criterion_refs - document.criteria()
-            invented = document.criteria() - request.criterion_refs
-            if missing or invented:
-                problem = (
-                    f"draft did not address the requested criteria (missing {sorted(missing)}, "
-                    f"unknown {sorted(invented)})"
-                )
+            shortfall = _shortfall(request, document)
+            if shortfall is not None:
+                problem = shortfall
                 continue
             return DraftResult(
                 document=document,
@@ -325,3 +351,27 @@ class OpenAIDrafter:
                 latency_ms=int((time.perf_counter() - started) * 1000),
             )
         raise DrafterUnavailable(problem)
+
+
+def _shortfall(request: DraftRequest, document: PolicyDocument) -> str | None:
+    """Why an LLM draft does not do what was asked, or None when it does."""
+    missing = request.criterion_refs - document.criteria()
+    invented = document.criteria() - request.criterion_refs
+    if missing or invented:
+        return (
+            f"draft did not address the requested criteria (missing {sorted(missing)}, "
+            f"unknown {sorted(invented)})"
+        )
+    cited = {key for statement in document.statements for key in statement.controls}
+    uncited = [key for key in request.gaps if key not in cited]
+    if uncited:
+        return f"draft did not cite the gap controls {uncited}"
+    text = document.model_dump_json()
+    dropped = [
+        c.key
+        for c in request.unconfirmed
+        if json.dumps(c.placeholder, ensure_ascii=False)[1:-1] not in text
+    ]
+    if dropped:
+        return f"draft left out the placeholders of the commitments {dropped}"
+    return None

@@ -14,6 +14,7 @@ drafts spends past either.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from typing import Any
 from bson import ObjectId
 
 from service.assessment.service import AssessmentService, AssessmentView
+from service.drafting.commitments import resolve
 from service.drafting.document import to_markdown
 from service.drafting.drafters import (
     BudgetReached,
@@ -40,7 +42,7 @@ from service.scoring.model import GapKind
 from service.storage.documents import PolicyDraftRecord, PolicyDraftRevision
 from service.storage.repositories import DraftRepository, Page, now
 from service.storage.tenancy import Access
-from service.storage.writes import audit_event
+from service.storage.writes import Duplicate, audit_event
 from service.telemetry import get_logger
 
 MAX_CONTROLS = 200
@@ -119,17 +121,23 @@ class DraftingService:
                 f"at most {MAX_CONTROLS} controls per call", ("input", "controlKeys")
             )
         families = {f.key: f for f in framework.model.policy_families}
-        by_family: dict[str, list[str]] = defaultdict(list)
+        gaps_by_family: dict[str, list[str]] = defaultdict(list)
         for key in keys:
-            by_family[framework.controls[key].policy_family].append(key)
+            gaps_by_family[framework.controls[key].policy_family].append(key)
         in_scope = {
             c.ref for c in framework.model.criteria if c.category.value in view.record.scope
         }
-        profile, notes_by_control = self._answers(view)
+        members: dict[str, list[str]] = defaultdict(list)
+        for control in framework.controls.values():
+            if in_scope.intersection(control.criteria):
+                members[control.policy_family].append(control.key)
+        profile, notes_by_control, answers, labels = self._answers(view)
         requests = []
-        for family_key, control_keys_of_family in by_family.items():
+        for family_key, gaps in gaps_by_family.items():
             family = families.get(family_key)
-            controls = [framework.controls[k] for k in control_keys_of_family]
+            # The whole family: its in-scope controls, and the gap controls whatever their scope.
+            member_keys = list(dict.fromkeys([*members.get(family_key, []), *gaps]))
+            controls = [framework.controls[k] for k in member_keys]
             refs = sorted(
                 {r for c in controls for r in c.criteria if r in in_scope}
                 or {r for c in controls for r in c.criteria}
@@ -161,29 +169,42 @@ class DraftingService:
                         )
                         for r in refs
                     ],
+                    gaps=gaps,
+                    commitments=resolve(family_key, answers, labels, profile),
                     profile=profile,
-                    notes=[n for k in control_keys_of_family for n in notes_by_control.get(k, [])],
+                    notes=[n for k in gaps for n in notes_by_control.get(k, [])],
                 ).redacted()
             )
         return requests
 
     @staticmethod
-    def _answers(view: AssessmentView) -> tuple[dict[str, str], dict[str, list[str]]]:
+    def _answers(
+        view: AssessmentView,
+    ) -> tuple[dict[str, str], dict[str, list[str]], dict[str, str], dict[tuple[str, str], str]]:
+        """The scoping profile (by short key, as labels), answer notes by control, every
+        answer by question key, and the label of each (question, value) answered."""
         questions = view.questionnaire.questions
         profile: dict[str, str] = {}
         notes: dict[str, list[str]] = defaultdict(list)
+        answers: dict[str, str] = {}
+        labels: dict[tuple[str, str], str] = {}
         for answer in view.record.answers:
             question = questions.get(answer["question_key"])
             if question is None:
                 continue
+            value = str(answer["value"])
+            answers[question.key] = value
+            options = {o.value: o.label for o in question.effective_options}
+            if value in options:
+                labels[(question.key, value)] = options[value]
             if question.effective_role.value == "SCOPING":
-                labels = {o.value: o.label for o in question.effective_options}
-                value = ", ".join(labels.get(v, v) for v in str(answer["value"]).split(","))
-                profile[question.key.split(".")[-1]] = value
+                profile[question.key.split(".")[-1]] = ", ".join(
+                    options.get(v, v) for v in value.split(",")
+                )
             if answer.get("note"):
                 for control in question.controls:
                     notes[control].append(str(answer["note"]))
-        return profile, notes
+        return profile, notes, answers, labels
 
     # -- budget ---------------------------------------------------------------------
 
@@ -234,6 +255,18 @@ class DraftingService:
             title=request.family_title,
             body="",
             controls=[c.key for c in request.controls],
+            gap_controls=list(request.gaps),
+            commitments=[
+                {
+                    "key": c.key,
+                    "what": c.what,
+                    "text": c.wording,
+                    "confirmed": c.text is not None,
+                    "question": c.question,
+                    "answer": c.answer,
+                }
+                for c in request.commitments
+            ],
             criteria=sorted(request.criterion_refs),
             status="DRAFT",
             generating=True,
@@ -320,7 +353,7 @@ class DraftingService:
                 records.append(current)
                 continue
             if current is None:
-                record = self._record(view, request, ObjectId())
+                record = self._record(view, request, family_draft_id(assessment_id, request))
                 fresh.append(record)
             else:
                 fresh_version = self._record(view, request, current.id)  # type: ignore[arg-type]
@@ -329,8 +362,18 @@ class DraftingService:
                 event = None  # written with the first change
             records.append(record)
             work.append((record, request))
-        if fresh:
-            await drafts.insert(fresh, event)
+        for record in fresh:
+            # A family's first draft has an id derived from (assessment, family), so two
+            # calls racing to draft it write one draft: the loser returns the winner's.
+            try:
+                await drafts.insert([record], event)
+                event = None
+            except Duplicate:
+                stored = await drafts.draft(record.id)  # type: ignore[arg-type]
+                if stored is None:
+                    raise
+                records = [stored if r.id == record.id else r for r in records]
+                work = [(r, q) for r, q in work if r.id != record.id]
         for record, _ in work:
             self.hub.open(record.id)  # type: ignore[arg-type]
         if stream:
@@ -409,6 +452,12 @@ class DraftingService:
         ``before``."""
         scope = await self.access.scope(record.organization_id)
         return await DraftRepository(scope).revisions(record, first, before)
+
+
+def family_draft_id(assessment_id: ObjectId, request: DraftRequest) -> ObjectId:
+    """The id of the first draft of ``request``'s family for an assessment."""
+    digest = hashlib.sha256(f"{assessment_id}:{request.family_key}".encode()).digest()
+    return ObjectId(digest[:12])
 
 
 def _bounded(body: str) -> str:

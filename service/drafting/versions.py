@@ -15,6 +15,8 @@ _REPLACED = (
     "title",
     "body",
     "controls",
+    "gap_controls",
+    "commitments",
     "criteria",
     "status",
     "generating",

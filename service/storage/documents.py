@@ -257,6 +257,12 @@ class PolicyDraftRecord(Document):
     title: str
     body: str
     controls: list[str]
+    # The controls with gaps the draft was asked for (the rest of ``controls`` is the
+    # family's baseline); empty on drafts written before whole-family drafting.
+    gap_controls: list[str] = Field(default_factory=list)
+    # The commitments as the draft was given them: key, what, text (the wording or the
+    # placeholder), confirmed (set by an answer), question, answer.
+    commitments: list[dict[str, Any]] = Field(default_factory=list)
     criteria: list[str]
     status: str
     generating: bool = False

@@ -56,10 +56,17 @@ class DraftRepository(Repository):
     ) -> list[PolicyDraftRecord]:
         """The assessment's ``latest`` drafts, oldest first (each drafting call adds one per
         policy family, so the full list has no bound)."""
+        # By creation: a family's first draft has an id derived from its family, not its time.
         rows = await self._find(
-            PolicyDraftRecord, sort=[("_id", -1)], limit=latest, assessment_id=assessment_id
+            PolicyDraftRecord,
+            sort=[("created_at", -1), ("_id", -1)],
+            limit=latest,
+            assessment_id=assessment_id,
         )
         return rows[::-1]
+
+    async def draft(self, draft_id: ObjectId) -> PolicyDraftRecord | None:
+        return await self._find_one(PolicyDraftRecord, _id=draft_id)
 
     async def insert(
         self, records: Sequence[PolicyDraftRecord], event: dict[str, Any] | None
