@@ -2,7 +2,8 @@
 
 It speaks the streaming (SSE) and non-streaming chat completions protocol,
 answers structured output built from the request's own data, and can be told
-to answer 429, 500, slowly, or with a draft that ignores the criteria.
+to answer 429, 500, slowly, with a draft that ignores the criteria ("uncovered") or one that
+drops the placeholders of the commitments no answer set ("unconfirmed").
 """
 
 from __future__ import annotations
@@ -45,8 +46,19 @@ def _data(body: dict[str, Any]) -> dict[str, Any]:
     return json.loads(payload)
 
 
-def _document(data: dict[str, Any], cover: bool) -> dict[str, Any]:
+def _document(data: dict[str, Any], cover: bool, confirm: bool = True) -> dict[str, Any]:
+    """A draft built from the request's data, as a model following the prompt would write it:
+    every control cited, every commitment in its wording or its placeholder."""
     refs = [c["ref"] for c in data["criteria"]] if cover else ["CC9.9"]
+    commitments = [
+        {
+            "text": f"The company commits to {c['what']}: {c['text'] or c['placeholder']}.",
+            "criteria": refs[:1],
+            "controls": [],
+        }
+        for c in data.get("commitments", [])
+        if confirm
+    ]
     return {
         "title": data["family_title"],
         "purpose": f"Sets how {data['organization']} runs {data['family_title'].lower()}.",
@@ -65,6 +77,7 @@ def _document(data: dict[str, Any], cover: bool) -> dict[str, Any]:
             }
             for c in data["controls"]
         ]
+        + commitments
         + [{"text": "The company meets every listed criterion.", "criteria": refs, "controls": []}],
         "review_cadence": "Yearly.",
         "exceptions": "Approved by [TO CONFIRM: approver].",
@@ -95,7 +108,7 @@ def make_app(behaviour: Behaviour) -> Starlette:
             )
         if mode == "slow":
             await asyncio.sleep(5)
-        document = _document(_data(body), cover=mode != "uncovered")
+        document = _document(_data(body), cover=mode != "uncovered", confirm=mode != "unconfirmed")
         text = json.dumps(document)
         prompt_tokens, completion_tokens = behaviour.usage or _measured(body, text)
         usage = {

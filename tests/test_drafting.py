@@ -101,7 +101,7 @@ async def test_llm_drafts_are_grounded_redacted_and_traceable(
         None,
     )
     assert access["provenance"]["promptTokens"] == 1000
-    assert access["provenance"]["promptVersion"] == "policy-v2"
+    assert access["provenance"]["promptVersion"] == "policy-v3"
     assert len(access["provenance"]["inputHash"]) == 64
     assert "# Access Control Policy" in access["body"]
     assert "(CC1.1" in access["body"]
@@ -501,6 +501,7 @@ def soc2_request(family: str, profile: dict[str, str] | None = None) -> DraftReq
             for c in controls
         ],
         criteria=[CriterionFacts(ref, f"Criterion {ref}", "As stated.") for ref in refs],
+        gaps=[c["key"] for c in controls],
         profile=profile or {},
     )
 

@@ -36,6 +36,7 @@ from openai.types.chat import ChatCompletionMessageParam
 from openai.types.shared_params import ResponseFormatJSONSchema
 from pydantic import ValidationError
 
+from service.drafting.commitments import defined
 from service.drafting.document import PolicyDocument, json_schema
 from service.drafting.prompt import PROMPT_VERSION, DraftRequest, messages
 from service.settings import Settings
@@ -130,10 +131,13 @@ class TemplateDrafter:
 
     async def draft(self, request: DraftRequest, progress: Progress | None = None) -> DraftResult:
         started = time.perf_counter()
-        commitments = {c.key: c.wording for c in request.commitments}
+        # Every commitment of the family, as a placeholder unless the request resolved it
+        # (a request built without answers, or a branch whose facts the request lacks).
+        commitments = {c.key: c.placeholder() for c in defined(request.family_key)}
+        commitments |= {c.key: c.wording for c in request.commitments}
 
         def commit(key: str) -> str:
-            return commitments[key]  # a template naming an unknown commitment is a bug: fail
+            return commitments[key]  # a template naming an undefined commitment is a bug: fail
 
         rendered = self.env.get_template(self.template_for(request.family_key)).render(
             request=request, profile=request.profile, placeholder=_placeholder, commit=commit

@@ -133,7 +133,7 @@ class DraftingService:
                 members[control.policy_family].append(control.key)
         profile, notes_by_control, answers, labels = self._answers(view)
         requests = []
-        for family_key, gaps in gaps_by_family.items():
+        for family_key, gaps in sorted(gaps_by_family.items()):
             family = families.get(family_key)
             # The whole family: its in-scope controls, and the gap controls whatever their scope.
             member_keys = list(dict.fromkeys([*members.get(family_key, []), *gaps]))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
+from typing import Any
 
 import strawberry
 
@@ -58,6 +59,47 @@ class DraftRevision:
         return copy_of(cls, record, status=DraftStatus(record.status))
 
 
+@strawberry.enum(description="Where a policy's commitment comes from.")
+class CommitmentSource(Enum):
+    ANSWER = strawberry.enum_value("ANSWER", description="An answer sets its wording.")
+    TO_CONFIRM = strawberry.enum_value(
+        "TO_CONFIRM",
+        description="No answer sets it: the policy carries a [TO CONFIRM: …] placeholder.",
+    )
+
+
+@strawberry.type(
+    description="A deadline, cadence, retention period or threshold the policy commits to, "
+    "which an auditor will test: set by an answer, or left for the company to confirm."
+)
+class PolicyCommitment:
+    key: str = strawberry.field(description="The commitment's key within its policy family.")
+    what: str = strawberry.field(description="What the commitment decides.")
+    text: str = strawberry.field(
+        description="Its wording in the policy: from the answer, or the placeholder."
+    )
+    source: CommitmentSource = strawberry.field(description="Whether an answer set it.")
+    question_key: str | None = strawberry.field(
+        description="The question whose answer sets it, if one does."
+    )
+    answer: str | None = strawberry.field(
+        description="The answer given to that question (its label), if any."
+    )
+
+    @classmethod
+    def of(cls, stored: dict[str, Any]) -> PolicyCommitment:
+        return cls(
+            key=str(stored["key"]),
+            what=str(stored["what"]),
+            text=str(stored["text"]),
+            source=CommitmentSource.ANSWER
+            if stored.get("confirmed")
+            else CommitmentSource.TO_CONFIRM,
+            question_key=stored.get("question"),
+            answer=stored.get("answer"),
+        )
+
+
 @strawberry.type(name="PolicyDraft")
 class PolicyDraftType(Node):
     record: strawberry.Private[PolicyDraftRecord]
@@ -87,6 +129,21 @@ class PolicyDraftType(Node):
     @strawberry.field(description="Keys of the controls this policy documents.")
     def control_keys(self) -> list[str]:
         return list(self.record.controls)
+
+    @strawberry.field(
+        description="Keys of the controls with gaps the draft was asked for; the other "
+        "controls are the family's baseline (empty on drafts written before whole-family "
+        "drafting)."
+    )
+    def gap_control_keys(self) -> list[str]:
+        return list(self.record.gap_controls)
+
+    @strawberry.field(
+        description="The commitments the draft makes that an auditor will test, and where "
+        "each comes from; those still TO_CONFIRM need a decision before the policy is adopted."
+    )
+    def commitments(self) -> list[PolicyCommitment]:
+        return [PolicyCommitment.of(c) for c in self.record.commitments]
 
     @strawberry.field
     def criteria(self) -> list[str]:

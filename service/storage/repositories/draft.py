@@ -56,10 +56,11 @@ class DraftRepository(Repository):
     ) -> list[PolicyDraftRecord]:
         """The assessment's ``latest`` drafts, oldest first (each drafting call adds one per
         policy family, so the full list has no bound)."""
-        # By creation: a family's first draft has an id derived from its family, not its time.
+        # By creation, then family (as one call drafts them): a family's first draft has an
+        # id derived from its family, not from its time.
         rows = await self._find(
             PolicyDraftRecord,
-            sort=[("created_at", -1), ("_id", -1)],
+            sort=[("created_at", -1), ("family", -1), ("_id", -1)],
             limit=latest,
             assessment_id=assessment_id,
         )
