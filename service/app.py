@@ -8,6 +8,7 @@ CLI), ensures indexes, and loads the frameworks shipped in ``frameworks/``.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -43,6 +44,7 @@ from service.settings import Settings
 from service.storage.database import Database
 from service.storage.embedded import EmbeddedServer
 from service.telemetry import Metrics, RequestContextMiddleware, configure_logging, get_logger
+from service.webhooks.worker import WebhookWorker
 
 log = get_logger("service.app")
 
@@ -63,11 +65,21 @@ async def start_services(services: Services) -> None:
     report = await load_directory(settings.frameworks_dir, CatalogRepository(services.catalog))
     services.catalog_loaded = True
     log.info("catalog loaded", published=report.published, unchanged=report.unchanged)
+    worker = services.webhook_worker = WebhookWorker(settings)
+    task = asyncio.create_task(worker.run(), name="webhook-worker")
+    services.background.add(task)
+    task.add_done_callback(services.background.discard)
 
 
 async def stop_services(services: Services) -> None:
-    for task in list(services.background):
+    tasks = list(services.background)
+    for task in tasks:
         task.cancel()
+    # A delivery cut short keeps its lease until it expires; then any pod sends it again.
+    if tasks:
+        await asyncio.wait(tasks, timeout=5)
+    if services.webhook_worker is not None:
+        await services.webhook_worker.close()
     if isinstance(services.drafting.llm, OpenAIDrafter):
         await services.drafting.llm.close()
     if services.database is not None:

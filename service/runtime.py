@@ -34,6 +34,8 @@ from service.settings import Settings
 from service.storage.database import Database
 from service.storage.embedded import EmbeddedServer
 from service.telemetry import Metrics
+from service.webhooks.service import WebhookService
+from service.webhooks.worker import WebhookWorker
 
 
 @dataclass
@@ -50,6 +52,7 @@ class CallerServices:
     drafting: DraftingService
     reports: ReportService
     report_links: ReportLinkService
+    webhooks: WebhookService
 
 
 @dataclass
@@ -77,6 +80,8 @@ class Services:
     )
     progress: ProgressHub = field(default_factory=ProgressHub)
     background: set[asyncio.Task[None]] = field(default_factory=set)
+    # Sends webhook deliveries from the outbox (every pod runs one; leases keep them apart).
+    webhook_worker: WebhookWorker | None = None
     clock: Callable[[], date] = field(default=lambda: datetime.now(UTC).date())
     extras: dict[str, object] = field(default_factory=dict)
 
@@ -107,4 +112,5 @@ class Services:
             ),
             reports=ReportService(assessments, organizations, ledger, remediation),
             report_links=ReportLinkService(assessments),
+            webhooks=WebhookService(access, self.settings.is_production),
         )

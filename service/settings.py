@@ -68,6 +68,15 @@ class Settings(BaseSettings):
     # When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`.
     metrics_token: SecretStr | None = None
 
+    # Webhook deliveries: retried with exponential backoff and jitter from the base, at most
+    # this many attempts, each given this long to answer; workers look for due deliveries
+    # this often. A webhook whose deliveries fail for good this many times in a row is paused.
+    webhook_retry_base_seconds: float = Field(default=30.0, gt=0, le=3600)
+    webhook_max_attempts: int = Field(default=8, ge=1, le=20)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    webhook_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    webhook_pause_after_failures: int = Field(default=3, ge=1, le=100)
+
     @model_validator(mode="after")
     def _lag_range(self) -> Settings:
         if self.report_lag_max_weeks < self.report_lag_min_weeks:

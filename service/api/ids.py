@@ -18,10 +18,7 @@ from bson import ObjectId
 from bson.errors import InvalidId
 
 from service.errors import InvalidInput
-
-
-def encode_id(type_name: str, object_id: ObjectId) -> str:
-    return base64.urlsafe_b64encode(f"{type_name}:{object_id}".encode()).decode().rstrip("=")
+from service.ids import encode_id
 
 
 def global_id(type_name: str, object_id: ObjectId | None) -> strawberry.ID:

@@ -57,6 +57,8 @@ from service.api.mutations import (
     report_link_revoke,
     sampling_profile_set,
     subservices_set,
+    webhook_create,
+    webhook_delete,
 )
 from service.api.pagination import Connection
 from service.api.types.assessment import AssessmentType
@@ -106,6 +108,9 @@ class Mutation:
     set_report_branding = report_branding_set.mutation
     create_report_link = report_link_create.mutation
     revoke_report_link = report_link_revoke.mutation
+    create_webhook = webhook_create.mutation
+    delete_webhook = webhook_delete.delete
+    resume_webhook = webhook_delete.resume
     export_assessment = assessment_export.mutation
     add_member = member_add.mutation
     change_member_role = member_change_role.mutation

@@ -22,6 +22,7 @@ from service.assessment.answers import (
     check_total_size,
 )
 from service.assessment.creation import AssessmentCreation
+from service.assessment.notifications import outbox_event, report_changed
 from service.assessment.reading import AssessmentView, Status
 from service.assessment.subservices import Subservice
 from service.errors import InvalidState, NotFound, VersionConflict
@@ -125,6 +126,13 @@ class AssessmentService(AssessmentCreation):
         fields.update(answers=answers, updated_at=moment)
         if record.status == Status.DRAFT:
             fields["status"] = Status.IN_PROGRESS.value
+        changed_report = report_changed(
+            record.organization_id,
+            assessment_id,
+            record.report,
+            fields["report"],  # type: ignore[arg-type]
+            expected_version + 1,
+        )
         written = await repository.update(
             assessment_id,
             expected_version,
@@ -132,6 +140,7 @@ class AssessmentService(AssessmentCreation):
             history,
             allowed_statuses=[Status.DRAFT.value, Status.IN_PROGRESS.value],
             organization_id=record.organization_id,
+            outbox=[changed_report] if changed_report else [],
             # Keys and counts only: answer values and notes stay out of the audit log.
             event=audit_event(
                 self.access.principal,
@@ -268,12 +277,34 @@ class AssessmentService(AssessmentCreation):
             record.organization_id,
             **details,
         )
+        outbox = [
+            o
+            for o in (
+                report_changed(
+                    record.organization_id,
+                    record.id,
+                    record.report,
+                    fields["report"],  # type: ignore[arg-type]
+                    record.version + 1,
+                ),
+                outbox_event(
+                    record.organization_id,
+                    "ASSESSMENT_SUBMITTED",
+                    record.id,
+                    {"version": record.version + 1, "readiness": fields["readiness"]},
+                )
+                if changes.get("status") == Status.SUBMITTED.value
+                else None,
+            )
+            if o is not None
+        ]
         if not await repository.update(
             record.id,
             record.version,
             fields,
             allowed_statuses=[s.value for s in allowed],
             event=event,
+            outbox=outbox,
         ):
             await self._conflict(repository, record.id, record.version)
         return await self.view(record.model_copy(update={**fields, "version": record.version + 1}))

@@ -23,6 +23,7 @@ from typing import Any
 
 from bson import ObjectId
 
+from service.assessment.notifications import outbox_event
 from service.assessment.service import AssessmentService, AssessmentView
 from service.drafting.commitments import resolve
 from service.drafting.document import to_markdown
@@ -37,6 +38,7 @@ from service.drafting.progress import ProgressHub
 from service.drafting.prompt import ControlFacts, CriterionFacts, DraftRequest
 from service.drafting.versions import revised
 from service.errors import InvalidInput, InvalidState, LimitExceeded, NotFound
+from service.ids import encode_id
 from service.principal import Permission
 from service.scoring.model import GapKind
 from service.storage.documents import PolicyDraftRecord, PolicyDraftRevision
@@ -297,7 +299,17 @@ class DraftingService:
                 "fallback_reason": reason[:MAX_REASON_CHARS] if reason else None,
                 "updated_at": now(),
             }
-            await budget.drafts.finish(record.id, fields)
+            ready = outbox_event(
+                record.organization_id,
+                "DRAFT_READY",
+                record.assessment_id,
+                {
+                    "draftId": encode_id("PolicyDraft", record.id),
+                    "family": record.family,
+                    "generator": result.generator,
+                },
+            )
+            await budget.drafts.finish(record.id, fields, ready)
             finished: PolicyDraftRecord = record.model_copy(update=fields)
             return finished
         finally:

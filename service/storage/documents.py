@@ -376,6 +376,74 @@ class ReportLink(Document):
         ]
 
 
+class Webhook(Document):
+    """Where an organisation wants to hear of changes, and how that is going.
+
+    The signing secret is kept as is: every delivery is signed with it, so it cannot be
+    stored as a digest the way keys are. It is shown once, at creation."""
+
+    organization_id: PydanticObjectId
+    url: str
+    events: list[str]
+    secret: str
+    active: bool = True
+    # Why deliveries stopped (the last failure), set when the webhook is paused.
+    paused_reason: str | None = None
+    # Deliveries that failed for good since the last one that was delivered.
+    failed_in_a_row: int = 0
+    created_at: datetime
+    created_by: str
+
+    class Settings:
+        name = "webhooks"
+        indexes = [_tenant_index(("_id", pymongo.ASCENDING))]
+
+
+class OutboxEvent(Document):
+    """A change to tell webhooks about, written in the same write as the change.
+
+    The delivery worker fans each one out into a ``WebhookDelivery`` per subscribed webhook
+    of the organisation and then deletes it; an organisation without webhooks just has its
+    rows deleted. ``due_at`` leaves a moment for the change's own write to finish."""
+
+    organization_id: PydanticObjectId
+    event: str
+    assessment_id: PydanticObjectId | None = None
+    occurred_at: datetime
+    due_at: datetime
+    data: dict[str, Any] = Field(default_factory=dict)
+
+    class Settings:
+        name = "webhook_outbox"
+        indexes = [IndexModel([("due_at", pymongo.ASCENDING)])]
+
+
+class WebhookDelivery(Document):
+    """One event on its way to one webhook: the exact body sent on every attempt, and where
+    it stands. Its id derives from (event, webhook), so fanning an event out twice makes one
+    delivery. ``next_attempt_at`` is also the lease: a worker that takes a delivery moves it
+    past the time its attempt can take, so no other worker takes it meanwhile."""
+
+    organization_id: PydanticObjectId
+    webhook_id: PydanticObjectId
+    event: str
+    body: str
+    status: str = "PENDING"
+    attempts: int = 0
+    next_attempt_at: datetime
+    last_status_code: int | None = None
+    last_error: str | None = None
+    created_at: datetime
+    delivered_at: datetime | None = None
+
+    class Settings:
+        name = "webhook_deliveries"
+        indexes = [
+            IndexModel([("status", pymongo.ASCENDING), ("next_attempt_at", pymongo.ASCENDING)]),
+            _tenant_index(("webhook_id", pymongo.ASCENDING), ("created_at", pymongo.DESCENDING)),
+        ]
+
+
 DOCUMENT_MODELS: list[type[Document]] = [
     Organization,
     Membership,
@@ -390,6 +458,9 @@ DOCUMENT_MODELS: list[type[Document]] = [
     ControlOccurrence,
     RemediationItem,
     ReportLink,
+    Webhook,
+    OutboxEvent,
+    WebhookDelivery,
 ]
 
 

@@ -24,6 +24,7 @@ from service.api.types.organization import OrganizationType
 from service.api.types.policy import PolicyDraftType
 from service.api.types.remediation import RemediationItem
 from service.api.types.report_link import ReportLink
+from service.api.types.webhook import Webhook
 from service.assessment.records import Organization
 from service.assessment.service import AssessmentView
 
@@ -211,3 +212,33 @@ class RevokeReportLinkPayload:
 @strawberry.type
 class SetReportBrandingPayload(OrganizationPayload):
     pass
+
+
+@strawberry.type(description="The result of createWebhook.")
+class CreateWebhookPayload:
+    webhook: Webhook | None = strawberry.field(default=None, description="The new webhook.")
+    secret: str | None = strawberry.field(
+        default=None,
+        description="The signing secret, shown this once: keep it to verify deliveries.",
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="What was wrong; nothing was changed."
+    )
+
+
+@strawberry.type(description="The result of deleteWebhook.")
+class DeleteWebhookPayload:
+    deleted_webhook_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The id of the webhook removed."
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="What was wrong; nothing was changed."
+    )
+
+
+@strawberry.type(description="The result of resumeWebhook.")
+class ResumeWebhookPayload:
+    webhook: Webhook | None = strawberry.field(default=None, description="The webhook, active.")
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="What was wrong; nothing was changed."
+    )

@@ -10,7 +10,7 @@ import strawberry
 from bson import ObjectId
 
 from service.api.enums import AssessmentStatus, AuditType, Category, Treatment
-from service.api.ids import decode_id, encode_id, global_id
+from service.api.ids import decode_id, global_id
 from service.api.pagination import MAX_PAGE_SIZE, page_size
 from service.api.types.answer import Answer, AnswerIndex, AnswerRevision
 from service.api.types.catalog import (
@@ -33,6 +33,7 @@ from service.assessment.service import AssessmentView
 from service.assessment.subservices import Subservice
 from service.catalog.catalog import FrameworkVersion
 from service.errors import LimitExceeded, NotFound
+from service.ids import encode_id
 
 if TYPE_CHECKING:
     from service.api.types.policy import PolicyDraftType

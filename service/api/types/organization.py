@@ -12,7 +12,6 @@ from service.api.enums import Role
 from service.api.ids import (
     dated_cursor,
     encode_cursor,
-    encode_id,
     global_id,
     id_cursor,
 )
@@ -20,7 +19,9 @@ from service.api.pagination import Connection, connection, page_size
 from service.api.types.access import ApiKey, AuditEvent, Member
 from service.api.types.ledger import ControlOccurrenceType, SampleSize
 from service.api.types.node import Node, node_class
+from service.api.types.webhook import Webhook
 from service.assessment.records import Organization as OrganizationRecord
+from service.ids import encode_id
 
 if TYPE_CHECKING:
     from service.api.types.assessment import AssessmentType
@@ -62,6 +63,11 @@ class OrganizationType(Node):
             completeness=row["completeness"],
             updated_at=row["updated_at"],
         )
+
+    @strawberry.field(description="Its webhooks (OWNER).")
+    async def webhooks(self, info: strawberry.Info) -> list[Webhook]:
+        records = await info.context.webhooks.of_organization(self.record.id)
+        return [Webhook(record=record) for record in records]
 
     @strawberry.field(description="Members and their roles.")
     async def members(self, info: strawberry.Info) -> list[Member]:

@@ -8,8 +8,9 @@ from typing import Any
 from beanie import PydanticObjectId
 from bson import ObjectId
 
-from service.storage.documents import AnswerRevision, AssessmentRecord, now
+from service.storage.documents import AnswerRevision, AssessmentRecord, OutboxEvent, now
 from service.storage.repositories.base import Memberships, Page, Repository, TenantScope
+from service.storage.repositories.webhook import outbox_step
 from service.storage.writes import GuardFailed, write
 
 # Lists of assessments need no answers, no history and only the report's headline.
@@ -161,10 +162,12 @@ class AssessmentRepository(Repository):
         allowed_statuses: Sequence[str] | None = None,
         event: dict[str, Any] | None = None,
         organization_id: ObjectId | None = None,
+        outbox: Sequence[OutboxEvent] = (),
     ) -> bool:
         """One write guarded by the version, then the replaced answers (``history``, as
-        revisions of ``organization_id``'s assessment) and the audit event, in one ordered
-        batch; False when the guard did not match, in which case nothing was written."""
+        revisions of ``organization_id``'s assessment), the ``outbox`` events for webhooks
+        and the audit event, in one ordered batch; False when the guard did not match, in
+        which case nothing was written."""
         statuses: dict[str, Any] = (
             {} if allowed_statuses is None else {"status": {"$in": list(allowed_statuses)}}
         )
@@ -193,7 +196,7 @@ class AssessmentRepository(Repository):
             for h in history or []
         ]
         try:
-            await write([guarded, *revisions], event)
+            await write([guarded, *revisions, *(outbox_step(o) for o in outbox)], event)
         except GuardFailed:
             return False
         return True

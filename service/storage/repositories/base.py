@@ -30,7 +30,8 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from beanie import Document
 from bson import ObjectId
-from pymongo.errors import DuplicateKeyError
+from pymongo import ReturnDocument
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from service.principal import PERMISSIONS, Permission, Principal, Role
 from service.storage.documents import (
@@ -38,14 +39,17 @@ from service.storage.documents import (
     FrameworkRecord,
     Membership,
     Organization,
+    OutboxEvent,
     PrincipalLlmUsage,
     QuestionnaireRecord,
     ReportLink,
+    WebhookDelivery,
     document_of,
 )
 from service.storage.failures import translated
 from service.storage.writes import GuardedDelete, GuardedUpdate, Insert
 
+DUPLICATE_KEY = 11000
 T = TypeVar("T")
 D = TypeVar("D", bound=Document)
 OrganizationId = ObjectId | None
@@ -124,6 +128,10 @@ ENTRY_KEYS: dict[type[Document], frozenset[str]] = {
     PrincipalLlmUsage: frozenset({"subject"}),
     # A shared report link, by the digest of the token its URL carries.
     ReportLink: frozenset({"digest"}),
+    # The webhook worker, before it knows whose rows are due: changes due to be fanned out,
+    # and deliveries due to be sent (each then read and written in its organisation).
+    OutboxEvent: frozenset({"due_at"}),
+    WebhookDelivery: frozenset({"status"}),
     # A published catalog version by the id a scoped record pinned (versions never change).
     FrameworkRecord: frozenset({"_id"}),
     QuestionnaireRecord: frozenset({"_id"}),
@@ -318,6 +326,42 @@ class Repository:
         except DuplicateKeyError:
             return False
         return True
+
+    async def _insert_new(self, document: type[Document], rows: Sequence[Mapping[str, Any]]) -> int:
+        """Insert those of ``rows`` whose ids are not stored yet; how many were new."""
+        for row in rows:
+            self._owned(document, row, None)
+        if not rows:
+            return 0
+        try:
+            result = await _collection(document).insert_many([dict(r) for r in rows], ordered=False)
+        except BulkWriteError as error:
+            if any(e.get("code") != DUPLICATE_KEY for e in error.details.get("writeErrors", [])):
+                raise
+            inserted: int = error.details.get("nInserted", 0)
+            return inserted
+        return len(result.inserted_ids)
+
+    async def _lease(
+        self,
+        document: type[Document],
+        update: Mapping[str, Any],
+        /,
+        *,
+        sort: Sequence[tuple[str, int]],
+        within: Within = EVERY,
+        by: tuple[str, Any] | None = None,
+        **extra: Any,
+    ) -> dict[str, Any] | None:
+        """Update the first matching document in ``sort`` order and return it as updated,
+        in one atomic step (a lease: no two callers take the same document)."""
+        row: dict[str, Any] | None = await _collection(document).find_one_and_update(
+            self._filter(document, within=within, by=by, **extra),
+            update,
+            sort=list(sort),
+            return_document=ReturnDocument.AFTER,
+        )
+        return row
 
     # -- steps of ``storage.writes.write`` ------------------------------------------
 

@@ -13,6 +13,7 @@ from service.storage.documents import (
     ApiKey,
     LlmUsage,
     Organization,
+    OutboxEvent,
     PolicyDraftRecord,
     PolicyDraftRevision,
     PrincipalLlmUsage,
@@ -24,6 +25,7 @@ from service.storage.repositories.base import (
     Scope,
     TenantScope,
 )
+from service.storage.repositories.webhook import outbox_step
 from service.storage.writes import GuardFailed, Write, write
 
 # Drafts an assessment's listing returns: the latest ones.
@@ -74,8 +76,19 @@ class DraftRepository(Repository):
     ) -> None:
         await write([self._insert(PolicyDraftRecord, r) for r in records], event)
 
-    async def finish(self, draft_id: ObjectId, fields: dict[str, Any]) -> None:
-        await self._update(PolicyDraftRecord, {"$set": fields}, _id=draft_id)
+    async def finish(
+        self, draft_id: ObjectId, fields: dict[str, Any], ready: OutboxEvent | None = None
+    ) -> None:
+        """Store the finished draft, and the DRAFT_READY event for webhooks with it."""
+        steps: list[Write] = [
+            self._guarded_update(PolicyDraftRecord, {"$set": fields}, _id=draft_id)
+        ]
+        if ready is not None:
+            steps.append(outbox_step(ready))
+        try:
+            await write(steps, None)
+        except GuardFailed:
+            return  # the draft went (its organisation was deleted) while it was written
 
     async def review(
         self,
