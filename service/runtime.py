@@ -17,6 +17,7 @@ from typing import Any
 from service.assessment.engine_model import EngineModels
 from service.assessment.ledger import HistoryCache, LedgerService
 from service.assessment.organizations import OrganizationService
+from service.assessment.provisioning import ProvisioningKeys
 from service.assessment.records import Access, MembershipCache
 from service.assessment.remediation import Remediation
 from service.assessment.service import AssessmentService
@@ -53,6 +54,7 @@ class CallerServices:
     reports: ReportService
     report_links: ReportLinkService
     webhooks: WebhookService
+    provisioning: ProvisioningKeys
 
 
 @dataclass
@@ -113,4 +115,5 @@ class Services:
             reports=ReportService(assessments, organizations, ledger, remediation),
             report_links=ReportLinkService(assessments),
             webhooks=WebhookService(access, self.settings.is_production),
+            provisioning=ProvisioningKeys(access),
         )

@@ -7,7 +7,7 @@ prefixing the node type's GraphQL name.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
 import strawberry
@@ -21,26 +21,42 @@ NodeT = TypeVar("NodeT")
 ItemT = TypeVar("ItemT")
 
 
-@strawberry.type
+@strawberry.type(description="Where a page sits in its list (the Relay connection spec).")
 class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="Whether items follow this page.")
+    end_cursor: str | None = strawberry.field(
+        description="The last item's cursor: pass it as `after` for the next page."
+    )
+    has_previous_page: bool = strawberry.field(
+        description="Whether items come before this page (true for a page read after a cursor)."
+    )
+    start_cursor: str | None = strawberry.field(description="The first item's cursor.")
 
 
-@strawberry.type
+@strawberry.type(description="An item of a page, with its cursor.")
 class Edge(Generic[NodeT]):
-    cursor: str
-    node: NodeT
+    cursor: str = strawberry.field(description="Where this item is: pass it as `after`.")
+    node: NodeT = strawberry.field(description="The item.")
 
 
-@strawberry.type
+@strawberry.type(description="A page of a list, keyset-paged: `first` items `after` a cursor.")
 class Connection(Generic[NodeT]):
-    edges: list[Edge[NodeT]]
-    page_info: PageInfo
+    edges: list[Edge[NodeT]] = strawberry.field(description="The page's items with cursors.")
+    page_info: PageInfo = strawberry.field(description="Where the page sits in the list.")
+    count: strawberry.Private[Callable[[], Awaitable[int]] | None] = None
 
-    @strawberry.field
+    @strawberry.field(description="The page's items.")
     def nodes(self) -> list[NodeT]:
         return [edge.node for edge in self.edges]
+
+    @strawberry.field(
+        description="How many items the list holds, counted with the same filter as the "
+        "page (one count when asked for)."
+    )
+    async def total_count(self) -> int:
+        if self.count is None:
+            return len(self.edges)
+        return await self.count()
 
 
 def connection(
@@ -48,12 +64,22 @@ def connection(
     has_next: bool,
     cursor: Callable[[ItemT], str],
     node: Callable[[ItemT], NodeT],
+    *,
+    after: str | None = None,
+    count: Callable[[], Awaitable[int]] | None = None,
 ) -> Connection[NodeT]:
-    """A page of ``items`` as a connection: each item's cursor and node, and the page info."""
+    """A page of ``items`` as a connection: each item's cursor and node, the page info,
+    and how to count the whole list (``count``; the page's own length without it)."""
     edges = [Edge(cursor=cursor(item), node=node(item)) for item in items]
     return Connection(
         edges=edges,
-        page_info=PageInfo(has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None),
+        page_info=PageInfo(
+            has_next_page=has_next,
+            end_cursor=edges[-1].cursor if edges else None,
+            has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+        ),
+        count=count,
     )
 
 

@@ -13,6 +13,7 @@ from strawberry.dataloader import DataLoader
 from service.api.context import Info
 from service.api.ids import decode_any, decode_cursor, decode_id, encode_cursor
 from service.api.pagination import Connection, connection, page_size
+from service.api.types.access import ApiKey
 from service.api.types.assessment import TYPE_NAME as ASSESSMENT
 from service.api.types.assessment import AssessmentType
 from service.api.types.catalog import Framework, Questionnaire
@@ -48,8 +49,17 @@ async def organizations(
 ) -> Connection[OrganizationType]:
     page = await info.context.organizations.page(page_size(first), _organization_cursor(after))
     return connection(
-        page.items, page.has_next, lambda o: encode_cursor(o.name, o.id), OrganizationType.of
+        page.items,
+        page.has_next,
+        lambda o: encode_cursor(o.name, o.id),
+        OrganizationType.of,
+        after=after,
+        count=page.count,
     )
+
+
+async def provisioning_keys(info: Info) -> list[ApiKey]:
+    return [ApiKey.of(record) for record in await info.context.provisioning.all()]
 
 
 async def organization(info: Info, id: strawberry.ID) -> OrganizationType | None:

@@ -50,6 +50,7 @@ from service.api.mutations import (
     organization_rename,
     policies_draft,
     policy_draft_review,
+    provisioning_key,
     questionnaire_import,
     remediation_update,
     report_branding_set,
@@ -61,6 +62,7 @@ from service.api.mutations import (
     webhook_delete,
 )
 from service.api.pagination import Connection
+from service.api.types.access import ApiKey
 from service.api.types.assessment import AssessmentType
 from service.api.types.catalog import Framework, Questionnaire
 from service.api.types.node import Node
@@ -84,6 +86,10 @@ class Query:
     framework: Framework | None = strawberry.field(resolver=queries.framework)
     questionnaire: Questionnaire | None = strawberry.field(resolver=queries.questionnaire)
     assessment: AssessmentType | None = strawberry.field(resolver=queries.assessment)
+    provisioning_keys: list[ApiKey] = strawberry.field(
+        resolver=queries.provisioning_keys,
+        description="Every provisioning key, newest first (platform admins).",
+    )
 
 
 @strawberry.type
@@ -109,6 +115,8 @@ class Mutation:
     create_report_link = report_link_create.mutation
     revoke_report_link = report_link_revoke.mutation
     create_webhook = webhook_create.mutation
+    create_provisioning_key = provisioning_key.create
+    revoke_provisioning_key = provisioning_key.revoke
     delete_webhook = webhook_delete.delete
     resume_webhook = webhook_delete.resume
     export_assessment = assessment_export.mutation

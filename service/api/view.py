@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from cross_web import HTTPException
+from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -29,6 +30,7 @@ from service.api.websocket import (
     PendingSockets,
 )
 from service.auth.authenticator import Session
+from service.auth.idempotency import MAX_KEY_CHARS, Idempotency, Outcome
 from service.auth.middleware import client_address
 from service.auth.responses import error_document
 from service.errors import DatabaseUnavailable
@@ -36,6 +38,35 @@ from service.principal import Principal, PrincipalKind
 from service.runtime import Services
 
 ANONYMOUS = Principal(subject="", kind=PrincipalKind.ANONYMOUS)
+IDEMPOTENCY_HEADER = "idempotency-key"
+REFUSALS = {
+    Outcome.REUSED: (
+        422,
+        "IDEMPOTENCY_KEY_REUSED",
+        "this Idempotency-Key was used with a different request body",
+    ),
+    Outcome.IN_PROGRESS: (
+        409,
+        "IDEMPOTENCY_KEY_IN_USE",
+        "a request with this Idempotency-Key is still running; retry shortly",
+    ),
+}
+
+
+def _is_mutation(body: bytes) -> bool:
+    """Whether a request body runs a mutation (the only operations a key applies to);
+    a body that does not parse is left to the GraphQL run to refuse."""
+    try:
+        payload = json_input.loads(body)
+        if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
+            return False
+        document = parse(payload["query"], no_location=True, max_tokens=limits.MAX_TOKENS)
+    except (ValueError, GraphQLError):
+        return False
+    name = payload.get("operationName")
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    chosen = [o for o in operations if name is None or (o.name and o.name.value == name)]
+    return bool(chosen) and chosen[0].operation is OperationType.MUTATION
 
 
 def _bearer(params: dict[str, Any] | None) -> str | None:
@@ -57,6 +88,7 @@ class GraphQLView(GraphQL[Context, None]):
         super().__init__(**kwargs)
         self.services = services
         self.pending_sockets = PendingSockets()
+        self.idempotency = Idempotency()
 
     async def render_graphql_ide(self, request: Request) -> Response:
         # Strawberry's page loads GraphiQL from a CDN; ours is served from the package.
@@ -90,14 +122,61 @@ class GraphQLView(GraphQL[Context, None]):
             # The middleware lets only GraphiQL's page through without a principal.
             await (await self.render_graphql_ide(request))(scope, receive, send)
             return
+        key = request.headers.get(IDEMPOTENCY_HEADER)
+        if key is not None and request.method == "POST":
+            response = await self._idempotent(request, key)
+        else:
+            response = await self._answer(request)
+        await response(scope, receive, send)
+
+    async def _answer(self, request: Request) -> Response:
         try:
-            response = await self.run(request)
+            return await self.run(request)
         except HTTPException as error:
             # Clients parse every answer of /graphql as GraphQL: keep the shape.
-            response = JSONResponse(
+            return JSONResponse(
                 error_document("BAD_REQUEST", error.reason), status_code=error.status_code
             )
-        await response(scope, receive, send)
+
+    async def _idempotent(self, request: Request, key: str) -> Response:
+        """A mutation applied once per ``Idempotency-Key`` and principal (24 hours);
+        docs/embedding.md describes the answers."""
+        if not 1 <= len(key) <= MAX_KEY_CHARS:
+            return JSONResponse(
+                error_document(
+                    "BAD_REQUEST", f"Idempotency-Key must be 1 to {MAX_KEY_CHARS} characters"
+                ),
+                status_code=400,
+            )
+        principal = request.scope.get("state", {}).get("principal")
+        body = await request.body()  # kept by the request: the GraphQL run reads it again
+        if principal is None or not _is_mutation(body):
+            return await self._answer(request)
+        try:
+            claim = await self.idempotency.claim(principal.subject, key, body)
+        except DatabaseUnavailable:
+            return JSONResponse(
+                error_document("SERVICE_UNAVAILABLE", "the database is unavailable"),
+                status_code=503,
+            )
+        if claim.outcome is Outcome.REPLAY and claim.record is not None:
+            return Response(
+                claim.record.body or b"",
+                status_code=claim.record.status or 200,
+                media_type="application/json",
+                headers={"Idempotent-Replayed": "true"},
+            )
+        refusal = REFUSALS.get(claim.outcome)
+        if refusal is not None:
+            status, code, message = refusal
+            return JSONResponse(error_document(code, message), status_code=status)
+        try:
+            response = await self._answer(request)
+        except BaseException:
+            await self.idempotency.release(claim)
+            raise
+        await self.idempotency.finish(claim, response.status_code, bytes(response.body))
+        return response
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         pending = self.pending_sockets.admit()

@@ -88,6 +88,9 @@ class ApiKey(Document):
     revoked_at: datetime | None = None
     last_used_at: datetime | None = None
     local_admin: bool = False
+    # A provisioning key: belongs to no organisation, acts as ``provisioning:<id>`` and
+    # becomes OWNER of the organisations it creates (``createProvisioningKey``).
+    provisioning: bool = False
 
     class Settings:
         name = "api_keys"
@@ -444,6 +447,29 @@ class WebhookDelivery(Document):
         ]
 
 
+class IdempotencyRecord(Document):
+    """The first response to a mutation sent with an ``Idempotency-Key``, for retries.
+
+    Its id is the SHA-256 of (principal, key); ``request`` is the SHA-256 of the request
+    body. PENDING while the first request runs, under a lease a retry may take over once
+    it lapses (the pod running it died); DONE with the response stored. Expired rows go
+    through the TTL index, and reads treat them as absent whatever the index's timing."""
+
+    id: str | None = None  # type: ignore[assignment]  # a digest, not an ObjectId
+    subject: str
+    request: str
+    state: str = "PENDING"
+    lease_until: datetime
+    status: int | None = None
+    body: bytes | None = None
+    created_at: datetime
+    expires_at: datetime
+
+    class Settings:
+        name = "idempotency_keys"
+        indexes = [IndexModel([("expires_at", pymongo.ASCENDING)], expireAfterSeconds=0)]
+
+
 DOCUMENT_MODELS: list[type[Document]] = [
     Organization,
     Membership,
@@ -461,6 +487,7 @@ DOCUMENT_MODELS: list[type[Document]] = [
     Webhook,
     OutboxEvent,
     WebhookDelivery,
+    IdempotencyRecord,
 ]
 
 

@@ -242,3 +242,24 @@ class ResumeWebhookPayload:
     errors: list[UserError] = strawberry.field(
         default_factory=list, description="What was wrong; nothing was changed."
     )
+
+
+@strawberry.type(description="The result of createProvisioningKey.")
+class CreateProvisioningKeyPayload:
+    api_key: ApiKey | None = strawberry.field(default=None, description="The new key.")
+    secret: str | None = strawberry.field(
+        default=None, description="The key itself; shown only in this answer."
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="What was wrong; nothing was changed."
+    )
+
+
+@strawberry.type(description="The result of revokeProvisioningKey.")
+class RevokeProvisioningKeyPayload:
+    revoked_key_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The id of the key revoked."
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="What was wrong; nothing was changed."
+    )

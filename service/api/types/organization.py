@@ -86,7 +86,14 @@ class OrganizationType(Node):
         page = await info.context.organizations.audit_events(
             self.record_id, page_size(first), id_cursor(after)
         )
-        return connection(page.items, page.has_next, lambda e: encode_cursor(e.id), AuditEvent.of)
+        return connection(
+            page.items,
+            page.has_next,
+            lambda e: encode_cursor(e.id),
+            AuditEvent.of,
+            after=after,
+            count=page.count,
+        )
 
     @strawberry.field(
         description="The evidence ledger: occurrences of controls, the most recently performed "
@@ -115,6 +122,8 @@ class OrganizationType(Node):
             page.has_next,
             lambda o: encode_cursor(o.performed_on.isoformat(), o.id),
             ControlOccurrenceType.of,
+            after=after,
+            count=page.count,
         )
 
     @strawberry.field(
@@ -145,7 +154,12 @@ class OrganizationType(Node):
             self.record_id, page_size(first), id_cursor(after), include_archived
         )
         return connection(
-            page.items, page.has_next, lambda r: encode_cursor(r.id), assessment_type.of_record
+            page.items,
+            page.has_next,
+            lambda r: encode_cursor(r.id),
+            assessment_type.of_record,
+            after=after,
+            count=page.count,
         )
 
     @classmethod

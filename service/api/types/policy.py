@@ -191,7 +191,12 @@ class PolicyDraftType(Node):
             self.record, page_size(first), _number_cursor(after)
         )
         return connection(
-            page.items, page.has_next, lambda r: encode_cursor(r.number), DraftRevision.of
+            page.items,
+            page.has_next,
+            lambda r: encode_cursor(r.number),
+            DraftRevision.of,
+            after=after,
+            count=page.count,
         )
 
     version = shown("record.version", int)

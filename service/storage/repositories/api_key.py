@@ -17,7 +17,7 @@ from service.principal import Role
 from service.storage import api_key_secrets
 from service.storage.documents import ApiKey, document_of, now
 from service.storage.repositories.base import Repository, TenantScope
-from service.storage.writes import GuardFailed, write
+from service.storage.writes import GuardedUpdate, GuardFailed, write
 
 
 class ApiKeyRepository(Repository):
@@ -67,6 +67,43 @@ class ApiKeyRepository(Repository):
         if record.last_used_at is None or moment - record.last_used_at > self.TOUCH_INTERVAL:
             await self._update(ApiKey, {"$set": {"last_used_at": moment}}, by=("_id", record.id))
             record.last_used_at = moment
+
+    async def create_provisioning(
+        self, name: str, created_by: str, event: dict[str, Any]
+    ) -> tuple[ApiKey, str]:
+        """A provisioning key, acting as ``provisioning:<its id>``, and its secret; written
+        with its (platform-level) audit event."""
+        new = api_key_secrets.generate()
+        key_id = PydanticObjectId()
+        record = ApiKey(
+            id=key_id,
+            name=name,
+            lookup=new.lookup,
+            digest=new.digest,
+            subject=f"provisioning:{key_id}",
+            provisioning=True,
+            created_at=now(),
+            created_by=created_by,
+        )
+        event["target_id"] = str(key_id)
+        await write([self._insert(ApiKey, record, by="lookup")], event)
+        return record, new.secret
+
+    async def provisioning_keys(self) -> list[ApiKey]:
+        return await self._find(ApiKey, by=("provisioning", True), sort=[("_id", -1)])
+
+    async def revoke_provisioning(self, key_id: ObjectId, event: dict[str, Any]) -> bool:
+        """Revoke a live provisioning key; False when there is none by that id."""
+        step = GuardedUpdate(
+            ApiKey,
+            self._filter(ApiKey, by=("_id", key_id), provisioning=True, revoked_at=None),
+            {"$set": {"revoked_at": now()}},
+        )
+        try:
+            await write([step], event)
+        except GuardFailed:
+            return False
+        return True
 
     async def revoke_local_admin_keys(self) -> int:
         """Revoke every local admin key (the one ``readiness serve`` prints in development);

@@ -205,18 +205,22 @@ class AssessmentRepository(Repository):
         self, first: int, after: ObjectId | None, include_archived: bool = False
     ) -> Page[AssessmentRecord]:
         """Newest first, keyset on _id; archived ones only when asked for."""
+        listed: dict[str, Any] = {} if include_archived else {"archived": {"$ne": True}}
         keyset: dict[str, Any] = {"_id": {"$lt": after}} if after is not None else {}
-        if not include_archived:
-            keyset["archived"] = {"$ne": True}
         rows = await self._rows(
             AssessmentRecord,
             projection=_SUMMARY,
             sort=[("organization_id", 1), ("_id", -1)],
             limit=first + 1,
             **keyset,
+            **listed,
         )
         items = [_record(row) for row in rows[:first]]
-        return Page(items=items, has_next=len(rows) > first)
+        return Page(
+            items=items,
+            has_next=len(rows) > first,
+            count=lambda: self._count(AssessmentRecord, **listed),
+        )
 
     async def archive(self, assessment_id: ObjectId, event: dict[str, Any]) -> bool:
         """Mark it archived (its version moves, so a client holding it sees the change);

@@ -23,4 +23,8 @@ class AuditRepository(Repository):
         rows = await self._find(
             AuditEvent, sort=[("organization_id", 1), ("_id", -1)], limit=first + 1, **keyset
         )
-        return Page(items=rows[:first], has_next=len(rows) > first)
+        return Page(
+            items=rows[:first],
+            has_next=len(rows) > first,
+            count=lambda: self._count(AuditEvent),
+        )

@@ -24,7 +24,7 @@ a ``PyMongoError`` into ``DatabaseUnavailable`` (see ``__init_subclass__``).
 from __future__ import annotations
 
 import inspect
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -37,6 +37,7 @@ from service.principal import PERMISSIONS, Permission, Principal, Role
 from service.storage.documents import (
     ApiKey,
     FrameworkRecord,
+    IdempotencyRecord,
     Membership,
     Organization,
     OutboxEvent,
@@ -59,6 +60,9 @@ OrganizationId = ObjectId | None
 class Page(Generic[T]):
     items: list[T]
     has_next: bool
+    # Counts everything the page's filter matches, whatever the cursor (one round trip),
+    # when a caller asks for it: ``totalCount``.
+    count: Callable[[], Awaitable[int]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,11 +125,14 @@ class Scope:
 ENTRY_KEYS: dict[type[Document], frozenset[str]] = {
     # Authentication (lookup id), the key itself once found, and the payer chain of keys
     # created by keys (own id); the development admin keys by their flag.
-    ApiKey: frozenset({"lookup", "_id", "local_admin"}),
+    # Platform admins list and revoke provisioning keys by their flag and id.
+    ApiKey: frozenset({"lookup", "_id", "local_admin", "provisioning"}),
     # The caller's own memberships: what ``tenancy.Access`` derives every scope from.
     Membership: frozenset({"subject"}),
     # A principal's token budget, which spans its organisations.
     PrincipalLlmUsage: frozenset({"subject"}),
+    # A retried mutation's first response, by the digest of (principal, Idempotency-Key).
+    IdempotencyRecord: frozenset({"_id"}),
     # A shared report link, by the digest of the token its URL carries.
     ReportLink: frozenset({"digest"}),
     # The webhook worker, before it knows whose rows are due: changes due to be fanned out,
@@ -307,11 +314,17 @@ class Repository:
         return matched
 
     async def _delete(
-        self, document: type[Document], /, *, within: Within = EVERY, **extra: Any
+        self,
+        document: type[Document],
+        /,
+        *,
+        within: Within = EVERY,
+        by: tuple[str, Any] | None = None,
+        **extra: Any,
     ) -> int:
         """Delete every matching document; how many went."""
         result = await _collection(document).delete_many(
-            self._filter(document, within=within, **extra)
+            self._filter(document, within=within, by=by, **extra)
         )
         deleted: int = result.deleted_count
         return deleted

@@ -141,7 +141,13 @@ class DraftRepository(Repository):
             rows += [r for r in reversed(legacy) if before is None or r.number < before][
                 : first + 1 - len(rows)
             ]
-        return Page(items=rows[:first], has_next=len(rows) > first)
+        legacy_count = len(record.revisions)
+
+        async def count() -> int:
+            stored = await self._count(PolicyDraftRevision, draft_id=record.id)
+            return stored + legacy_count
+
+        return Page(items=rows[:first], has_next=len(rows) > first, count=count)
 
     # -- token budgets ---------------------------------------------------------------
 

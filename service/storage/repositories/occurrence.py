@@ -132,6 +132,7 @@ class OccurrenceRepository(Repository):
             day["$lte"] = until
         if day:
             conditions["performed_on"] = day
+        filtered = dict(conditions)
         if after is not None:
             performed, last_id = after
             conditions["$or"] = [
@@ -144,7 +145,11 @@ class OccurrenceRepository(Repository):
             limit=first + 1,
             **conditions,
         )
-        return Page(items=items[:first], has_next=len(items) > first)
+        return Page(
+            items=items[:first],
+            has_next=len(items) > first,
+            count=lambda: self._count(ControlOccurrence, **filtered),
+        )
 
     async def facts(self, until: datetime, since: datetime | None = None) -> list[dict[str, Any]]:
         """Control key, day, result and whether evidenced, of the occurrences performed

@@ -88,7 +88,11 @@ class OrganizationRepository(Repository):
         items = await self._find(
             Organization, sort=[("name", 1), ("_id", 1)], limit=first + 1, **keyset
         )
-        return Page(items=items[:first], has_next=len(items) > first)
+        return Page(
+            items=items[:first],
+            has_next=len(items) > first,
+            count=lambda: self._count(Organization),
+        )
 
     async def rename(self, scope: TenantScope, name: str) -> Organization | None:
         event = audit_event(
