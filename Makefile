@@ -20,13 +20,21 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP) $(RUN_STAMP)
 
+# graphql-schema-linter (npm), pinned by its lock file, for the committed SDL.
+SCHEMA_LINT := tools/schema-lint/node_modules/.bin/graphql-schema-linter
+
+$(SCHEMA_LINT): tools/schema-lint/package.json tools/schema-lint/package-lock.json
+	npm ci --prefix tools/schema-lint --no-audit --no-fund --silent
+	touch $(SCHEMA_LINT)
+
 run: $(RUN_STAMP)
 	$(BIN)/readiness serve
 
-lint: $(STAMP)
+lint: $(STAMP) $(SCHEMA_LINT)
 	$(BIN)/ruff check $(wildcard service tests bench)
 	$(BIN)/ruff format --check $(wildcard service tests bench)
 	$(BIN)/lint-imports --no-cache
+	$(SCHEMA_LINT) --config-directory tools/schema-lint schema/schema.graphql
 
 types: $(STAMP)
 	$(BIN)/mypy

@@ -121,9 +121,15 @@ class CommandCounter(monitoring.CommandListener):
     def __init__(self) -> None:
         self.commands: list[str] = []
 
+    # What the webhook worker sends when it looks for work (every WEBHOOK_POLL_SECONDS, on
+    # its own): not part of any request's round trips.
+    POLLS = frozenset({"find webhook_outbox", "findAndModify webhook_deliveries"})
+
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         if event.command_name not in self.IGNORED:
-            self.commands.append(f"{event.command_name} {event.command.get(event.command_name)}")
+            command = f"{event.command_name} {event.command.get(event.command_name)}"
+            if command not in self.POLLS:
+                self.commands.append(command)
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         pass

@@ -71,28 +71,46 @@ from service.api.types.policy import DraftProgressEvent, PolicyDraftType
 from service.telemetry import Metrics
 
 
-@strawberry.type
+@strawberry.type(description="Reads. Everything is scoped to the caller's organisations.")
 class Query:
     organizations: Connection[OrganizationType] = strawberry.field(
         resolver=queries.organizations,
         description="Organisations the caller belongs to, ordered by name.",
     )
-    organization: OrganizationType | None = strawberry.field(resolver=queries.organization)
-    node: Node | None = strawberry.field(resolver=queries.node)
+    organization: OrganizationType | None = strawberry.field(
+        resolver=queries.organization,
+        description="One of the caller's organisations by id; null for any other.",
+    )
+    node: Node | None = strawberry.field(
+        resolver=queries.node,
+        description="Any object by its global id (Relay); null when it is not the caller's.",
+    )
     frameworks: list[Framework] = strawberry.field(
         resolver=queries.frameworks,
         description="Latest version of every global framework, plus the organisation's own.",
     )
-    framework: Framework | None = strawberry.field(resolver=queries.framework)
-    questionnaire: Questionnaire | None = strawberry.field(resolver=queries.questionnaire)
-    assessment: AssessmentType | None = strawberry.field(resolver=queries.assessment)
+    framework: Framework | None = strawberry.field(
+        resolver=queries.framework,
+        description="A framework by key, at a version (default: the latest).",
+    )
+    questionnaire: Questionnaire | None = strawberry.field(
+        resolver=queries.questionnaire,
+        description="A questionnaire by key, at a version (default: the latest).",
+    )
+    assessment: AssessmentType | None = strawberry.field(
+        resolver=queries.assessment,
+        description="An assessment of one of the caller's organisations; null for any other.",
+    )
     provisioning_keys: list[ApiKey] = strawberry.field(
         resolver=queries.provisioning_keys,
         description="Every provisioning key, newest first (platform admins).",
     )
 
 
-@strawberry.type
+@strawberry.type(
+    description="Changes. Each returns a payload whose `errors` list what was wrong (with the "
+    "input path); when there are errors nothing was changed."
+)
 class Mutation:
     """Each mutation's module holds its input, payload, resolver and description."""
 
@@ -131,7 +149,7 @@ class Mutation:
     import_questionnaire = questionnaire_import.mutation
 
 
-@strawberry.type
+@strawberry.type(description="Streams over WebSocket (graphql-transport-ws).")
 class Subscription:
     policy_draft_progress: AsyncGenerator[DraftProgressEvent, None] = strawberry.subscription(
         resolver=subscriptions.policy_draft_progress,

@@ -86,6 +86,8 @@ def payload_mutation(description: str) -> Callable[[Resolver], StrawberryField]:
                 return failed(errors=payload_errors(type(input), error))
 
         field: StrawberryField = strawberry.mutation(resolver=guarded, description=description)
+        for argument in field.arguments:
+            argument.description = argument.description or "What to change, and how."
         return field
 
     return decorate
