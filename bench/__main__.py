@@ -1,7 +1,7 @@
-"""`python -m bench [--quick] [engine api load ledger]`: prints each figure, ratios included.
+"""`python -m bench [--quick] [parts]`: prints each figure, ratios included.
 
-``ledger`` is not run by default: its full form inserts 110,000 occurrences into the
-embedded database and takes several minutes (``python -m bench ledger``)."""
+Parts: engine, api, load and webhooks by default; ``ledger`` only when named: its full
+form inserts 110,000 occurrences into the embedded database and takes several minutes."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ import os
 import platform
 from datetime import UTC, datetime
 
-from bench import api, engine, ledger, load
+from bench import api, engine, ledger, load, webhooks
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("parts", nargs="*", default=["engine", "api", "load"])
+    parser.add_argument("parts", nargs="*", default=["engine", "api", "load", "webhooks"])
     parser.add_argument("--quick", action="store_true", help="short runs, for a smoke test")
     args = parser.parse_args()
     print(
@@ -32,6 +32,9 @@ def main() -> None:
     if "load" in args.parts:
         figures = asyncio.run(load.run(10 if args.quick else 50, 5 if args.quick else 60))
         print("load", json.dumps(figures), flush=True)
+    if "webhooks" in args.parts:
+        figures = asyncio.run(webhooks.run(10 if args.quick else 40))
+        print("webhooks", json.dumps(figures), flush=True)
     if "ledger" in args.parts:
         sizes = {"large": 5_000, "batch": 500, "repeat": 2, "rounds": 1} if args.quick else {}
         print("ledger", json.dumps(asyncio.run(ledger.run(**sizes))), flush=True)
