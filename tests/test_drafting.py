@@ -753,3 +753,14 @@ async def test_drafting_again_returns_the_drafts_and_changed_inputs_make_new_ver
     for d in changed:
         assert d["revisions"][0] == {"number": 1, "body": before[d["family"]]["body"]}
     assert all(d["version"] == 1 for d in after if d not in changed)
+
+
+async def test_a_review_of_a_stale_version_is_a_version_conflict(alice: GraphQLClient) -> None:
+    assessment = await prepare(alice)
+    first = (await draft(alice, assessment))["drafts"][0]
+    review = """mutation($d: ID!, $v: Int) { reviewPolicyDraft(input: {draftId: $d,
+      decision: APPROVE, expectedVersion: $v}) { draft { version } errors { code field } } }"""
+    stale = (await alice(review, {"d": first["id"], "v": 7}))["data"]["reviewPolicyDraft"]
+    assert stale["errors"] == [{"code": "VERSION_CONFLICT", "field": ["input", "expectedVersion"]}]
+    fresh = (await alice(review, {"d": first["id"], "v": 1}))["data"]["reviewPolicyDraft"]
+    assert (fresh["errors"], fresh["draft"]["version"]) == ([], 2)

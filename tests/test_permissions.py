@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 import yaml
 
+from service.api.ids import decode_id
+from service.storage.documents import Webhook
 from tests import catalog_samples, factories
 from tests.conftest import GraphQLClient
 
@@ -62,7 +64,22 @@ async def setup(alice: GraphQLClient, bob: GraphQLClient, role: str) -> dict[str
             {"a": assessment},
         )
     )["data"]["draftPolicies"]["drafts"][0]["id"]
+    hooks = [
+        (
+            await alice(
+                'mutation($o: ID!) { createWebhook(input: {organizationId: $o, url: "http://127.0.0.1:9/hook", events: [REPORT_CHANGED]}) { webhook { id } } }',
+                {"o": org},
+            )
+        )["data"]["createWebhook"]["webhook"]["id"]
+        for _ in range(2)
+    ]
+    # The second one paused, as deliveries that keep failing leave it, for resumeWebhook.
+    await Webhook.get_pymongo_collection().update_one(
+        {"_id": decode_id("Webhook", hooks[1])}, {"$set": {"active": False}}
+    )
     return {
+        "hook": hooks[0],
+        "paused": hooks[1],
         "org": org,
         "assessment": assessment,
         "submitted": submitted,
@@ -189,6 +206,18 @@ OPERATIONS: dict[str, tuple[str, Any]] = {
         "mutation($l: ID!) { r: revokeReportLink(input: {linkId: $l}) { errors { code } } }",
         lambda ids: {"l": ids["link"]},
     ),
+    "createWebhook": (
+        'mutation($o: ID!) { r: createWebhook(input: {organizationId: $o, url: "http://127.0.0.1:9/h", events: [DRAFT_READY]}) { errors { code } } }',
+        lambda ids: {"o": ids["org"]},
+    ),
+    "resumeWebhook": (
+        "mutation($w: ID!) { r: resumeWebhook(input: {webhookId: $w}) { errors { code } } }",
+        lambda ids: {"w": ids["paused"]},
+    ),
+    "deleteWebhook": (
+        "mutation($w: ID!) { r: deleteWebhook(input: {webhookId: $w}) { errors { code } } }",
+        lambda ids: {"w": ids["hook"]},
+    ),
     "simulateAudit (reads only)": (
         "mutation($a: ID!) { r: simulateAudit(input: {assessmentId: $a, seed: 7}) { errors { code } } }",
         lambda ids: {"a": ids["assessment"]},
@@ -207,6 +236,10 @@ READS = {
     "read organisation, assessments, reports, members": (
         "query($o: ID!, $a: ID!) { organization(id: $o) { name members { subject } assessments { nodes { id } } } assessment(id: $a) { report { readiness gaps { kind } } } }",
         lambda ids: {"o": ids["org"], "a": ids["assessment"]},
+    ),
+    "read webhooks and their deliveries": (
+        "query($o: ID!) { organization(id: $o) { webhooks { id deliveries { id } } } }",
+        lambda ids: {"o": ids["org"]},
     ),
     "read auditEvents and apiKeys": (
         "query($o: ID!) { organization(id: $o) { auditEvents { edges { cursor } } apiKeys { name } } }",
@@ -228,7 +261,7 @@ def test_every_mutation_of_the_schema_is_in_the_matrix() -> None:
     mutations = set(schema._schema.mutation_type.fields)
     # Not about an organisation's data: any signed-in user may create one (an
     # organisation's API key may not: tests/test_organizations.py).
-    outside = {"createOrganization"}
+    outside = {"createOrganization", "createProvisioningKey", "revokeProvisioningKey"}
     documented = {row.split(" ")[0] for row in matrix()}
     assert mutations - outside == documented - {"read"}
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from enum import Enum
 
 import strawberry
+from strawberry.types.enum import StrawberryEnumDefinition
 
 from service.assessment.ledger_input import OccurrenceResult
 from service.assessment.remediation import RemediationStatus
@@ -31,28 +32,28 @@ from service.scoring.model import (
 )
 from service.scoring.operation import Verdict
 
-for domain_enum, graphql_name in (
-    (ErrorCode, "ErrorCode"),
-    (Role, "Role"),
-    (AuditType, "AuditType"),
-    (Status, "AssessmentStatus"),
-    (Category, "TrustCategory"),
-    (Frequency, "ControlFrequency"),
-    (QuestionKind, "QuestionKind"),
-    (QuestionRole, "QuestionRole"),
-    (ControlStatus, "ControlStatus"),
-    (CriterionStatus, "CriterionStatus"),
-    (GapKind, "GapKind"),
-    (Severity, "Severity"),
-    (TimelineStatus, "TimelineStatus"),
-    (BlockerReason, "BlockerReason"),
-    (Treatment, "SubserviceTreatment"),
-    (OccurrenceResult, "OccurrenceResult"),
-    (Verdict, "OperatingVerdict"),
-    (OperatingSource, "OperatingSource"),
-    (RemediationStatus, "RemediationStatus"),
+for domain_enum, graphql_name, description in (
+    (ErrorCode, "ErrorCode", "Why a mutation refused its input (UserError.code)."),
+    (Role, "Role", "What a member or API key may do in an organisation."),
+    (AuditType, "AuditType", "The SOC 2 report an assessment prepares for."),
+    (Status, "AssessmentStatus", "Where an assessment stands."),
+    (Category, "TrustCategory", "The five Trust Services Categories."),
+    (Frequency, "ControlFrequency", "How often a control runs, which sets how it is sampled."),
+    (QuestionKind, "QuestionKind", "What kind of answer a question takes."),
+    (QuestionRole, "QuestionRole", "What a question decides about its controls."),
+    (ControlStatus, "ControlStatus", "Whether a control is designed and in place."),
+    (CriterionStatus, "CriterionStatus", "How far a criterion is met."),
+    (GapKind, "GapKind", "What a gap is missing."),
+    (Severity, "Severity", "How an auditor would weigh a gap."),
+    (TimelineStatus, "TimelineStatus", "Whether the report date is a plan or can start now."),
+    (BlockerReason, "BlockerReason", "Why a control holds the observation window's start."),
+    (Treatment, "SubserviceTreatment", "How a subservice organisation is treated in the audit."),
+    (OccurrenceResult, "OccurrenceResult", "How one run of a control went."),
+    (Verdict, "OperatingVerdict", "What the auditor's sample of a control would likely find."),
+    (OperatingSource, "OperatingSource", "Where a control's operating history comes from."),
+    (RemediationStatus, "RemediationStatus", "Where a remediation item stands."),
 ):
-    strawberry.enum(domain_enum, name=graphql_name)
+    strawberry.enum(domain_enum, name=graphql_name, description=description)
 strawberry.enum(
     ExportFormat,
     name="ExportFormat",
@@ -196,8 +197,9 @@ VALUES: dict[type[Enum], dict[str, str]] = {
         "XLSX": "The gaps and the remediation plan as a workbook (base64).",
     },
 }
-for domain_enum, described in VALUES.items():
-    for value in domain_enum.__strawberry_definition__.values:  # type: ignore[attr-defined]
+for described_enum, described in VALUES.items():
+    definition: StrawberryEnumDefinition = getattr(described_enum, "__strawberry_definition__")  # noqa: B009
+    for value in definition.values:
         value.description = described[value.name]
 
 AssessmentStatus = Status

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
 import strawberry
 from bson import ObjectId
@@ -31,6 +31,19 @@ from service.errors import InvalidInput
 _Found = TypeVar("_Found")
 _Shown = TypeVar("_Shown")
 
+_FIRST = "How many items to return: 0 to 100 (default 20)."
+_AFTER = "Start after this cursor (a previous page's `endCursor`); from the start when null."
+_ORGANIZATION_ID = (
+    "One of the caller's organisations: its own imported document of that key, if any, is "
+    "used instead of the global one. Ignored when it is not the caller's."
+)
+_VERSION = 'A published version number ("1", "2", ...); the latest when null.'
+
+First = Annotated[int | None, strawberry.argument(description=_FIRST)]
+After = Annotated[str | None, strawberry.argument(description=_AFTER)]
+OrganizationId = Annotated[strawberry.ID | None, strawberry.argument(description=_ORGANIZATION_ID)]
+Version = Annotated[str | None, strawberry.argument(description=_VERSION)]
+
 
 def _organization_cursor(raw: str | None) -> tuple[str, ObjectId] | None:
     if raw is None:
@@ -45,7 +58,7 @@ def _organization_cursor(raw: str | None) -> tuple[str, ObjectId] | None:
 
 
 async def organizations(
-    info: Info, first: int | None = None, after: str | None = None
+    info: Info, first: First = None, after: After = None
 ) -> Connection[OrganizationType]:
     page = await info.context.organizations.page(page_size(first), _organization_cursor(after))
     return connection(
@@ -62,11 +75,23 @@ async def provisioning_keys(info: Info) -> list[ApiKey]:
     return [ApiKey.of(record) for record in await info.context.provisioning.all()]
 
 
-async def organization(info: Info, id: strawberry.ID) -> OrganizationType | None:
+async def organization(
+    info: Info,
+    id: Annotated[strawberry.ID, strawberry.argument(description="The organisation's global id.")],
+) -> OrganizationType | None:
     return await _by_id(ORGANIZATION, id, info.context.organization_loader, OrganizationType.of)
 
 
-async def node(info: Info, id: strawberry.ID) -> Node | None:
+async def node(
+    info: Info,
+    id: Annotated[
+        strawberry.ID,
+        strawberry.argument(
+            description="A global id of an Organization, Assessment, PolicyDraft or "
+            "ControlOccurrence."
+        ),
+    ],
+) -> Node | None:
     decoded = decode_any(id)
     if decoded is None:
         return None
@@ -96,13 +121,27 @@ async def _catalog_owner(info: Info, organization_id: strawberry.ID | None) -> O
     return object_id
 
 
-async def frameworks(info: Info, organization_id: strawberry.ID | None = None) -> list[Framework]:
+async def frameworks(
+    info: Info,
+    organization_id: Annotated[
+        strawberry.ID | None,
+        strawberry.argument(
+            description="One of the caller's organisations, whose own imported frameworks are "
+            "listed too; ignored when it is not the caller's."
+        ),
+    ] = None,
+) -> list[Framework]:
     owner = await _catalog_owner(info, organization_id)
     return [Framework(version_record=v) for v in await info.context.catalog.frameworks(owner)]
 
 
 async def framework(
-    info: Info, key: str, version: str | None = None, organization_id: strawberry.ID | None = None
+    info: Info,
+    key: Annotated[
+        str, strawberry.argument(description="The framework's key (soc2 for the shipped one).")
+    ],
+    version: Version = None,
+    organization_id: OrganizationId = None,
 ) -> Framework | None:
     owner = await _catalog_owner(info, organization_id)
     found = await info.context.catalog.framework(key, version, owner)
@@ -110,7 +149,15 @@ async def framework(
 
 
 async def questionnaire(
-    info: Info, key: str, version: str | None = None, organization_id: strawberry.ID | None = None
+    info: Info,
+    key: Annotated[
+        str,
+        strawberry.argument(
+            description="The questionnaire's key (soc2-readiness for the shipped one)."
+        ),
+    ],
+    version: Version = None,
+    organization_id: OrganizationId = None,
 ) -> Questionnaire | None:
     owner = await _catalog_owner(info, organization_id)
     catalog = info.context.catalog
@@ -123,7 +170,10 @@ async def questionnaire(
     return Questionnaire(version_record=found, framework_record=framework_version)
 
 
-async def assessment(info: Info, id: strawberry.ID) -> AssessmentType | None:
+async def assessment(
+    info: Info,
+    id: Annotated[strawberry.ID, strawberry.argument(description="The assessment's global id.")],
+) -> AssessmentType | None:
     return await _by_id(ASSESSMENT, id, info.context.assessment_loader, AssessmentType.of)
 
 

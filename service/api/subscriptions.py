@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncGenerator
+from typing import Annotated
 
 import strawberry
 
@@ -17,7 +18,14 @@ RECHECK_SECONDS = 5.0
 
 
 async def policy_draft_progress(
-    info: strawberry.Info[Context, None], draft_id: strawberry.ID
+    info: strawberry.Info[Context, None],
+    draft_id: Annotated[
+        strawberry.ID,
+        strawberry.argument(
+            description="Global id of a draft the caller can read (from draftPolicies with "
+            "stream: true); NOT_FOUND otherwise."
+        ),
+    ],
 ) -> AsyncGenerator[DraftProgressEvent, None]:
     """The draft's text as it is generated, then its final body with ``done: true``."""
     object_id = decode_id(TYPE_NAME, draft_id)

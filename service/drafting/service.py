@@ -37,7 +37,13 @@ from service.drafting.drafters import (
 from service.drafting.progress import ProgressHub
 from service.drafting.prompt import ControlFacts, CriterionFacts, DraftRequest
 from service.drafting.versions import revised
-from service.errors import InvalidInput, InvalidState, LimitExceeded, NotFound
+from service.errors import (
+    InvalidInput,
+    InvalidState,
+    LimitExceeded,
+    NotFound,
+    VersionConflict,
+)
 from service.ids import encode_id
 from service.principal import Permission
 from service.scoring.model import GapKind
@@ -418,7 +424,11 @@ class DraftingService:
         if record.generating:
             raise InvalidState("the draft is still being generated")
         if expected_version is not None and expected_version != record.version:
-            raise InvalidState(f"the draft is at version {record.version}, not {expected_version}")
+            raise VersionConflict(
+                f"the draft is at version {record.version}, not {expected_version}; reload and "
+                "retry",
+                ("input", "expectedVersion"),
+            )
         if body is not None and not (body.strip() and len(body.encode()) <= MAX_BODY_BYTES):
             raise InvalidInput(
                 f"body must be 1 to {MAX_BODY_BYTES:,} bytes (UTF-8)", ("input", "body")
@@ -453,7 +463,9 @@ class DraftingService:
             edited=body is not None,
         )
         if not await DraftRepository(scope).review(record, fields, revision, event):
-            raise InvalidState("the draft changed meanwhile; reload and retry")
+            raise VersionConflict(
+                "the draft changed meanwhile; reload and retry", ("input", "expectedVersion")
+            )
         reviewed: PolicyDraftRecord = record.model_copy(update=fields)
         return reviewed
 

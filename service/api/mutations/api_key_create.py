@@ -12,9 +12,11 @@ from service.api.mutations.payloads import CreateApiKeyPayload
 from service.api.types.access import ApiKey
 
 
-@strawberry.input
+@strawberry.input(description="An organisation API key to create.")
 class CreateApiKeyInput(OrganizationInput):
-    name: str
+    name: str = strawberry.field(
+        description="What the key is for, to recognise it later (1 to 200 characters)."
+    )
     role: Role | None = strawberry.field(default=None, description="Default CONTRIBUTOR.")
 
 

@@ -12,9 +12,11 @@ from service.api.mutations.payloads import RevokeApiKeyPayload
 from service.api.types.access import ApiKey
 
 
-@strawberry.input
+@strawberry.input(description="An organisation API key to revoke.")
 class RevokeApiKeyInput(OrganizationInput):
-    api_key_id: strawberry.ID
+    api_key_id: strawberry.ID = strawberry.field(
+        description="The key (ApiKey.id). Other servers may still accept it for up to 10 seconds."
+    )
 
 
 @payload_mutation("Revoke an API key (OWNER).")

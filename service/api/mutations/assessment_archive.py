@@ -9,9 +9,9 @@ from service.api.mutations.base import assessment_id, payload_mutation
 from service.api.mutations.payloads import ArchiveAssessmentPayload
 
 
-@strawberry.input
+@strawberry.input(description="An assessment to archive.")
 class ArchiveAssessmentInput:
-    assessment_id: strawberry.ID
+    assessment_id: strawberry.ID = strawberry.field(description="The assessment (Assessment.id).")
 
 
 @payload_mutation(

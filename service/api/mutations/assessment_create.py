@@ -15,20 +15,38 @@ from service.api.mutations.payloads import CreateAssessmentPayload
 from service.api.types.assessment import TYPE_NAME as ASSESSMENT
 
 
-@strawberry.input
+@strawberry.input(description="A new assessment of one organisation.")
 class CreateAssessmentInput(OrganizationInput):
-    name: str
-    framework_key: str = "soc2"
-    questionnaire_key: str | None = None
+    name: str = strawberry.field(
+        description="1 to 200 characters; runs of whitespace become one space."
+    )
+    framework_key: str = strawberry.field(
+        default="soc2",
+        description="The framework to assess against (Framework.key); its current version is "
+        "pinned to the assessment.",
+    )
+    questionnaire_key: str | None = strawberry.field(
+        default=None,
+        description="A questionnaire of that framework (Questionnaire.key); default "
+        '"<frameworkKey>-readiness" ("soc2-readiness" for soc2).',
+    )
     scope: list[Category] = strawberry.field(
         description="Categories in scope; SECURITY is always added. "
         "Empty: not chosen yet (SECURITY alone; see Assessment.scopeSuggestions)."
     )
-    audit_type: AuditType
-    observation_window_months: int | None = strawberry.field(
-        default=None, description="3 to 12 months; default 6."
+    audit_type: AuditType = strawberry.field(
+        description="Type I (controls in place on one date) or Type II (operating over a window)."
     )
-    target_date: date | None = None
+    observation_window_months: int | None = strawberry.field(
+        default=None,
+        description="3 to 12 months; default 6. Under 6 only for the organisation's first "
+        "Type II report.",
+    )
+    target_date: date | None = strawberry.field(
+        default=None,
+        description="When the report is wanted (ISO date, today or later); the timeline says "
+        "whether its earliest report date meets it.",
+    )
     copy_answers_from: strawberry.ID | None = strawberry.field(
         default=None,
         description="A follow-up: start from this earlier assessment's answers (same "

@@ -13,14 +13,20 @@ from service.api.types.ledger import AuditSampleType
 from service.errors import NotFound
 
 
-@strawberry.input
+@strawberry.input(description="A mock audit of one assessment's controls.")
 class SimulateAuditInput:
-    assessment_id: strawberry.ID
+    assessment_id: strawberry.ID = strawberry.field(
+        description="The assessment (Assessment.id); any member may simulate."
+    )
     seed: int = strawberry.field(description="The same seed draws the same sample.")
     window_start: date | None = strawberry.field(
         default=None, description="As for Assessment.operatingEffectiveness."
     )
-    as_of: date | None = None
+    as_of: date | None = strawberry.field(
+        default=None,
+        description="The day to audit as of (ISO date, 2000-01-01 to five years ahead); default "
+        "the report's day.",
+    )
 
 
 @payload_mutation(

@@ -17,7 +17,9 @@ from service.api.types.organization import TYPE_NAME as ORGANIZATION
 class OrganizationInput:
     """A change inside one organisation."""
 
-    organization_id: strawberry.ID
+    organization_id: strawberry.ID = strawberry.field(
+        description="The organisation (Organization.id)."
+    )
 
     def organization(self) -> ObjectId | None:
         """The organisation's id; None for an id that names none (the service refuses it)."""
@@ -28,12 +30,18 @@ class OrganizationInput:
 class MemberInput(OrganizationInput):
     """One member of one organisation, by subject."""
 
-    subject: str
+    subject: str = strawberry.field(
+        description="The member's subject (the `sub` of their tokens, as Member.subject shows)."
+    )
 
 
 @strawberry.input
 class AssessmentVersionInput:
     """An assessment, and the version the caller last read (the write is refused if it moved)."""
 
-    assessment_id: strawberry.ID
-    expected_version: int | None = None
+    assessment_id: strawberry.ID = strawberry.field(description="The assessment (Assessment.id).")
+    expected_version: int | None = strawberry.field(
+        default=None,
+        description="Assessment.version as last read: if it has moved since, nothing changes "
+        "(VERSION_CONFLICT). Leave it out to skip the check.",
+    )

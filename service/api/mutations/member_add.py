@@ -12,10 +12,10 @@ from service.api.mutations.payloads import MemberPayload
 from service.api.types.access import Member
 
 
-@strawberry.input
+@strawberry.input(description="A person to add to an organisation.")
 class AddMemberInput(OrganizationInput):
     subject: str = strawberry.field(description="The user's subject (the `sub` of their tokens).")
-    role: Role
+    role: Role = strawberry.field(description="What they may do in the organisation.")
 
 
 @payload_mutation("Add a member by subject (OWNER).")

@@ -12,9 +12,12 @@ from service.api.mutations.payloads import MemberPayload
 from service.api.types.access import Member
 
 
-@strawberry.input
+@strawberry.input(description="A member and the role to give them.")
 class ChangeMemberRoleInput(MemberInput):
-    role: Role
+    role: Role = strawberry.field(
+        description="The new role; an organisation's last OWNER cannot get another one "
+        "(INVALID_STATE)."
+    )
 
 
 @payload_mutation("Change a member's role; the last OWNER cannot be demoted (OWNER).")

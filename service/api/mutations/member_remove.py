@@ -11,7 +11,7 @@ from service.api.mutations.payloads import MemberPayload
 from service.api.types.access import Member
 
 
-@strawberry.input
+@strawberry.input(description="A member to remove from an organisation.")
 class RemoveMemberInput(MemberInput):
     pass
 

@@ -10,7 +10,7 @@ from service.api.mutations.inputs import OrganizationInput
 from service.api.mutations.payloads import ImportOccurrencesPayload
 
 
-@strawberry.input
+@strawberry.input(description="A CSV export of control occurrences to record.")
 class ImportOccurrencesInput(OrganizationInput):
     csv: str = strawberry.field(
         description="A header line naming the columns (controlKey, performedOn, result, "

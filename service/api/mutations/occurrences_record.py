@@ -16,7 +16,9 @@ from service.assessment.ledger_input import MAX_BATCH, OccurrenceIn
 
 @strawberry.input(description="One performance of a control.")
 class OccurrenceInput:
-    control_key: str
+    control_key: str = strawberry.field(
+        description="The control performed (Control.key), of a framework the organisation sees."
+    )
     performed_on: date = strawberry.field(description="The day it was performed (2000 to today).")
     result: OccurrenceResult = strawberry.field(
         default=OccurrenceResult.PASS,
@@ -33,7 +35,7 @@ class OccurrenceInput:
     )
 
 
-@strawberry.input
+@strawberry.input(description="Occurrences to add to an organisation's evidence ledger.")
 class RecordOccurrencesInput(OrganizationInput):
     occurrences: list[OccurrenceInput] = strawberry.field(
         description=f"At most {MAX_BATCH:,}; one bad row refuses the whole batch."

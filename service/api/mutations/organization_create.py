@@ -9,12 +9,16 @@ from service.api.mutations.base import payload_mutation
 from service.api.mutations.payloads import CreateOrganizationPayload
 
 
-@strawberry.input
+@strawberry.input(description="A new organisation.")
 class CreateOrganizationInput:
-    name: str
+    name: str = strawberry.field(
+        description="1 to 200 characters; runs of whitespace become one space."
+    )
 
 
-@payload_mutation("Create an organisation; the caller becomes its OWNER.")
+@payload_mutation(
+    "Create an organisation; the caller becomes its OWNER. An organisation API key may not."
+)
 async def mutation(info: Info, input: CreateOrganizationInput) -> CreateOrganizationPayload:
     record = await info.context.organizations.create(input.name)
     return CreateOrganizationPayload.of(record)

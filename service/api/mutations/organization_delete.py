@@ -12,7 +12,7 @@ from service.api.mutations.payloads import DeleteOrganizationPayload
 from service.api.types.organization import TYPE_NAME as ORGANIZATION
 
 
-@strawberry.input
+@strawberry.input(description="An organisation to delete, confirmed by its name.")
 class DeleteOrganizationInput(OrganizationInput):
     confirm_name: str = strawberry.field(
         description="The organisation's name, typed out: nothing is deleted otherwise."

@@ -10,9 +10,11 @@ from service.api.mutations.inputs import OrganizationInput
 from service.api.mutations.payloads import RenameOrganizationPayload
 
 
-@strawberry.input
+@strawberry.input(description="An organisation's new name.")
 class RenameOrganizationInput(OrganizationInput):
-    name: str
+    name: str = strawberry.field(
+        description="1 to 200 characters; runs of whitespace become one space."
+    )
 
 
 @payload_mutation("Rename an organisation (OWNER).")

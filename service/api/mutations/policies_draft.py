@@ -10,11 +10,15 @@ from service.api.mutations.payloads import DraftPoliciesPayload
 from service.api.types.policy import PolicyDraftType
 
 
-@strawberry.input
+@strawberry.input(description="The assessment and the controls to draft policies for.")
 class DraftPoliciesInput:
-    assessment_id: strawberry.ID
+    assessment_id: strawberry.ID = strawberry.field(
+        description="The assessment (Assessment.id) whose answers and scope the drafts follow."
+    )
     control_keys: list[str] | None = strawberry.field(
-        default=None, description="Default: the controls with DESIGN gaps."
+        default=None,
+        description="Controls of its framework (Control.key), at most 200. Default: the "
+        "controls with DESIGN gaps.",
     )
     stream: bool = strawberry.field(
         default=False,

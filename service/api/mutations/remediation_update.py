@@ -15,13 +15,20 @@ from service.assessment.remediation import ItemChange
 from service.errors import NotFound
 
 
-@strawberry.input
+@strawberry.input(
+    description="Who fixes an open gap, by when, and how far it got; a field left out stays "
+    "as it is."
+)
 class UpdateRemediationInput:
-    assessment_id: strawberry.ID
+    assessment_id: strawberry.ID = strawberry.field(
+        description="The assessment (Assessment.id) the gap is in; not an archived one."
+    )
     gap_id: strawberry.ID = strawberry.field(description="Gap.id of an open gap.")
     owner: str | None = strawberry.field(default=None, description="At most 200 characters.")
     due_date: date | None = strawberry.field(default=None, description="Today or later.")
-    status: RemediationStatus | None = None
+    status: RemediationStatus | None = strawberry.field(
+        default=None, description="Where the work stands; a new item starts OPEN."
+    )
     note: str | None = strawberry.field(default=None, description="At most 4,000 characters.")
     expected_version: int | None = strawberry.field(
         default=None, description="The item's version as read (0 or none for a new item)."

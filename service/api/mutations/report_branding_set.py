@@ -10,7 +10,10 @@ from service.api.mutations.inputs import OrganizationInput
 from service.api.mutations.payloads import SetReportBrandingPayload
 
 
-@strawberry.input
+@strawberry.input(
+    description="The branding of an organisation's reports; both fields are replaced, so one "
+    "left out is cleared."
+)
 class SetReportBrandingInput(OrganizationInput):
     consultant_name: str | None = strawberry.field(
         default=None, description="Who prepares the reports (200 characters); empty: none."

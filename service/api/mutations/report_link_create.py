@@ -11,9 +11,11 @@ from service.api.types.report_link import ReportLink
 from service.reports.links import SHARED_PREFIX
 
 
-@strawberry.input
+@strawberry.input(description="A share link to an assessment's report.")
 class CreateReportLinkInput:
-    assessment_id: strawberry.ID
+    assessment_id: strawberry.ID = strawberry.field(
+        description="The assessment (Assessment.id) whose report the link opens."
+    )
     expires_in_hours: int = strawberry.field(description="1 to 720 (30 days).")
 
 

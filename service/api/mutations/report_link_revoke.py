@@ -11,9 +11,9 @@ from service.api.mutations.payloads import RevokeReportLinkPayload
 from service.api.types.report_link import ReportLink
 
 
-@strawberry.input
+@strawberry.input(description="A share link to end.")
 class RevokeReportLinkInput:
-    link_id: strawberry.ID
+    link_id: strawberry.ID = strawberry.field(description="The link (ReportLink.id).")
 
 
 @payload_mutation("End a shared report link at once (OWNER, ASSESSOR).")

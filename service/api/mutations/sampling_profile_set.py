@@ -12,13 +12,15 @@ from service.api.mutations.payloads import SetSamplingProfilePayload
 from service.api.types.ledger import SampleSize
 
 
-@strawberry.input
+@strawberry.input(description="How many occurrences the auditor samples for one frequency.")
 class SampleSizeInput:
-    frequency: Frequency
+    frequency: Frequency = strawberry.field(
+        description="The frequency of the controls it applies to; given twice, the last wins."
+    )
     sample_size: int = strawberry.field(description="1 to 100.")
 
 
-@strawberry.input
+@strawberry.input(description="The sample sizes an organisation's auditor uses.")
 class SetSamplingProfileInput(OrganizationInput):
     sizes: list[SampleSizeInput] = strawberry.field(
         description="The sizes that differ from ours; the whole profile (empty: ours)."

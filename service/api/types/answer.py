@@ -10,24 +10,42 @@ import strawberry
 from service.assessment.service import AssessmentView
 
 
-@strawberry.type
+@strawberry.type(description="The current answer to one question of an assessment.")
 class Answer:
-    question_key: str
-    value: str
-    note: str | None
-    answered_by: str | None = None
-    answered_at: datetime | None = None
+    question_key: str = strawberry.field(description="Key of the question answered.")
+    value: str = strawberry.field(
+        description="The answer as text: an option value (MULTI_CHOICE: values joined by "
+        'commas), whole months, a YYYY-MM-DD date, free text, or "n/a".'
+    )
+    note: str | None = strawberry.field(
+        description="The note saved with the answer (up to 4,000 characters); null when none."
+    )
+    answered_by: str | None = strawberry.field(
+        default=None,
+        description="Subject of the user or API key that saved it; null when not recorded.",
+    )
+    answered_at: datetime | None = strawberry.field(
+        default=None,
+        description="When it was saved (UTC); saving the same value and note again keeps it. "
+        "Null when not recorded.",
+    )
 
 
 @strawberry.type(description="An answer as it was before a save replaced or cleared it.")
 class AnswerRevision:
-    question_key: str
-    value: str
-    note: str | None
-    answered_by: str | None
-    answered_at: datetime | None
-    replaced_by: str
-    replaced_at: datetime
+    question_key: str = strawberry.field(description="Key of the question answered.")
+    value: str = strawberry.field(description="The value it had, in the form of Answer.value.")
+    note: str | None = strawberry.field(description="The note it had; null when none.")
+    answered_by: str | None = strawberry.field(
+        description="Subject of the user or API key that saved it; null when not recorded."
+    )
+    answered_at: datetime | None = strawberry.field(
+        description="When it was saved (UTC); null when not recorded."
+    )
+    replaced_by: str = strawberry.field(
+        description="Subject of the user or API key whose save replaced or cleared it."
+    )
+    replaced_at: datetime = strawberry.field(description="When it was replaced or cleared (UTC).")
 
 
 class AnswerIndex:

@@ -11,7 +11,7 @@ from bson import ObjectId
 
 from service.api.enums import AssessmentStatus, AuditType, Category, Treatment
 from service.api.ids import decode_id, global_id
-from service.api.pagination import MAX_PAGE_SIZE, page_size
+from service.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, page_size
 from service.api.types.answer import Answer, AnswerIndex, AnswerRevision
 from service.api.types.catalog import (
     CatalogObjects,
@@ -52,7 +52,11 @@ class SubserviceOrganization:
     report_day: strawberry.Private[date]
     framework: strawberry.Private[FrameworkVersion]
 
-    name = shown("model.name", str)
+    name = shown(
+        "model.name",
+        str,
+        'Its name as recorded; the seeded provider is called "Cloud infrastructure provider".',
+    )
     treatment = shown(
         "model.treatment",
         Treatment,
@@ -65,8 +69,17 @@ class SubserviceOrganization:
         objects = CatalogObjects(self.framework)
         return [objects.criterion(ref) for ref in self.model.criteria]
 
-    report_period_start = shown("model.report_period_start", date | None)
-    report_period_end = shown("model.report_period_end", date | None)
+    report_period_start = shown(
+        "model.report_period_start",
+        date | None,
+        "First day of the period its latest SOC report covers; null until recorded.",
+    )
+    report_period_end = shown(
+        "model.report_period_end",
+        date | None,
+        "Last day of the period its latest SOC report covers; while null, its report does not "
+        "count as current.",
+    )
     bridge_letter = shown(
         "model.bridge_letter",
         bool,
@@ -92,16 +105,25 @@ class SubserviceOrganization:
         return self.model.report_current(self.report_day)
 
 
-@strawberry.type
+@strawberry.type(
+    description="A category the scoping answers suggest adding to the scope, and why; "
+    "only a suggestion, never applied."
+)
 class ScopeSuggestion:
-    category: Category
+    category: Category = strawberry.field(
+        description="The suggested category (never SECURITY, which is always in scope)."
+    )
     reason: str = strawberry.field(
         description="The scoping questions that suggest it, and how they were answered."
     )
 
 
 @registered(TYPE_NAME)
-@strawberry.type(name="Assessment")
+@strawberry.type(
+    name="Assessment",
+    description="A SOC 2 readiness assessment of one organisation: its scope and settings, its "
+    "answers, and the report computed from them. Every member of the organisation may read it.",
+)
 class AssessmentType(Node):
     """An assessment; in lists it starts from a summary and loads the rest in one batch."""
 
@@ -127,29 +149,40 @@ class AssessmentType(Node):
             self.loaded = loaded
         return self.loaded
 
-    name = shown("record.name", str)
+    name = shown("record.name", str, "Its display name, at most 200 characters.")
 
-    @strawberry.field
+    @strawberry.field(description="The organisation the assessment belongs to.")
     async def organization(self, info: strawberry.Info) -> OrganizationType:
         record = await info.context.organization_loader.load(self.record.organization_id)
         if record is None:
             raise NotFound("organization not found")
         return OrganizationType.of(record)
 
-    @strawberry.field
+    @strawberry.field(
+        description="Global id of its organisation, available without loading the organisation."
+    )
     def organization_id(self) -> strawberry.ID:
         return strawberry.ID(encode_id("Organization", self.record.organization_id))
 
-    @strawberry.field
+    @strawberry.field(
+        description="The framework version the assessment was created with; it stays pinned, "
+        "so later catalog versions never change its report."
+    )
     async def framework(self, info: strawberry.Info) -> Framework:
         return Framework(version_record=(await self.view(info)).framework)
 
-    @strawberry.field
+    @strawberry.field(
+        description="The questionnaire version the assessment was created with (pinned like "
+        "the framework); its questions are the ones answers refer to."
+    )
     async def questionnaire(self, info: strawberry.Info) -> Questionnaire:
         view = await self.view(info)
         return Questionnaire(version_record=view.questionnaire, framework_record=view.framework)
 
-    @strawberry.field
+    @strawberry.field(
+        description="The Trust Services categories in scope, as people chose them; always "
+        "includes SECURITY."
+    )
     def scope(self) -> list[Category]:
         return [Category(c) for c in self.record.scope]
 
@@ -189,29 +222,55 @@ class AssessmentType(Node):
         "then it is SECURITY alone, and a client should ask for it, showing scopeSuggestions.",
     )
 
-    @strawberry.field
+    @strawberry.field(
+        description="TYPE_1 reports on the controls' design on one day; TYPE_2 also on their "
+        "operation over the observation window."
+    )
     def audit_type(self) -> AuditType:
         return AuditType(self.record.audit_type)
 
-    observation_window_months = shown("record.window_months", int)
+    observation_window_months = shown(
+        "record.window_months",
+        int,
+        "Length of the observation window in months, 3 to 12 (default 6); under 6 only for an "
+        "organisation's first Type II report. Type II dates and the dry run use it.",
+    )
 
-    @strawberry.field
+    @strawberry.field(
+        description="The day the organisation wants its report by (ISO date); null when none "
+        "is set. The timeline's meetsTarget compares against it."
+    )
     def target_date(self) -> date | None:
         return date.fromisoformat(self.record.target_date) if self.record.target_date else None
 
-    @strawberry.field
+    @strawberry.field(
+        description="DRAFT until it has answers, then IN_PROGRESS; SUBMITTED freezes the "
+        "answers and the report until reopenAssessment."
+    )
     def status(self) -> AssessmentStatus:
         return AssessmentStatus(self.record.status)
 
-    version = shown("record.version", int)
+    version = shown(
+        "record.version",
+        int,
+        "Goes up by one with every change; send it as expectedVersion so a write made on a "
+        "stale read is refused (VERSION_CONFLICT).",
+    )
 
     readiness = shown(
         "record.readiness", float, "Readiness as last saved (the report has the live figure)."
     )
 
-    completeness = shown("record.completeness", float)
+    completeness = shown(
+        "record.completeness",
+        float,
+        "Percent (0 to 100) of relevant questions answered, as last saved (the report has the "
+        "live figure).",
+    )
 
-    @strawberry.field
+    @strawberry.field(
+        description="The current answer of every answered question, in questionnaire order."
+    )
     async def answers(self, info: strawberry.Info) -> list[Answer]:
         return list(AnswerIndex(await self.view(info)).by_key.values())
 
@@ -220,7 +279,19 @@ class AssessmentType(Node):
         f"(at most {MAX_PAGE_SIZE})."
     )
     async def answer_history(
-        self, info: strawberry.Info, question_key: str | None = None, first: int | None = None
+        self,
+        info: strawberry.Info,
+        question_key: Annotated[
+            str | None,
+            strawberry.argument(description="Only this question's earlier values; all when null."),
+        ] = None,
+        first: Annotated[
+            int | None,
+            strawberry.argument(
+                description=f"How many values to return: default {DEFAULT_PAGE_SIZE}, at most "
+                f"{MAX_PAGE_SIZE}."
+            ),
+        ] = None,
     ) -> list[AnswerRevision]:
         assert self.record.id is not None  # noqa: S101 - saved documents have ids
         rows = await info.context.assessments.history(
@@ -250,7 +321,16 @@ class AssessmentType(Node):
         "assessment its submission day. asOf may be any day from the assessment's creation "
         "to five years ahead (planning); dated answers keep counting from when they were given."
     )
-    async def report(self, info: strawberry.Info, as_of: date | None = None) -> ReadinessReport:
+    async def report(
+        self,
+        info: strawberry.Info,
+        as_of: Annotated[
+            date | None,
+            strawberry.argument(
+                description="The day to compute the report for (ISO date); null for the default."
+            ),
+        ] = None,
+    ) -> ReadinessReport:
         if as_of is not None:
             view: AssessmentView = await info.context.assessments.as_of(
                 await self.view(info), as_of
@@ -278,7 +358,22 @@ class AssessmentType(Node):
         "day has come (else the window that ends on asOf); asOf defaults to the report's day."
     )
     async def operating_effectiveness(
-        self, info: strawberry.Info, window_start: date | None = None, as_of: date | None = None
+        self,
+        info: strawberry.Info,
+        window_start: Annotated[
+            date | None,
+            strawberry.argument(
+                description="First day of the window to test (ISO date, not after asOf); null "
+                "for the default."
+            ),
+        ] = None,
+        as_of: Annotated[
+            date | None,
+            strawberry.argument(
+                description="The day the ledger is read as of (ISO date); null for the report's "
+                "day."
+            ),
+        ] = None,
     ) -> OperatingEffectiveness:
         view = await self.view(info)
         day = info.context.assessments.dry_run_day(view, as_of)
@@ -293,7 +388,15 @@ class AssessmentType(Node):
         "that only months of operation close come last, marked waiting."
     )
     async def remediation_plan(
-        self, info: strawberry.Info, first: int | None = None
+        self,
+        info: strawberry.Info,
+        first: Annotated[
+            int | None,
+            strawberry.argument(
+                description=f"Only the first this many gaps of the plan, 0 to {MAX_PLAN}; all "
+                "when null."
+            ),
+        ] = None,
     ) -> list[PlannedGap]:
         view = await self.view(info)
         if first is not None and not 0 <= first <= MAX_PLAN:
@@ -333,7 +436,15 @@ class AssessmentType(Node):
         "the one created just before this one; null when there is none."
     )
     async def comparison(
-        self, info: strawberry.Info, previous_assessment_id: strawberry.ID | None = None
+        self,
+        info: strawberry.Info,
+        previous_assessment_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="The earlier assessment to compare with (of the same organisation, "
+                "else NOT_FOUND); null for the one of the same framework created just before."
+            ),
+        ] = None,
     ) -> AssessmentComparison | None:
         view = await self.view(info)
         result = await info.context.reports.comparison(
@@ -379,9 +490,13 @@ class AssessmentType(Node):
         ]
 
     archived = shown("record.archived", bool, "Archived: out of default lists, and read-only.")
-    created_at = shown("record.created_at", datetime)
+    created_at = shown("record.created_at", datetime, "When the assessment was created (UTC).")
     submitted_at = shown(
         "record.submitted_at", datetime | None, "When it was submitted; null unless SUBMITTED."
     )
 
-    updated_at = shown("record.updated_at", datetime)
+    updated_at = shown(
+        "record.updated_at",
+        datetime,
+        "When its answers, settings, status or archiving last changed (UTC).",
+    )

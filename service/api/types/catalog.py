@@ -8,6 +8,7 @@ never reach the database.
 from __future__ import annotations
 
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 
@@ -21,15 +22,30 @@ from service.catalog.models import Question as QuestionModel
 
 @strawberry.enum(description="Frameworks the control library is mapped to.")
 class MappedFramework(Enum):
-    ISO27001_2022 = "iso27001_2022"
-    NIST_CSF_2 = "nist_csf_2"
+    ISO27001_2022 = strawberry.enum_value(
+        "iso27001_2022",
+        description="ISO/IEC 27001:2022: Annex A controls (A.5.18) and requirement clauses "
+        "(6.1.2).",
+    )
+    NIST_CSF_2 = strawberry.enum_value(
+        "nist_csf_2", description="NIST CSF 2.0: categories and subcategories (PR.AA-01)."
+    )
+
+    @property
+    def key(self) -> str:
+        """The key in ``MAPPED_FRAMEWORKS`` (the member's value, typed as ``str``)."""
+        return str(self.value)
 
 
 @strawberry.type(description="Refs of another framework that a control or criterion maps to.")
 class ControlMapping:
     framework: str = strawberry.field(description="Mapped framework key, e.g. iso27001_2022.")
-    framework_name: str
-    refs: list[str]
+    framework_name: str = strawberry.field(
+        description="Display name of the mapped framework, e.g. ISO/IEC 27001:2022."
+    )
+    refs: list[str] = strawberry.field(
+        description="Refs in that framework, e.g. A.5.18, 9.3 or PR.AA-01; never empty."
+    )
 
 
 def _mappings(refs_by_framework: dict[str, list[str]]) -> list[ControlMapping]:
@@ -40,29 +56,40 @@ def _mappings(refs_by_framework: dict[str, list[str]]) -> list[ControlMapping]:
     ]
 
 
-@strawberry.type
+@strawberry.type(
+    description="An aspect of a criterion that an auditor looks at. Points of focus have no "
+    "official ids, so they are numbered by position under their criterion."
+)
 class PointOfFocus:
     ref: str = strawberry.field(description="Position under its criterion, e.g. CC6.1#4.")
-    position: int
-    topic: str
-    applies: str
+    position: int = strawberry.field(description="1-based position under its criterion.")
+    topic: str = strawberry.field(description="What the auditor looks at, in a short phrase.")
+    applies: str = strawberry.field(
+        description='Which reports it applies to: "all" (the default) for every report, or a '
+        'narrower context from the catalog such as "privacy" or "coso".'
+    )
 
 
-@strawberry.type
+@strawberry.type(description="A trust services category as the framework presents it.")
 class CategoryInfo:
-    category: Category
-    title: str
-    description: str
+    category: Category = strawberry.field(description="The category this entry presents.")
+    title: str = strawberry.field(description="Display title, e.g. Security.")
+    description: str = strawberry.field(description="What the category covers.")
 
 
-@strawberry.type
+@strawberry.type(description="A policy document (or set of them) that controls are written up in.")
 class PolicyFamily:
-    key: str
-    title: str
-    description: str
+    key: str = strawberry.field(
+        description="Key that Control.policyFamily refers to, e.g. information-security."
+    )
+    title: str = strawberry.field(description="Display title.")
+    description: str = strawberry.field(description="What the policy family covers.")
 
 
-@strawberry.type
+@strawberry.type(
+    description="A requirement of the framework, such as the SOC 2 Trust Services Criterion "
+    "CC6.1, with the controls that address it."
+)
 class Criterion:
     """Scalar fields are plain attributes copied from the catalog model (``Criterion.of``):
     Strawberry serves them without a resolver call, which matters in reports that list
@@ -70,11 +97,11 @@ class Criterion:
 
     framework_version: strawberry.Private[FrameworkVersion]
     model: strawberry.Private[CriterionModel]
-    ref: str
-    category: Category
-    series: str
-    title: str
-    description: str
+    ref: str = strawberry.field(description="Unique ref within the framework, e.g. CC6.1.")
+    category: Category = strawberry.field(description="The trust services category it is in.")
+    series: str = strawberry.field(description="Key of the series it belongs to, e.g. CC6.")
+    title: str = strawberry.field(description="Short title.")
+    description: str = strawberry.field(description="What it requires, in a sentence or two.")
     weight: int = strawberry.field(
         description="1 (lower risk) to 3 (where auditors most often find exceptions)."
     )
@@ -83,14 +110,14 @@ class Criterion:
     def of(cls, framework_version: FrameworkVersion, model: CriterionModel) -> Criterion:
         return copy_of(cls, model, framework_version=framework_version, model=model)
 
-    @strawberry.field
+    @strawberry.field(description="Its points of focus, in catalog order.")
     def points_of_focus(self) -> list[PointOfFocus]:
         return [
             PointOfFocus(ref=f"{self.model.ref}#{n}", position=n, topic=p.topic, applies=p.applies)
             for n, p in enumerate(self.model.points_of_focus, start=1)
         ]
 
-    @strawberry.field
+    @strawberry.field(description="Controls that address it, in catalog order.")
     def controls(self) -> list[Control]:
         return [
             Control.of(self.framework_version, c)
@@ -104,35 +131,55 @@ class Criterion:
         return _mappings(self.framework_version.mapped_refs(self.model.ref))
 
 
-@strawberry.type
+@strawberry.type(
+    description="An activity of the control library that addresses one or more criteria, "
+    "such as an access review."
+)
 class Control:
     """Scalar fields are plain attributes, as on ``Criterion``; build with ``Control.of``."""
 
     framework_version: strawberry.Private[FrameworkVersion]
     model: strawberry.Private[ControlModel]
-    key: str
-    name: str
-    description: str
-    domain: str
-    frequency: Frequency
-    key_control: bool
+    key: str = strawberry.field(
+        description="Unique key within the framework, e.g. IAM-03; answers, gaps and the "
+        "evidence ledger refer to controls by it."
+    )
+    name: str = strawberry.field(description="Short name.")
+    description: str = strawberry.field(description="What the control does.")
+    domain: str = strawberry.field(
+        description="Key of the area it belongs to, e.g. identity-access or change-management."
+    )
+    frequency: Frequency = strawberry.field(
+        description="How often it is expected to run; sets its periods in the evidence dry run."
+    )
+    key_control: bool = strawberry.field(
+        description="True for a key control: it weighs double in its criteria's scores, and a "
+        "MISSING key control keeps a criterion from MET."
+    )
     evidence: list[str] = strawberry.field(
         description="What an auditor samples for this control in a Type II period."
     )
-    policy_family: str
-    remediation: str
-    effort_weeks: int
+    policy_family: str = strawberry.field(
+        description="Key of the policy family that documents it (see Framework.policyFamilies)."
+    )
+    remediation: str = strawberry.field(description="How a small team can put it in place.")
+    effort_weeks: int = strawberry.field(
+        description="Estimated work to put it in place, in weeks (1 to 52); the timeline uses it."
+    )
 
     @classmethod
     def of(cls, framework_version: FrameworkVersion, model: ControlModel) -> Control:
         return copy_of(cls, model, framework_version=framework_version, model=model)
 
-    @strawberry.field
+    @strawberry.field(description="The criteria it addresses (1 to 5).")
     def criteria(self) -> list[Criterion]:
         criteria = self.framework_version.criteria
         return [Criterion.of(self.framework_version, criteria[ref]) for ref in self.model.criteria]
 
-    @strawberry.field
+    @strawberry.field(
+        description="Its refs in ISO/IEC 27001:2022 and NIST CSF 2.0; a framework it has no "
+        "ref in is left out."
+    )
     def mappings(self) -> list[ControlMapping]:
         return _mappings(
             {name: list(getattr(self.model.mappings, name)) for name in MAPPED_FRAMEWORKS}
@@ -143,10 +190,14 @@ class Control:
     description="SOC 2 criteria and controls touched by one ref of a mapped framework."
 )
 class CrossReference:
-    framework: MappedFramework
-    ref: str
-    controls: list[Control]
-    criteria: list[Criterion]
+    framework: MappedFramework = strawberry.field(description="The mapped framework asked about.")
+    ref: str = strawberry.field(description="The ref asked about, without surrounding spaces.")
+    controls: list[Control] = strawberry.field(
+        description="Controls mapped to the ref; empty when none is (or the ref is unknown)."
+    )
+    criteria: list[Criterion] = strawberry.field(
+        description="The criteria those controls address, in catalog order."
+    )
 
 
 @strawberry.type
@@ -155,28 +206,40 @@ class PublishedDocument:
 
     version_record: strawberry.Private[FrameworkVersion | QuestionnaireVersion]
 
-    @strawberry.field
+    @strawberry.field(
+        description="Key of the document, the same in all its versions, e.g. soc2 or "
+        "soc2-readiness."
+    )
     def key(self) -> str:
         return self.version_record.key
 
-    @strawberry.field
+    @strawberry.field(
+        description='Version number as text ("1", "2"...): publishing changed content adds the '
+        "next one; a published version never changes."
+    )
     def version(self) -> str:
         return self.version_record.version
 
-    @strawberry.field
+    @strawberry.field(description="Display name.")
     def name(self) -> str:
         return self.version_record.model.name
 
 
-@strawberry.type
+@strawberry.type(
+    description="One published version of a framework: its criteria and its control library. "
+    "Shipped frameworks are global; an organisation's own are visible only to its members."
+)
 class Framework(PublishedDocument):
     version_record: strawberry.Private[FrameworkVersion]
 
-    @strawberry.field
+    @strawberry.field(
+        description='Edition of the standard it follows, e.g. "2017 criteria, points of focus '
+        'revised 2022"; null when the document gives none.'
+    )
     def edition(self) -> str | None:
         return self.version_record.model.edition
 
-    @strawberry.field
+    @strawberry.field(description="What it covers; null when the document gives none.")
     def description(self) -> str | None:
         return self.version_record.model.description
 
@@ -184,28 +247,37 @@ class Framework(PublishedDocument):
     def custom(self) -> bool:
         return self.version_record.organization_id is not None
 
-    @strawberry.field
+    @strawberry.field(description="The trust services categories it covers (1 to 5).")
     def categories(self) -> list[CategoryInfo]:
         return [
             CategoryInfo(category=c.key, title=c.title, description=c.description)
             for c in self.version_record.model.categories
         ]
 
-    @strawberry.field
+    @strawberry.field(description="The policy families its controls are documented in.")
     def policy_families(self) -> list[PolicyFamily]:
         return [
             PolicyFamily(key=f.key, title=f.title, description=f.description)
             for f in self.version_record.model.policy_families
         ]
 
-    @strawberry.field
-    def criteria(self, category: Category | None = None) -> list[Criterion]:
+    @strawberry.field(description="Its criteria in catalog order, optionally of one category.")
+    def criteria(
+        self,
+        category: Annotated[
+            Category | None,
+            strawberry.argument(description="Only criteria of this category; omit for all."),
+        ] = None,
+    ) -> list[Criterion]:
         return [
             Criterion.of(self.version_record, c) for c in self.version_record.criteria_in(category)
         ]
 
-    @strawberry.field
-    def criterion(self, ref: str) -> Criterion | None:
+    @strawberry.field(description="One criterion by ref; null when it has none by that ref.")
+    def criterion(
+        self,
+        ref: Annotated[str, strawberry.argument(description="The criterion's ref, e.g. CC6.1.")],
+    ) -> Criterion | None:
         model = self.version_record.criteria.get(ref)
         return Criterion.of(self.version_record, model) if model else None
 
@@ -215,17 +287,37 @@ class Framework(PublishedDocument):
     )
     def controls(
         self,
-        criterion: str | None = None,
-        search: str | None = None,
-        mapped_framework: MappedFramework | None = None,
-        mapped_ref: str | None = None,
+        criterion: Annotated[
+            str | None,
+            strawberry.argument(description="Only controls addressing this criterion ref (CC6.1)."),
+        ] = None,
+        search: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Only controls whose name, description or key contains this text, "
+                "ignoring case."
+            ),
+        ] = None,
+        mapped_framework: Annotated[
+            MappedFramework | None,
+            strawberry.argument(
+                description="The framework mappedRef belongs to; omit to match it in any. "
+                "Ignored without mappedRef."
+            ),
+        ] = None,
+        mapped_ref: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Only controls mapped to this ref, matched exactly (A.8.5, PR.AA-01)."
+            ),
+        ] = None,
     ) -> list[Control]:
         version = self.version_record
         models: list[ControlModel] = list(version.model.controls)
         if criterion is not None:
             models = version.controls_by_criterion.get(criterion, [])
         if mapped_ref is not None:
-            names = [mapped_framework.value] if mapped_framework else list(MAPPED_FRAMEWORKS)
+            names = [mapped_framework.key] if mapped_framework else list(MAPPED_FRAMEWORKS)
             wanted = {
                 id(c) for n in names for c in version.controls_by_mapping.get((n, mapped_ref), [])
             }
@@ -242,9 +334,20 @@ class Framework(PublishedDocument):
         return [Control.of(version, c) for c in models]
 
     @strawberry.field(description="Which criteria and controls a mapped framework's ref touches.")
-    def cross_reference(self, framework: MappedFramework, ref: str) -> CrossReference:
+    def cross_reference(
+        self,
+        framework: Annotated[
+            MappedFramework, strawberry.argument(description="The framework the ref belongs to.")
+        ],
+        ref: Annotated[
+            str,
+            strawberry.argument(
+                description="A ref of that framework, e.g. A.5.18; surrounding spaces are ignored."
+            ),
+        ],
+    ) -> CrossReference:
         version = self.version_record
-        controls = version.controls_by_mapping.get((framework.value, ref.strip()), [])
+        controls = version.controls_by_mapping.get((framework.key, ref.strip()), [])
         refs = sorted({r for c in controls for r in c.criteria}, key=list(version.criteria).index)
         return CrossReference(
             framework=framework,
@@ -254,30 +357,55 @@ class Framework(PublishedDocument):
         )
 
 
-@strawberry.type
+@strawberry.type(description="One choice a question offers, with the score it earns.")
 class AnswerOption:
-    value: str
-    label: str
-    score: float | None
+    value: str = strawberry.field(
+        description="What an answer sends for this choice, e.g. yes, partial or 3."
+    )
+    label: str = strawberry.field(description="Text to show for the choice.")
+    score: float | None = strawberry.field(
+        description="The score the choice earns its question, 0 to 1 (MULTI_CHOICE: chosen "
+        "options add up, at most 1); null when it carries none, which counts as 0."
+    )
     exclusive: bool = strawberry.field(
         description='MULTI_CHOICE: chosen alone or not at all (such as "none").'
     )
 
 
-@strawberry.type
+@strawberry.type(
+    description="A questionnaire question, with the controls it evidences and the points of "
+    "focus it addresses."
+)
 class Question:
     """Scalar fields are plain attributes, as on ``Criterion``; build with ``Question.of``."""
 
     framework_version: strawberry.Private[FrameworkVersion]
     model: strawberry.Private[QuestionModel]
-    key: str
-    text: str
-    help: str | None
-    kind: QuestionKind
-    role: QuestionRole
-    show_if: str | None
-    points_of_focus: list[str]
-    weight: float
+    key: str = strawberry.field(
+        description="Unique key within the questionnaire; answers refer to the question by it."
+    )
+    text: str = strawberry.field(description="The question as put to the user.")
+    help: str | None = strawberry.field(
+        description="Guidance for answering; null when there is none."
+    )
+    kind: QuestionKind = strawberry.field(
+        description="The form of the answer, which decides the values accepted."
+    )
+    role: QuestionRole = strawberry.field(
+        description="What the answer tells the scoring engine. When the catalog gives none: "
+        "OPERATING for MONTHS, SCOPING for DATE and TEXT, DESIGN otherwise."
+    )
+    show_if: str | None = strawberry.field(
+        description="Condition on scoping answers under which the question is shown, e.g. "
+        "scope.offices == 'yes'; null when it is always shown."
+    )
+    points_of_focus: list[str] = strawberry.field(
+        description="Refs of the points of focus it addresses, e.g. CC6.1#3."
+    )
+    weight: float = strawberry.field(
+        description="Its weight against the other questions of the same controls (over 0, at "
+        "most 10; default 1)."
+    )
     allow_not_applicable: bool = strawberry.field(
         description='True when "n/a" is an accepted answer.'
     )
@@ -293,14 +421,17 @@ class Question:
             allow_not_applicable=model.allow_na,
         )
 
-    @strawberry.field
+    @strawberry.field(
+        description="The choices it accepts: its own, or its kind's defaults (YES_NO, "
+        "YES_PARTIAL_NO, MATURITY); empty for MONTHS, DATE and TEXT."
+    )
     def options(self) -> list[AnswerOption]:
         return [
             AnswerOption(value=o.value, label=o.label, score=o.score, exclusive=o.stands_alone)
             for o in self.model.effective_options
         ]
 
-    @strawberry.field
+    @strawberry.field(description="The controls its answer counts toward.")
     def controls(self) -> list[Control]:
         controls = self.framework_version.controls
         return [
@@ -310,38 +441,61 @@ class Question:
         ]
 
 
-@strawberry.type
+@strawberry.type(description="A group of questions on one topic, shown together.")
 class QuestionnaireSection:
-    key: str
-    title: str
-    description: str | None
-    questions: list[Question]
+    key: str = strawberry.field(description="Unique key within the questionnaire.")
+    title: str = strawberry.field(description="Display title.")
+    description: str | None = strawberry.field(
+        description="What the section asks about; null when the document gives none."
+    )
+    questions: list[Question] = strawberry.field(
+        description="Its questions in the order asked, hidden ones (showIf) included."
+    )
 
 
 @strawberry.type(description="How many points of focus the questionnaire's questions address.")
 class Coverage:
-    points_of_focus_total: int
-    points_of_focus_covered: int
-    percent: float
-    uncovered: list[str]
+    points_of_focus_total: int = strawberry.field(
+        description="Points of focus in the questionnaire's framework version."
+    )
+    points_of_focus_covered: int = strawberry.field(
+        description="Those addressed by at least one question."
+    )
+    percent: float = strawberry.field(
+        description="Covered share in percent (0 to 100, two decimals); 100 when there are none."
+    )
+    uncovered: list[str] = strawberry.field(
+        description="Refs of the points of focus no question addresses, e.g. CC6.1#4."
+    )
 
 
-@strawberry.type
+@strawberry.type(
+    description="A rule that suggests a category for the scope from scoping answers. A "
+    "suggestion is shown, never applied: SECURITY is always in scope, the rest is chosen."
+)
 class ScopeRule:
-    category: Category
-    when: str
+    category: Category = strawberry.field(description="The category the rule suggests.")
+    when: str = strawberry.field(
+        description="Condition on scoping answers, e.g. scope.personal_data == 'yes'."
+    )
 
 
-@strawberry.type
+@strawberry.type(
+    description="One published version of a questionnaire, bound to the framework version it "
+    "was checked against."
+)
 class Questionnaire(PublishedDocument):
     version_record: strawberry.Private[QuestionnaireVersion]
     framework_record: strawberry.Private[FrameworkVersion]
 
-    @strawberry.field
+    @strawberry.field(
+        description="The framework version it is bound to; its questions refer to that "
+        "version's controls and points of focus."
+    )
     def framework(self) -> Framework:
         return Framework(version_record=self.framework_record)
 
-    @strawberry.field
+    @strawberry.field(description="Its sections in the order asked.")
     def sections(self) -> list[QuestionnaireSection]:
         return [
             QuestionnaireSection(
@@ -353,7 +507,9 @@ class Questionnaire(PublishedDocument):
             for s in self.version_record.model.sections
         ]
 
-    @strawberry.field
+    @strawberry.field(
+        description="Questions in all its sections, scoping and hidden ones included."
+    )
     def question_count(self) -> int:
         return len(self.version_record.questions)
 
@@ -366,7 +522,7 @@ class Questionnaire(PublishedDocument):
             for r in self.version_record.model.scope_rules
         ]
 
-    @strawberry.field
+    @strawberry.field(description="Which points of focus of its framework its questions address.")
     def coverage(self) -> Coverage:
         total, uncovered = self.version_record.coverage(self.framework_record)
         covered = total - len(uncovered)

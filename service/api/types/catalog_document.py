@@ -11,19 +11,27 @@ from service.api.types.organization import TYPE_NAME as ORGANIZATION
 from service.catalog.imports import CatalogDocument
 
 
-@strawberry.enum
+@strawberry.enum(description="The syntax an imported catalog document is written in.")
 class DocumentFormat(Enum):
-    YAML = "YAML"
-    JSON = "JSON"
+    YAML = strawberry.enum_value("YAML", description="YAML text, as the shipped catalog is.")
+    JSON = strawberry.enum_value("JSON", description="A JSON object.")
 
 
-@strawberry.input
+@strawberry.input(
+    description="A framework or questionnaire document to publish, as text. Publishing an "
+    "organisation's document needs its OWNER; a global one, a platform admin."
+)
 class ImportCatalogDocumentInput:
     organization_id: strawberry.ID | None = strawberry.field(
         default=None, description="Owner organisation; omit to publish globally (platform admins)."
     )
-    format: DocumentFormat = DocumentFormat.YAML
-    document: str
+    format: DocumentFormat = strawberry.field(
+        default=DocumentFormat.YAML, description="The syntax of document; YAML by default."
+    )
+    document: str = strawberry.field(
+        description="The document, at most 1 MiB, in the shape of frameworks/schema/*.schema.json. "
+        "Every problem is reported with its path, and nothing is published then."
+    )
 
     def catalog_document(self) -> CatalogDocument:
         """The document to publish; an owner id that does not decode is None (not found)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 import strawberry
 
@@ -27,13 +28,15 @@ TYPE_NAME = "ControlOccurrence"
 class ControlOccurrenceType(Node):
     record: strawberry.Private[OccurrenceRecord]
 
-    control_key = shown("record.control_key", str)
+    control_key = shown("record.control_key", str, "Key of the control performed, e.g. IAM-03.")
 
     @strawberry.field(description="The day it was performed.")
     def performed_on(self) -> date:
         return self.record.performed_on.date()
 
-    @strawberry.field
+    @strawberry.field(
+        description="PASS, or EXCEPTION when it ran late, without approval or incompletely."
+    )
     def result(self) -> enums.OccurrenceResult:
         return (
             enums.OccurrenceResult.PASS if self.record.passed else enums.OccurrenceResult.EXCEPTION
@@ -44,14 +47,18 @@ class ControlOccurrenceType(Node):
         str | None,
         "Where the evidence is: a ticket URL, a file hash, a log query.",
     )
-    note = shown("record.note", str | None)
+    note = shown(
+        "record.note", str | None, "The sender's note (up to 4,000 characters); null when none."
+    )
     external_id = shown(
         "record.external_id",
         str | None,
         "The sender's own id (a ticket key): sending it again records nothing new.",
     )
-    recorded_by = shown("record.recorded_by", str)
-    recorded_at = shown("record.recorded_at", datetime)
+    recorded_by = shown(
+        "record.recorded_by", str, "Subject of the user or API key that recorded it."
+    )
+    recorded_at = shown("record.recorded_at", datetime, "When the service recorded it (UTC).")
 
     @classmethod
     def of(cls, record: OccurrenceRecord) -> ControlOccurrenceType:
@@ -60,8 +67,8 @@ class ControlOccurrenceType(Node):
 
 @strawberry.type(description="A calendar period (both days included).")
 class DatePeriod:
-    start: date
-    end: date
+    start: date = strawberry.field(description="The first day.")
+    end: date = strawberry.field(description="The last day, included.")
 
     @classmethod
     def of(cls, period: operation.Period) -> DatePeriod:
@@ -74,8 +81,12 @@ class DatePeriod:
     "sampled as the periodic frequency of the same size)."
 )
 class SampleSize:
-    frequency: enums.Frequency
-    sample_size: int
+    frequency: enums.Frequency = strawberry.field(
+        description="The control frequency this size is for."
+    )
+    sample_size: int = strawberry.field(
+        description="Items the auditor tests, 1 to 100; never more than a control's population."
+    )
 
     @classmethod
     def listed(cls, profile: dict[str, int]) -> list[SampleSize]:
@@ -89,11 +100,11 @@ class ControlOperation:
     run: strawberry.Private[ControlRun]
     framework: strawberry.Private[FrameworkVersion]
 
-    @strawberry.field
+    @strawberry.field(description="The control run.")
     def control(self) -> Control:
         return CatalogObjects(self.framework).control(self.run.control)
 
-    @strawberry.field
+    @strawberry.field(description="The control's catalog frequency, which sets its periods.")
     def frequency(self) -> enums.Frequency:
         return enums.Frequency(self.run.frequency)
 
@@ -126,7 +137,10 @@ class ControlOperation:
     def deviant_periods(self) -> int:
         return self.run.outcome.deviant if self.run.outcome else 0
 
-    @strawberry.field
+    @strawberry.field(
+        description="Periods the auditor would test: the profile's size for the frequency, at "
+        "most the population; 0 when NOT_APPLICABLE."
+    )
     def sample_size(self) -> int:
         return self.run.outcome.sample_size if self.run.outcome else 0
 
@@ -137,7 +151,7 @@ class ControlOperation:
     def exception_probability(self) -> float:
         return self.run.outcome.exception_probability if self.run.outcome else 0.0
 
-    @strawberry.field
+    @strawberry.field(description="What the sample would likely find, from the figures above.")
     def verdict(self) -> enums.OperatingVerdict:
         return self.run.verdict
 
@@ -149,24 +163,39 @@ class OperatingEffectiveness:
     dry_run: strawberry.Private[DryRun]
     framework: strawberry.Private[FrameworkVersion]
 
-    @strawberry.field
+    @strawberry.field(description="First day of the observation window.")
     def window_start(self) -> date:
         return self.dry_run.window.start
 
-    @strawberry.field
+    @strawberry.field(
+        description="Last day of the window: the assessment's observation window months after "
+        "windowStart, less a day."
+    )
     def window_end(self) -> date:
         return self.dry_run.window.end
 
-    @strawberry.field
+    @strawberry.field(
+        description="The day the run is read as of: occurrences after it and periods not yet "
+        "ended (unless something is on file in them) are left out."
+    )
     def as_of(self) -> date:
         return self.dry_run.window.as_of
 
-    @strawberry.field
+    @strawberry.field(
+        description="The sample sizes used per frequency: the organisation's own where set, "
+        "else the defaults."
+    )
     def sampling_profile(self) -> list[SampleSize]:
         return SampleSize.listed(self.dry_run.profile)
 
-    @strawberry.field
-    def controls(self, verdict: enums.OperatingVerdict | None = None) -> list[ControlOperation]:
+    @strawberry.field(description="Each in-scope control's run, optionally of one verdict only.")
+    def controls(
+        self,
+        verdict: Annotated[
+            enums.OperatingVerdict | None,
+            strawberry.argument(description="Only controls with this verdict; omit for all."),
+        ] = None,
+    ) -> list[ControlOperation]:
         return [
             ControlOperation(run=c, framework=self.framework)
             for c in self.dry_run.controls
@@ -179,7 +208,7 @@ class AuditSampleType:
     sample: strawberry.Private[AuditSample]
     framework: strawberry.Private[FrameworkVersion]
 
-    @strawberry.field
+    @strawberry.field(description="The control sampled.")
     def control(self) -> Control:
         return CatalogObjects(self.framework).control(self.sample.control)
 

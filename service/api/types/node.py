@@ -19,7 +19,9 @@ _TYPES: dict[str, type] = {}
 
 @strawberry.interface(description="An object with a global id, fetchable with `node(id:)`.")
 class Node:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(
+        description="Opaque global id: it names the type and the object; pass it to `node(id:)`."
+    )
 
 
 def registered(name: str) -> Callable[[_T], _T]:

@@ -28,31 +28,53 @@ if TYPE_CHECKING:
 
 TYPE_NAME = "Organization"
 
+FIRST = "How many items to return: 0 to 100 (default 20)."
+AFTER = "Start after this cursor (a previous page's `endCursor`); from the start when null."
+
 
 @strawberry.type(
     description="The scores of the assessment the organisation's headline follows: its latest "
     "submitted assessment, else its most recently updated one (never an archived one)."
 )
 class LatestReadiness:
-    assessment_id: strawberry.ID
-    readiness: float
-    completeness: float
-    updated_at: datetime
+    assessment_id: strawberry.ID = strawberry.field(
+        description="Global id of the assessment these scores come from."
+    )
+    readiness: float = strawberry.field(
+        description="Its readiness score, 0 to 100, as last saved (its report has the live figure)."
+    )
+    completeness: float = strawberry.field(
+        description="The percentage (0 to 100) of its counted questions that are answered, as "
+        "last saved."
+    )
+    updated_at: datetime = strawberry.field(description="When that assessment last changed.")
 
 
-@strawberry.type(name="Organization")
+@strawberry.type(
+    name="Organization",
+    description="A company preparing for SOC 2: its members, keys, assessments, evidence "
+    "ledger and webhooks. Callers see only the organisations they belong to.",
+)
 class OrganizationType(Node):
-    name: str
-    created_at: datetime
+    name: str = strawberry.field(
+        description="Display name, 1 to 200 characters (renameOrganization changes it)."
+    )
+    created_at: datetime = strawberry.field(description="When the organisation was created.")
     record_id: strawberry.Private[ObjectId]
     record: strawberry.Private[OrganizationRecord]
 
-    @strawberry.field
+    @strawberry.field(
+        description="The caller's role here (for an organisation API key, the key's role); "
+        "null if the caller is not a member."
+    )
     async def viewer_role(self, info: strawberry.Info) -> Role | None:
         role: Role | None = (await info.context.access.roles()).get(self.record_id)
         return role
 
-    @strawberry.field
+    @strawberry.field(
+        description="The headline scores: of the latest submitted assessment, else the most "
+        "recently updated one; null when it has none that is not archived."
+    )
     async def latest_readiness(self, info: strawberry.Info) -> LatestReadiness | None:
         row = await info.context.latest_readiness_loader.load(self.record_id)
         if row is None:
@@ -81,7 +103,10 @@ class OrganizationType(Node):
         description="Every change made in the organisation, newest first (OWNER only)."
     )
     async def audit_events(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+        self,
+        info: strawberry.Info,
+        first: Annotated[int | None, strawberry.argument(description=FIRST)] = None,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
     ) -> Connection[AuditEvent]:
         page = await info.context.organizations.audit_events(
             self.record_id, page_size(first), id_cursor(after)
@@ -103,11 +128,24 @@ class OrganizationType(Node):
         self,
         info: strawberry.Info,
         *,
-        control_key: str | None = None,
-        from_: Annotated[date | None, strawberry.argument(name="from")] = None,
-        to: date | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        control_key: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Only this control's occurrences (its key, such as IAM-03)."
+            ),
+        ] = None,
+        from_: Annotated[
+            date | None,
+            strawberry.argument(
+                name="from", description="Only those performed on or after this day (ISO date)."
+            ),
+        ] = None,
+        to: Annotated[
+            date | None,
+            strawberry.argument(description="Only those performed on or before this day."),
+        ] = None,
+        first: Annotated[int | None, strawberry.argument(description=FIRST)] = None,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
     ) -> Connection[ControlOccurrenceType]:
         page = await info.context.ledger.page(
             self.record_id,
@@ -145,9 +183,11 @@ class OrganizationType(Node):
     async def assessments(
         self,
         info: strawberry.Info,
-        first: int | None = None,
-        after: str | None = None,
-        include_archived: bool = False,
+        first: Annotated[int | None, strawberry.argument(description=FIRST)] = None,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
+        include_archived: Annotated[
+            bool, strawberry.argument(description="Also list archived assessments.")
+        ] = False,
     ) -> Connection[Annotated[AssessmentType, strawberry.lazy("service.api.types.assessment")]]:
         assessment_type: type[AssessmentType] = node_class("Assessment")
         page = await info.context.assessments.page(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -20,39 +20,67 @@ from service.errors import InvalidInput
 TYPE_NAME = "PolicyDraft"
 
 
-@strawberry.enum
+@strawberry.enum(description="Where a draft stands in review.")
 class DraftStatus(Enum):
-    DRAFT = "DRAFT"
-    APPROVED = "APPROVED"
-    REJECTED = "REJECTED"
+    DRAFT = strawberry.enum_value(
+        "DRAFT", description="Not reviewed yet; a redraft from changed inputs returns to it."
+    )
+    APPROVED = strawberry.enum_value(
+        "APPROVED", description="Approved with reviewPolicyDraft, as drafted or edited."
+    )
+    REJECTED = strawberry.enum_value("REJECTED", description="Rejected with reviewPolicyDraft.")
 
 
-@strawberry.enum
+@strawberry.enum(description="What wrote a draft's body.")
 class DraftGenerator(Enum):
-    LLM = "LLM"
-    TEMPLATE = "TEMPLATE"
+    LLM = strawberry.enum_value(
+        "LLM", description="The configured OpenAI-compatible model (see `model`)."
+    )
+    TEMPLATE = strawberry.enum_value(
+        "TEMPLATE",
+        description="Our templates: when no model is configured, or as a fallback (see "
+        "`fallbackReason`).",
+    )
 
 
 @strawberry.type(description="Where a draft came from: enough to reproduce and audit it.")
 class DraftProvenance:
-    generator: DraftGenerator
-    model: str | None
-    prompt_version: str
-    input_hash: str
-    prompt_tokens: int
-    completion_tokens: int
-    latency_ms: int
+    generator: DraftGenerator = strawberry.field(description="What wrote the body.")
+    model: str | None = strawberry.field(
+        description="The model's name as configured; null for a template draft."
+    )
+    prompt_version: str = strawberry.field(
+        description="The prompt (policy-vN) or template (template-<name>) that produced it; "
+        "empty while the draft is being written."
+    )
+    input_hash: str = strawberry.field(
+        description="SHA-256 (hex) of the prompt version and every drafting input; drafting "
+        "again with the same inputs returns this draft unchanged."
+    )
+    prompt_tokens: int = strawberry.field(
+        description="Prompt tokens the model server reported; 0 for a template draft."
+    )
+    completion_tokens: int = strawberry.field(
+        description="Generated tokens the model server reported; 0 for a template draft."
+    )
+    latency_ms: int = strawberry.field(
+        description="How long generating the body took, in milliseconds."
+    )
 
 
-@strawberry.type
+@strawberry.type(
+    description="A draft's body and status as they were before a review or a redraft replaced them."
+)
 class DraftRevision:
     number: int = strawberry.field(
         description="The draft version this revision was (1 for the first draft)."
     )
-    body: str
-    status: DraftStatus
-    replaced_at: datetime
-    replaced_by: str
+    body: str = strawberry.field(description="The body as it was (Markdown).")
+    status: DraftStatus = strawberry.field(description="The status it had then.")
+    replaced_at: datetime = strawberry.field(description="When the review or redraft happened.")
+    replaced_by: str = strawberry.field(
+        description="The subject of the user or API key that reviewed or redrafted it."
+    )
 
     @classmethod
     def of(cls, record: PolicyDraftRevision) -> DraftRevision:
@@ -100,7 +128,11 @@ class PolicyCommitment:
         )
 
 
-@strawberry.type(name="PolicyDraft")
+@strawberry.type(
+    name="PolicyDraft",
+    description="A policy for one policy family of an assessment's controls, drafted by "
+    "draftPolicies (from the LLM or templates) for people to review and adopt.",
+)
 class PolicyDraftType(Node):
     record: strawberry.Private[PolicyDraftRecord]
 
@@ -108,11 +140,13 @@ class PolicyDraftType(Node):
     def of(cls, record: PolicyDraftRecord) -> PolicyDraftType:
         return cls(id=global_id(TYPE_NAME, record.id), record=record)
 
-    title = shown("record.title", str)
+    title = shown("record.title", str, "The policy's title, as the draft names it.")
 
     body = shown("record.body", str, "Markdown.")
 
-    family = shown("record.family", str)
+    family = shown(
+        "record.family", str, "Key of the policy family it covers (access-control, backup, ...)."
+    )
 
     @strawberry.field(description="The controls this policy documents.")
     async def controls(self, info: strawberry.Info) -> list[Control]:
@@ -145,11 +179,13 @@ class PolicyDraftType(Node):
     def commitments(self) -> list[PolicyCommitment]:
         return [PolicyCommitment.of(c) for c in self.record.commitments]
 
-    @strawberry.field
+    @strawberry.field(
+        description="Refs of the criteria its controls address (such as CC6.1), sorted."
+    )
     def criteria(self) -> list[str]:
         return list(self.record.criteria)
 
-    @strawberry.field
+    @strawberry.field(description="Where the draft stands in review.")
     def status(self) -> DraftStatus:
         return DraftStatus(self.record.status)
 
@@ -157,11 +193,13 @@ class PolicyDraftType(Node):
         "record.generating", bool, "True while the draft is still being written (stream mode)."
     )
 
-    @strawberry.field
+    @strawberry.field(description="What wrote the body; LLM while the model is still being tried.")
     def generator(self) -> DraftGenerator:
         return DraftGenerator(self.record.generator)
 
-    model = shown("record.model", str | None)
+    model = shown(
+        "record.model", str | None, "The model that wrote the body; null for a template draft."
+    )
 
     @strawberry.field(
         description="Why the draft came from templates rather than the LLM, if it did."
@@ -169,7 +207,9 @@ class PolicyDraftType(Node):
     def fallback_reason(self) -> str | None:
         return self.record.fallback_reason
 
-    @strawberry.field
+    @strawberry.field(
+        description="How the draft was produced: generator, prompt, inputs, tokens and time."
+    )
     def provenance(self) -> DraftProvenance:
         return copy_of(
             DraftProvenance, self.record, generator=DraftGenerator(self.record.generator)
@@ -185,7 +225,18 @@ class PolicyDraftType(Node):
 
     @strawberry.field(description="Earlier bodies and statuses, newest first.")
     async def revision_history(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+        self,
+        info: strawberry.Info,
+        first: Annotated[
+            int | None,
+            strawberry.argument(description="How many revisions: 0 to 100 (default 20)."),
+        ] = None,
+        after: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Start after this cursor (a previous page's `endCursor`)."
+            ),
+        ] = None,
     ) -> Connection[DraftRevision]:
         page = await info.context.drafting.revisions(
             self.record, page_size(first), _number_cursor(after)
@@ -199,14 +250,24 @@ class PolicyDraftType(Node):
             count=page.count,
         )
 
-    version = shown("record.version", int)
+    version = shown(
+        "record.version",
+        int,
+        "1 when first drafted, one more at each review or redraft; pass it to "
+        "reviewPolicyDraft as expectedVersion to refuse a stale review.",
+    )
 
 
-@strawberry.type
+@strawberry.type(
+    description="An event of policyDraftProgress: a piece of the draft as it is generated, "
+    "then its final body."
+)
 class DraftProgressEvent:
-    draft_id: strawberry.ID
+    draft_id: strawberry.ID = strawberry.field(description="Global id of the draft followed.")
     text: str = strawberry.field(description="The next piece of generated text, or the final body.")
-    done: bool
+    done: bool = strawberry.field(
+        description="True on the last event, whose text is the whole final body."
+    )
 
 
 def _number_cursor(after: str | None) -> int | None:

@@ -19,7 +19,7 @@ class RemediationItem:
     record: strawberry.Private[ItemRecord]
     shown_status: strawberry.Private[str]
 
-    @strawberry.field
+    @strawberry.field(description="Global id of the item.")
     def id(self) -> strawberry.ID:
         return global_id("RemediationItem", self.record.id)
 
@@ -27,11 +27,17 @@ class RemediationItem:
     def gap_id(self) -> strawberry.ID:
         return strawberry.ID(self.record.gap_id)
 
-    @strawberry.field
+    @strawberry.field(
+        description="Who is to fix the gap, free text of at most 200 characters; null when "
+        "unassigned."
+    )
     def owner(self) -> str | None:
         return self.record.owner
 
-    @strawberry.field
+    @strawberry.field(
+        description="The day it should be fixed by (ISO date, not in the past when set); null "
+        "when none."
+    )
     def due_date(self) -> date | None:
         return date.fromisoformat(self.record.due_date) if self.record.due_date else None
 
@@ -39,19 +45,25 @@ class RemediationItem:
     def status(self) -> enums.RemediationStatus:
         return enums.RemediationStatus(self.shown_status)
 
-    @strawberry.field
+    @strawberry.field(description="Free text of at most 4,000 characters; null when empty.")
     def note(self) -> str | None:
         return self.record.note
 
-    @strawberry.field
+    @strawberry.field(
+        description="1 when created, up by one with each change; send it as expectedVersion "
+        "to updateRemediation."
+    )
     def version(self) -> int:
         return self.record.version
 
-    @strawberry.field
+    @strawberry.field(description="When the item was last changed (UTC).")
     def updated_at(self) -> datetime:
         return self.record.updated_at
 
-    @strawberry.field
+    @strawberry.field(
+        description="Who last changed it: the user's subject (the OIDC sub claim) or the API "
+        "key's subject."
+    )
     def updated_by(self) -> str:
         return self.record.updated_by
 
@@ -63,8 +75,10 @@ class RemediationItem:
 @strawberry.type(description="One open gap in the remediation plan.")
 class PlannedGap:
     priority: int = strawberry.field(description="1 is the most urgent.")
-    gap: Gap
-    item: RemediationItem | None
+    gap: Gap = strawberry.field(description="The open gap.")
+    item: RemediationItem | None = strawberry.field(
+        description="Who fixes it and by when; null until someone sets it with updateRemediation."
+    )
     date_impact_days: int = strawberry.field(
         description="How many days the earliest report date comes forward if this gap "
         "alone is closed, computed by the engine (0: it holds nothing)."

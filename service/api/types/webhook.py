@@ -86,7 +86,7 @@ class WebhookDelivery:
 class Webhook:
     record: strawberry.Private[WebhookRecord]
 
-    @strawberry.field(description="The webhook's id.")
+    @strawberry.field(description="Global id; pass it to deleteWebhook or resumeWebhook.")
     def id(self) -> strawberry.ID:
         return global_id("Webhook", self.record.id)
 
