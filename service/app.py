@@ -38,7 +38,7 @@ from service.auth.responses import error_body
 from service.catalog.loader import load_directory
 from service.catalog.repository import CatalogRepository
 from service.drafting.drafters import OpenAIDrafter
-from service.drafting.service import DraftingConfig
+from service.drafting.writer import DraftingConfig, DraftRecovery, DraftWriter
 from service.runtime import Services
 from service.settings import Settings
 from service.storage.database import Database
@@ -66,9 +66,13 @@ async def start_services(services: Services) -> None:
     services.catalog_loaded = True
     log.info("catalog loaded", published=report.published, unchanged=report.unchanged)
     worker = services.webhook_worker = WebhookWorker(settings)
-    task = asyncio.create_task(worker.run(), name="webhook-worker")
-    services.background.add(task)
-    task.add_done_callback(services.background.discard)
+    recovery = DraftRecovery(
+        DraftWriter(services.drafting, services.progress), settings.draft_recovery_poll_seconds
+    )
+    for name, work in (("webhook-worker", worker.run()), ("draft-recovery", recovery.run())):
+        task = asyncio.create_task(work, name=name)
+        services.background.add(task)
+        task.add_done_callback(services.background.discard)
 
 
 async def stop_services(services: Services) -> None:
@@ -93,6 +97,7 @@ def drafting_config(settings: Settings) -> DraftingConfig:
         llm=OpenAIDrafter(settings) if settings.llm_enabled else None,
         daily_token_budget=settings.draft_daily_token_budget,
         daily_token_budget_per_principal=settings.draft_daily_token_budget_per_principal,
+        lease_seconds=settings.draft_lease_seconds,
     )
 
 

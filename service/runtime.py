@@ -27,7 +27,8 @@ from service.catalog.catalog import Catalog
 from service.catalog.imports import CatalogImports
 from service.catalog.repository import CatalogRepository
 from service.drafting.progress import ProgressHub
-from service.drafting.service import DraftingConfig, DraftingService
+from service.drafting.service import DraftingService
+from service.drafting.writer import DraftingConfig
 from service.principal import Principal
 from service.reports.links import ReportLinkService
 from service.reports.service import ReportService

@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     # estimated prompt plus this much from both budgets before it is sent.
     draft_max_completion_tokens: int = Field(default=4_000, ge=256, le=32_000)
 
+    # A pod writing a draft holds it for this long, renewing every third of it; when the pod
+    # stops, any pod takes the draft over once the lease lapses (looking this often).
+    draft_lease_seconds: float = Field(default=30.0, ge=1, le=600)
+    draft_recovery_poll_seconds: float = Field(default=5.0, gt=0, le=300)
+
     # From the end of the observation window to the SOC 2 report: audit fieldwork plus
     # the firm's review and issuance, soonest and latest (the report date's range).
     report_lag_min_weeks: int = Field(default=4, ge=1, le=26)

@@ -34,7 +34,7 @@ async def policy_draft_progress(
     if record is None or object_id is None:
         raise NotFound("policy draft not found")
     checked = time.monotonic()
-    async for piece in drafting.hub.follow(object_id):
+    async for piece in drafting.writer.follow(object_id, drafting.get):
         if time.monotonic() - checked >= RECHECK_SECONDS:
             # A member removed (or a key revoked) while the stream runs stops receiving it,
             # as the next request would be refused.

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field, replace
+from typing import Any
 
 from service.drafting.commitments import CommitmentFacts
 from service.drafting.redaction import redact
@@ -90,6 +91,18 @@ class DraftRequest:
 
     def data(self) -> dict[str, object]:
         return asdict(self)
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> DraftRequest:
+        """The request ``data()`` gave (as stored with a draft still being written)."""
+        return cls(
+            **{
+                **data,
+                "controls": [ControlFacts(**c) for c in data["controls"]],
+                "criteria": [CriterionFacts(**c) for c in data["criteria"]],
+                "commitments": [CommitmentFacts(**c) for c in data.get("commitments", [])],
+            }
+        )
 
     def input_hash(self) -> str:
         canonical = json.dumps(self.data(), sort_keys=True, separators=(",", ":"))

@@ -17,26 +17,17 @@ import asyncio
 import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from bson import ObjectId
 
-from service.assessment.notifications import outbox_event
 from service.assessment.service import AssessmentService, AssessmentView
 from service.drafting.commitments import resolve
-from service.drafting.document import to_markdown
-from service.drafting.drafters import (
-    BudgetReached,
-    Drafter,
-    DrafterUnavailable,
-    DraftResult,
-    TemplateDrafter,
-)
 from service.drafting.progress import ProgressHub
 from service.drafting.prompt import ControlFacts, CriterionFacts, DraftRequest
 from service.drafting.versions import revised
+from service.drafting.writer import DailyBudget, DraftingConfig, DraftWriter
 from service.errors import (
     InvalidInput,
     InvalidState,
@@ -44,7 +35,6 @@ from service.errors import (
     NotFound,
     VersionConflict,
 )
-from service.ids import encode_id
 from service.principal import Permission
 from service.scoring.model import GapKind
 from service.storage.documents import PolicyDraftRecord, PolicyDraftRevision
@@ -57,34 +47,10 @@ MAX_CONTROLS = 200
 log = get_logger("service.drafting")
 
 
-# Free text kept on a draft: a reviewer's body, a generated body, a fallback reason.
+# A reviewer's body, at most.
 MAX_BODY_BYTES = 200_000
-MAX_REASON_CHARS = 1_000
 # Revisions the plain ``revisions`` list returns (the latest ones); the rest page.
 LATEST_REVISIONS = 100
-
-
-@dataclass(frozen=True)
-class DraftingConfig:
-    llm: Drafter | None
-    daily_token_budget: int
-    daily_token_budget_per_principal: int = 400_000
-
-
-@dataclass(frozen=True)
-class DailyBudget:
-    """The ``TokenAllowance`` of one draft call: both of the day's usage rows."""
-
-    drafts: DraftRepository
-    day: str
-    payer: str
-    budgets: tuple[int, int]
-
-    async def reserve(self, tokens: int) -> bool:
-        return await self.drafts.reserve(self.day, self.payer, tokens, self.budgets)
-
-    async def settle(self, reserved: int, used: int) -> None:
-        await self.drafts.adjust(self.day, self.payer, used - reserved)
 
 
 class DraftingService:
@@ -99,7 +65,7 @@ class DraftingService:
         self.access = access
         self.assessments = assessments
         self.config = config
-        self.templates = TemplateDrafter()
+        self.writer = DraftWriter(config, hub)
         self.hub = hub
         self.tasks = tasks
 
@@ -230,29 +196,15 @@ class DraftingService:
             (self.config.daily_token_budget, self.config.daily_token_budget_per_principal),
         )
 
-    async def _generate(
-        self, budget: DailyBudget, request: DraftRequest, draft_id: ObjectId
-    ) -> tuple[DraftResult, str | None]:
-        async def progress(text: str) -> None:
-            self.hub.publish(draft_id, text)
-
-        reason: str | None = None
-        if self.config.llm is not None:
-            try:
-                return await self.config.llm.draft(request, progress, budget), None
-            except BudgetReached:
-                reason = "the daily drafting token budget is reached; drafted from templates"
-            except DrafterUnavailable as error:
-                reason = f"LLM drafting failed ({error}); drafted from templates"
-            except Exception as error:  # a draft must never be left half-written
-                log.exception("llm drafter failed unexpectedly", error_type=type(error).__name__)
-                reason = "LLM drafting failed unexpectedly; drafted from templates"
-        result = await self.templates.draft(request)
-        return result, reason
-
     def _record(
-        self, view: AssessmentView, request: DraftRequest, draft_id: ObjectId
+        self,
+        view: AssessmentView,
+        request: DraftRequest,
+        draft_id: ObjectId,
+        budget: DailyBudget,
     ) -> PolicyDraftRecord:
+        """The draft as stored before it is written: generating, with its job and this
+        pod's lease on it (``DraftWriter``)."""
         moment = now()
         assert view.record.id is not None  # noqa: S101
         return PolicyDraftRecord(
@@ -284,48 +236,16 @@ class DraftingService:
             created_at=moment,
             created_by=self.access.principal.subject,
             updated_at=moment,
+            job=budget.job(request),
+            lease_until=moment + self.writer.lease,
+            attempts=1,
         )
-
-    async def _finish(
-        self, budget: DailyBudget, record: PolicyDraftRecord, request: DraftRequest
-    ) -> PolicyDraftRecord:
-        assert record.id is not None  # noqa: S101
-        try:
-            result, reason = await self._generate(budget, request, record.id)
-            fields = {
-                "title": result.document.title,
-                "body": _bounded(to_markdown(result.document)),
-                "generating": False,
-                "generator": result.generator,
-                "model": result.model,
-                "prompt_version": result.prompt_version,
-                "prompt_tokens": result.prompt_tokens,
-                "completion_tokens": result.completion_tokens,
-                "latency_ms": result.latency_ms,
-                "fallback_reason": reason[:MAX_REASON_CHARS] if reason else None,
-                "updated_at": now(),
-            }
-            ready = outbox_event(
-                record.organization_id,
-                "DRAFT_READY",
-                record.assessment_id,
-                {
-                    "draftId": encode_id("PolicyDraft", record.id),
-                    "family": record.family,
-                    "generator": result.generator,
-                },
-            )
-            await budget.drafts.finish(record.id, fields, ready)
-            finished: PolicyDraftRecord = record.model_copy(update=fields)
-            return finished
-        finally:
-            self.hub.finish(record.id)
 
     async def _finish_quietly(
         self, budget: DailyBudget, record: PolicyDraftRecord, request: DraftRequest
     ) -> None:
         try:
-            await self._finish(budget, record, request)
+            await self.writer.finish(budget, record, request)
         except Exception as error:
             log.exception(
                 "background drafting failed", draft=str(record.id), error=type(error).__name__
@@ -371,10 +291,12 @@ class DraftingService:
                 records.append(current)
                 continue
             if current is None:
-                record = self._record(view, request, family_draft_id(assessment_id, request))
+                record = self._record(
+                    view, request, family_draft_id(assessment_id, request), budget
+                )
                 fresh.append(record)
             else:
-                fresh_version = self._record(view, request, current.id)  # type: ignore[arg-type]
+                fresh_version = self._record(view, request, current.id, budget)  # type: ignore[arg-type]
                 subject = self.access.principal.subject
                 record = await revised(drafts, fresh_version, current, subject, event)
                 event = None  # written with the first change
@@ -400,7 +322,7 @@ class DraftingService:
                 self.tasks.add(task)
                 task.add_done_callback(self.tasks.discard)
             return records
-        finished = await asyncio.gather(*(self._finish(budget, r, q) for r, q in work))
+        finished = await asyncio.gather(*(self.writer.finish(budget, r, q) for r, q in work))
         done = {r.id: r for r in finished}
         return [done.get(r.id, r) for r in records]
 
@@ -482,14 +404,3 @@ def family_draft_id(assessment_id: ObjectId, request: DraftRequest) -> ObjectId:
     """The id of the first draft of ``request``'s family for an assessment."""
     digest = hashlib.sha256(f"{assessment_id}:{request.family_key}".encode()).digest()
     return ObjectId(digest[:12])
-
-
-def _bounded(body: str) -> str:
-    """A generated body within ``MAX_BODY_BYTES``: cut at a line and marked as cut.
-
-    Only a template draft for a family with very many long controls gets near it."""
-    if len(body.encode()) <= MAX_BODY_BYTES:
-        return body
-    marker = f"\n\n[TRUNCATED: the draft exceeded {MAX_BODY_BYTES:,} bytes]\n"
-    kept = body.encode()[: MAX_BODY_BYTES - len(marker.encode())].decode(errors="ignore")
-    return kept.rsplit("\n", 1)[0] + marker

@@ -24,6 +24,10 @@ _REPLACED = (
     "prompt_version",
     "input_hash",
     "updated_at",
+    "job",
+    "lease_until",
+    "attempts",
+    "progress",
 )
 
 

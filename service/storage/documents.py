@@ -282,10 +282,21 @@ class PolicyDraftRecord(Document):
     created_at: datetime
     created_by: str
     updated_at: datetime
+    # While generating: what any pod needs to finish the draft (the request and whose
+    # budget it spends), the lease of the pod writing it (renewed while it works; once it
+    # lapses another pod takes the draft over), the attempts so far, and the text so far
+    # (written at a bounded rate, so a subscriber on any pod can follow it).
+    job: dict[str, Any] | None = None
+    lease_until: datetime | None = None
+    attempts: int = 0
+    progress: str = ""
 
     class Settings:
         name = "policy_drafts"
-        indexes = [_tenant_index(("assessment_id", pymongo.ASCENDING))]
+        indexes = [
+            _tenant_index(("assessment_id", pymongo.ASCENDING)),
+            IndexModel([("generating", pymongo.ASCENDING), ("lease_until", pymongo.ASCENDING)]),
+        ]
 
 
 class LlmUsage(Document):

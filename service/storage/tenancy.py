@@ -17,7 +17,16 @@ from service.principal import PERMISSIONS, Permission, Principal, PrincipalKind,
 from service.storage.repositories.base import TenantScope
 from service.storage.repositories.membership import PrincipalMemberships
 
-__all__ = ["Access", "MembershipCache", "TenantScope"]
+__all__ = ["Access", "MembershipCache", "TenantScope", "system_scope"]
+
+# Who the service acts as when it finishes work on its own (a draft whose pod stopped).
+SYSTEM = Principal(subject="system:readiness", kind=PrincipalKind.API_KEY)
+
+
+def system_scope(organization_id: ObjectId) -> TenantScope:
+    """A scope for work the service itself resumes in an organisation, never for a
+    caller: it finishes what a member started (a draft its pod left unfinished)."""
+    return TenantScope(organization_id=organization_id, role=Role.OWNER, principal=SYSTEM)
 
 
 class MembershipCache:

@@ -41,6 +41,7 @@ from service.storage.documents import (
     Membership,
     Organization,
     OutboxEvent,
+    PolicyDraftRecord,
     PrincipalLlmUsage,
     QuestionnaireRecord,
     ReportLink,
@@ -131,6 +132,9 @@ ENTRY_KEYS: dict[type[Document], frozenset[str]] = {
     Membership: frozenset({"subject"}),
     # A principal's token budget, which spans its organisations.
     PrincipalLlmUsage: frozenset({"subject"}),
+    # Drafts whose generating pod stopped (its lease lapsed), before their organisation
+    # is known; each is then finished within its organisation.
+    PolicyDraftRecord: frozenset({"generating"}),
     # A retried mutation's first response, by the digest of (principal, Idempotency-Key).
     IdempotencyRecord: frozenset({"_id"}),
     # A shared report link, by the digest of the token its URL carries.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from beanie import Document, PydanticObjectId
@@ -79,16 +80,44 @@ class DraftRepository(Repository):
     async def finish(
         self, draft_id: ObjectId, fields: dict[str, Any], ready: OutboxEvent | None = None
     ) -> None:
-        """Store the finished draft, and the DRAFT_READY event for webhooks with it."""
-        steps: list[Write] = [
-            self._guarded_update(PolicyDraftRecord, {"$set": fields}, _id=draft_id)
-        ]
+        """Store the finished draft, and the DRAFT_READY event for webhooks with it; the
+        job, lease and progress go (a draft written twice, by a pod thought dead and by the
+        one that took it over, keeps the later body: both are complete)."""
+        done = {**fields, "job": None, "lease_until": None, "progress": ""}
+        steps: list[Write] = [self._guarded_update(PolicyDraftRecord, {"$set": done}, _id=draft_id)]
         if ready is not None:
             steps.append(outbox_step(ready))
         try:
             await write(steps, None)
         except GuardFailed:
             return  # the draft went (its organisation was deleted) while it was written
+
+    async def renew(self, draft_id: ObjectId, lease_until: datetime) -> None:
+        """Extend the lease of a draft this pod is still writing."""
+        await self._update(
+            PolicyDraftRecord,
+            {"$set": {"lease_until": lease_until}},
+            _id=draft_id,
+            generating=True,
+        )
+
+    async def save_progress(self, draft_id: ObjectId, text: str) -> None:
+        await self._update(
+            PolicyDraftRecord, {"$set": {"progress": text}}, _id=draft_id, generating=True
+        )
+
+    @staticmethod
+    async def take_lapsed(moment: datetime, lease_until: datetime) -> PolicyDraftRecord | None:
+        """A draft still generating whose pod's lease lapsed, leased now to the caller with
+        one more attempt counted; None when there is none."""
+        row = await Repository()._lease(
+            PolicyDraftRecord,
+            {"$set": {"lease_until": lease_until}, "$inc": {"attempts": 1}},
+            sort=[("generating", 1), ("lease_until", 1)],
+            by=("generating", True),
+            lease_until={"$lte": moment},
+        )
+        return PolicyDraftRecord.model_validate(row) if row is not None else None
 
     async def review(
         self,
