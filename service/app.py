@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import SecretStr
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -135,7 +135,7 @@ def create_app(
     if problems := settings.auth_problems():
         raise RuntimeError("; ".join(problems))
     configure_logging(settings.log_level)
-    metrics = Metrics()
+    metrics = Metrics(multiprocess=settings.prometheus_multiproc_dir is not None)
     services = Services(
         settings=settings,
         metrics=metrics,
@@ -174,7 +174,7 @@ def create_app(
             refused = metrics_refusal(request, settings.metrics_token, services.failures)
             if refused is not None:
                 return refused
-        return PlainTextResponse(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+        return PlainTextResponse(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import signal
 import sys
+import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -71,6 +73,7 @@ def serve(args: argparse.Namespace) -> int:
     if problems := settings.auth_problems():
         return _fail("; ".join(problems))
     embedded: EmbeddedServer | None = None
+    metrics_dir: Path | None = None
     try:
         if settings.mongodb_uri is None:
             embedded = EmbeddedServer(settings.data_dir)
@@ -99,6 +102,8 @@ def serve(args: argparse.Namespace) -> int:
         # database is stopped. Exiting normally runs the ``finally`` below.
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, _exit_cleanly)
+        if workers > 1:
+            metrics_dir = _share_metrics(settings)
         # Several workers each build the app from the environment; one runs this one.
         app = "service.app:create_app" if workers > 1 else create_app(settings)
         uvicorn.run(
@@ -117,6 +122,23 @@ def serve(args: argparse.Namespace) -> int:
     finally:
         if embedded is not None:
             embedded.close()
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _share_metrics(settings: Settings) -> Path | None:
+    """Give the workers one metrics directory (``PROMETHEUS_MULTIPROC_DIR``), emptied: a
+    directory left by an earlier run would add its counts to this one's. Returns the
+    directory when it made one (to remove at exit)."""
+    directory = settings.prometheus_multiproc_dir
+    made = None
+    if directory is None:
+        directory = made = Path(tempfile.mkdtemp(prefix="readiness-metrics-"))
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+    return made
 
 
 @contextmanager

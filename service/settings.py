@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     # it, every request from that address gets 429 before its token is even looked at.
     auth_failures_per_minute: float = Field(default=10.0, gt=0)
     auth_failure_burst: int = Field(default=20, ge=1)
+    # Set (by `readiness serve` when it runs several workers, or by the operator) to a
+    # directory the workers share: each writes its metrics there and /metrics adds them up,
+    # whichever worker answers (prometheus_client's multiprocess mode).
+    prometheus_multiproc_dir: Path | None = None
     # When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`.
     metrics_token: SecretStr | None = None
 

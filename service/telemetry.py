@@ -14,7 +14,8 @@ import uuid
 from contextvars import ContextVar
 
 import structlog
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
@@ -73,9 +74,14 @@ MAX_OPERATION_NAMES = 200
 
 
 class Metrics:
-    """The service's Prometheus metrics, in a registry owned by one app instance."""
+    """The service's Prometheus metrics, in a registry owned by one app instance.
 
-    def __init__(self) -> None:
+    With ``multiprocess`` (several uvicorn workers sharing PROMETHEUS_MULTIPROC_DIR),
+    prometheus_client keeps every value in a file of that directory, and ``exposition``
+    adds up all the workers' files, so /metrics is the same whichever worker answers."""
+
+    def __init__(self, multiprocess: bool = False) -> None:
+        self.multiprocess = multiprocess
         self.registry = CollectorRegistry()
         self.operations = Counter(
             "graphql_operations",
@@ -97,6 +103,14 @@ class Metrics:
             registry=self.registry,
         )
         self._operation_names: set[str] = set()
+
+    def exposition(self) -> bytes:
+        """The text /metrics answers: this process's metrics, or every worker's."""
+        if not self.multiprocess:
+            return generate_latest(self.registry)
+        combined = CollectorRegistry()
+        MultiProcessCollector(combined)  # type: ignore[no-untyped-call]
+        return generate_latest(combined)
 
     def operation_label(self, name: str | None) -> str:
         """The label for an operation name. Names come from clients, so the first

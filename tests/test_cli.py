@@ -228,3 +228,43 @@ def test_serve_refuses_a_websocket_message_over_1_mib_in_uvicorn(tmp_path: Path)
     # app's own 1 MiB check (whose reason is "message over 1 MiB") could see it.
     assert code == 1009
     assert reason != "message over 1 MiB", reason
+
+
+def test_metrics_add_up_every_worker_when_serve_runs_several(tmp_path: Path) -> None:
+    port = free_loopback_port()
+    process = subprocess.Popen(
+        [*READINESS, "serve", "--port", str(port), "--workers", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=_env(DATA_DIR=str(tmp_path)),
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        # Fresh connections, so both workers answer some of them.
+        for _ in range(40):
+            assert httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
+
+        def healthz_count(text: str) -> float:
+            return sum(
+                float(line.rsplit(" ", 1)[1])
+                for line in text.splitlines()
+                if line.startswith("http_requests_total{")
+                and 'status="2xx"' in line
+                and "healthz" in line
+            )
+
+        # Whichever worker answers, /metrics counts every worker's requests.
+        counts = {
+            healthz_count(httpx.get(f"http://127.0.0.1:{port}/metrics").text) for _ in range(6)
+        }
+        assert counts == {40.0}, counts
+    finally:
+        _stop(process)

@@ -379,7 +379,7 @@ def test_production_egress_goes_to_the_configured_cidrs_only(
     egress = production_values()["networkPolicy"]["egress"]
     expected = {
         27017: [egress["mongodb"]["cidrs"]],
-        443: [egress["oidc"]["cidrs"], egress["llm"]["cidrs"]],
+        443: [egress["oidc"]["cidrs"], egress["llm"]["cidrs"], egress["webhooks"]["cidrs"]],
     }
     policy = one(production_manifests, "NetworkPolicy")["spec"]
     found: dict[int, list[list[str]]] = {27017: [], 443: []}
