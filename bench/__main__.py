@@ -1,6 +1,6 @@
 """`python -m bench [--quick] [parts]`: prints each figure, ratios included.
 
-Parts: engine, api, load and webhooks by default; ``ledger`` only when named: its full
+Parts: engine, api, floor, load and webhooks by default; ``ledger`` only when named: its full
 form inserts 110,000 occurrences into the embedded database and takes several minutes."""
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ import os
 import platform
 from datetime import UTC, datetime
 
-from bench import api, engine, ledger, load, webhooks
+from bench import api, engine, floor, ledger, load, webhooks
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("parts", nargs="*", default=["engine", "api", "load", "webhooks"])
+    parser.add_argument("parts", nargs="*", default=["engine", "api", "floor", "load", "webhooks"])
     parser.add_argument("--quick", action="store_true", help="short runs, for a smoke test")
     args = parser.parse_args()
     print(
@@ -32,6 +32,8 @@ def main() -> None:
     if "load" in args.parts:
         figures = asyncio.run(load.run(10 if args.quick else 50, 5 if args.quick else 60))
         print("load", json.dumps(figures), flush=True)
+    if "floor" in args.parts:
+        print("floor", json.dumps(asyncio.run(floor.run(10 if args.quick else 40))), flush=True)
     if "webhooks" in args.parts:
         figures = asyncio.run(webhooks.run(10 if args.quick else 40))
         print("webhooks", json.dumps(figures), flush=True)

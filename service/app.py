@@ -43,6 +43,7 @@ from service.runtime import Services
 from service.settings import Settings
 from service.storage.database import Database
 from service.storage.embedded import EmbeddedServer
+from service.storage.repositories.assessment import backfill_summaries
 from service.telemetry import Metrics, RequestContextMiddleware, configure_logging, get_logger
 from service.webhooks.worker import WebhookWorker
 
@@ -62,6 +63,8 @@ async def start_services(services: Services) -> None:
     await services.database.connect()
     if settings.is_production:  # a development admin key never outlives a production start
         await retire_local_admin_keys()
+    if written := await backfill_summaries():
+        log.info("assessment summaries written", count=written)
     report = await load_directory(settings.frameworks_dir, CatalogRepository(services.catalog))
     services.catalog_loaded = True
     log.info("catalog loaded", published=report.published, unchanged=report.unchanged)

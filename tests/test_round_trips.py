@@ -114,9 +114,11 @@ async def test_report_headlines_on_a_page_come_from_the_summary(
     nodes = body["data"]["organization"]["assessments"]["nodes"]
     assert len(nodes) == 5
     assert all(n["report"]["categories"] and n["report"]["earliestReportDate"] for n in nodes)
-    # The organisation and one page query, no load of the full assessments (answers, gap lists).
+    # The organisation and one page query of the small summaries, no load of the full
+    # assessments (answers, gap lists).
     assert len(commands.commands) == 2, commands.commands
-    assert commands.commands.count("find assessments") == 1, commands.commands
+    assert commands.commands.count("find assessment_summaries") == 1, commands.commands
+    assert commands.commands.count("find assessments") == 0, commands.commands
 
     commands.reset()
     detailed = await alice(DETAILS, {"id": org_id})
@@ -126,4 +128,5 @@ async def test_report_headlines_on_a_page_come_from_the_summary(
     ]
     assert all(n["report"]["gaps"] for n in detailed_nodes)
     # Gap lists need the full assessments: one batched load for the whole page.
-    assert commands.commands.count("find assessments") == 2, commands.commands
+    assert commands.commands.count("find assessment_summaries") == 1, commands.commands
+    assert commands.commands.count("find assessments") == 1, commands.commands

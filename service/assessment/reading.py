@@ -183,7 +183,12 @@ class AssessmentReads:
             return None
         if "timeline" not in stored or "as_of" not in stored:
             return None  # a summary read without them: the full assessment has them
-        return from_document({**stored, "criteria": (), "controls": (), "gaps": ()})
+        # The headline tells whether blockers hold the start, not which: a reader of the
+        # blockers loads the full assessment, so one is enough to decode here.
+        timeline = {**stored["timeline"], "blockers": stored["timeline"]["blockers"][:1]}
+        return from_document(
+            {**stored, "timeline": timeline, "criteria": (), "controls": (), "gaps": ()}
+        )
 
     async def view(self, record: AssessmentRecord, as_of: date | None = None) -> AssessmentView:
         """The assessment with its report as of ``as_of`` (default ``report_day``)."""

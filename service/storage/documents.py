@@ -11,7 +11,7 @@ from typing import Any
 
 import pymongo
 from beanie import Document, PydanticObjectId
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from pymongo import IndexModel
 
 from service.principal import Role
@@ -195,6 +195,24 @@ class AssessmentRecord(Document):
 
     class Settings:
         name = "assessments"
+        indexes = [
+            _tenant_index(("_id", pymongo.DESCENDING)),
+            _tenant_index(("updated_at", pymongo.DESCENDING)),
+        ]
+
+
+class AssessmentSummary(Document):
+    """What a list of assessments shows, kept beside each assessment in a small document:
+    every field but its answers and history, and the report's headline (no criteria,
+    controls or gaps). About a tenth of the assessment's size; written in the same write
+    as every change of the assessment, so a page of assessments reads only these."""
+
+    model_config = ConfigDict(extra="allow")
+
+    organization_id: PydanticObjectId
+
+    class Settings:
+        name = "assessment_summaries"
         indexes = [
             _tenant_index(("_id", pymongo.DESCENDING)),
             _tenant_index(("updated_at", pymongo.DESCENDING)),
@@ -488,6 +506,7 @@ DOCUMENT_MODELS: list[type[Document]] = [
     FrameworkRecord,
     QuestionnaireRecord,
     AssessmentRecord,
+    AssessmentSummary,
     AnswerRevision,
     AuditEvent,
     PolicyDraftRecord,

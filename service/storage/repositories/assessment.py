@@ -8,10 +8,16 @@ from typing import Any
 from beanie import PydanticObjectId
 from bson import ObjectId
 
-from service.storage.documents import AnswerRevision, AssessmentRecord, OutboxEvent, now
+from service.storage.documents import (
+    AnswerRevision,
+    AssessmentRecord,
+    AssessmentSummary,
+    OutboxEvent,
+    now,
+)
 from service.storage.repositories.base import Memberships, Page, Repository, TenantScope
 from service.storage.repositories.webhook import outbox_step
-from service.storage.writes import GuardFailed, write
+from service.storage.writes import GuardFailed, UpdateEvery, Write, write
 
 # Lists of assessments need no answers, no history and only the report's headline.
 # Lists name what they keep (an inclusion projection): a heavy field added later stays out,
@@ -41,6 +47,23 @@ _SUMMARY = {
 
 
 _TRUSTED = ("answers", "report")
+_HEADLINE = tuple(key.split(".", 1)[1] for key in _SUMMARY if key.startswith("report."))
+
+
+def summary_of(row: dict[str, Any]) -> dict[str, Any]:
+    """The summary document of an assessment (as stored, or a ``$set`` of its fields):
+    every field but the heavy ones, and the report's headline."""
+    summary = {key: value for key, value in row.items() if key not in _HEAVY}
+    report = row.get("report")
+    if isinstance(report, dict):
+        headline = {key: report[key] for key in _HEADLINE if key in report}
+        timeline = headline.get("timeline")
+        if isinstance(timeline, dict) and "blockers" in timeline:
+            # Whether blockers hold the start, not which (most of a timeline's bytes): a
+            # reader of the blockers loads the full assessment.
+            headline["timeline"] = {**timeline, "blockers": timeline["blockers"][:1]}
+        summary["report"] = headline
+    return summary
 
 
 def _record(row: dict[str, Any]) -> AssessmentRecord:
@@ -81,8 +104,9 @@ class AssessmentRepository(Repository):
     async def insert(self, record: AssessmentRecord, event: dict[str, Any]) -> AssessmentRecord:
         record.id = record.id or PydanticObjectId()
         step = self._insert(AssessmentRecord, record)
+        summary = self._insert(AssessmentSummary, summary_of(step.document))
         event["target_id"] = str(record.id)
-        await write([step], event)
+        await write([step, summary], event)
         return record
 
     async def get(self, assessment_id: ObjectId) -> AssessmentRecord | None:
@@ -195,8 +219,15 @@ class AssessmentRepository(Repository):
             )
             for h in history or []
         ]
+        # The summary follows in the same write (not guarded: the guard above decided).
+        summary = UpdateEvery(
+            AssessmentSummary,
+            self._filter(AssessmentSummary, _id=assessment_id),
+            {"$set": {**summary_of(fields), "version": expected_version + 1}},
+        )
+        steps: list[Write] = [guarded, summary, *revisions, *(outbox_step(o) for o in outbox)]
         try:
-            await write([guarded, *revisions, *(outbox_step(o) for o in outbox)], event)
+            await write(steps, event)
         except GuardFailed:
             return False
         return True
@@ -208,8 +239,7 @@ class AssessmentRepository(Repository):
         listed: dict[str, Any] = {} if include_archived else {"archived": {"$ne": True}}
         keyset: dict[str, Any] = {"_id": {"$lt": after}} if after is not None else {}
         rows = await self._rows(
-            AssessmentRecord,
-            projection=_SUMMARY,
+            AssessmentSummary,
             sort=[("organization_id", 1), ("_id", -1)],
             limit=first + 1,
             **keyset,
@@ -219,20 +249,21 @@ class AssessmentRepository(Repository):
         return Page(
             items=items,
             has_next=len(rows) > first,
-            count=lambda: self._count(AssessmentRecord, **listed),
+            count=lambda: self._count(AssessmentSummary, **listed),
         )
 
     async def archive(self, assessment_id: ObjectId, event: dict[str, Any]) -> bool:
         """Mark it archived (its version moves, so a client holding it sees the change);
         False when it is not there or already archived."""
+        change = {"$set": {"archived": True, "updated_at": now()}, "$inc": {"version": 1}}
         step = self._guarded_update(
-            AssessmentRecord,
-            {"$set": {"archived": True, "updated_at": now()}, "$inc": {"version": 1}},
-            _id=assessment_id,
-            archived={"$ne": True},
+            AssessmentRecord, change, _id=assessment_id, archived={"$ne": True}
+        )
+        summary = UpdateEvery(
+            AssessmentSummary, self._filter(AssessmentSummary, _id=assessment_id), change
         )
         try:
-            await write([step], event)
+            await write([step, summary], event)
         except GuardFailed:
             return False
         return True
@@ -242,7 +273,7 @@ class AssessmentRepository(Repository):
         follows: the latest submitted one, else the most recently updated; archived ones
         never."""
         rows = await self._aggregate(
-            AssessmentRecord,
+            AssessmentSummary,
             [
                 {
                     "$addFields": {
@@ -265,3 +296,20 @@ class AssessmentRepository(Repository):
             archived={"$ne": True},
         )
         return {row["_id"]: row for row in rows}
+
+
+async def backfill_summaries() -> int:
+    """Write the summary of every assessment that has none (stored before summaries
+    existed); how many were written. Cheap when nothing is missing: two estimated counts."""
+    reach = Repository()
+    if await reach._total(AssessmentSummary) >= await reach._total(AssessmentRecord):
+        return 0
+    have = [
+        row["_id"]
+        for row in await reach._rows(
+            AssessmentSummary, by=("_id", {"$exists": True}), projection={"_id": 1}
+        )
+    ]
+    missing = await reach._rows(AssessmentRecord, by=("_id", {"$nin": have}), projection=_SUMMARY)
+    owners = Repository(list({row["organization_id"] for row in missing}))
+    return await owners._insert_new(AssessmentSummary, [summary_of(row) for row in missing])

@@ -36,6 +36,8 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 from service.principal import PERMISSIONS, Permission, Principal, Role
 from service.storage.documents import (
     ApiKey,
+    AssessmentRecord,
+    AssessmentSummary,
     FrameworkRecord,
     IdempotencyRecord,
     Membership,
@@ -135,6 +137,9 @@ ENTRY_KEYS: dict[type[Document], frozenset[str]] = {
     # Drafts whose generating pod stopped (its lease lapsed), before their organisation
     # is known; each is then finished within its organisation.
     PolicyDraftRecord: frozenset({"generating"}),
+    # The start-up backfill of assessment summaries (assessments stored before them).
+    AssessmentRecord: frozenset({"_id"}),
+    AssessmentSummary: frozenset({"_id"}),
     # A retried mutation's first response, by the digest of (principal, Idempotency-Key).
     IdempotencyRecord: frozenset({"_id"}),
     # A shared report link, by the digest of the token its URL carries.
@@ -279,6 +284,11 @@ class Repository:
             self._filter(document, within=within, by=by, **extra)
         )
         return found
+
+    async def _total(self, document: type[Document]) -> int:
+        """The collection's size as the server estimates it (from metadata, no scan)."""
+        total: int = await _collection(document).estimated_document_count()
+        return total
 
     async def _aggregate(
         self,

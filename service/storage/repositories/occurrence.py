@@ -18,7 +18,12 @@ from typing import Any
 from bson import ObjectId
 
 from service.errors import InvalidState, NotFound
-from service.storage.documents import AssessmentRecord, ControlOccurrence, Organization
+from service.storage.documents import (
+    AssessmentRecord,
+    AssessmentSummary,
+    ControlOccurrence,
+    Organization,
+)
 from service.storage.repositories.base import Memberships, Page, Repository, TenantScope
 from service.storage.writes import Duplicate, GuardFailed, InsertMany, UpdateEvery, Write, write
 
@@ -92,10 +97,13 @@ class OccurrenceRepository(Repository):
             steps: list[Write] = [
                 self._guarded_update(Organization, {"$set": {"ledger_stamp": stamp}}),
                 InsertMany(ControlOccurrence, fresh),
-                UpdateEvery(
-                    AssessmentRecord,
-                    self._filter(AssessmentRecord, status={"$ne": SUBMITTED}),
-                    {"$set": {"ledger_stamp": stamp}},
+                *(
+                    UpdateEvery(
+                        document,
+                        self._filter(document, status={"$ne": SUBMITTED}),
+                        {"$set": {"ledger_stamp": stamp}},
+                    )
+                    for document in (AssessmentRecord, AssessmentSummary)
                 ),
             ]
             counted = {**event["details"], "recorded": len(fresh), "duplicates": duplicates}

@@ -1,0 +1,69 @@
+"""How close the common calls are to the floor: each against one small-document read.
+
+The floor is ``organization(id) { id name }``: one small document through the whole
+stack (authentication, GraphQL, one MongoDB read). Against it, in the same run and timed
+alternately: saving one answer, reading a full report, and a page of 1 and of 50
+assessments with their headline scores, in an organisation holding 50 assessments.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from bench.api import ORG, PAGE, QUESTIONS, REPORT, SAVE, answered_assessment
+from bench.support import Client, embedded_database, in_process_app, paired_medians
+
+FLOOR = "query($id: ID!) { organization(id: $id) { id name } }"
+VERSION = "query($id: ID!) { assessment(id: $id) { version } }"
+
+
+async def _saver(client: Client, assessment: str) -> Any:
+    sections = (await client(QUESTIONS, {"id": assessment}))["assessment"]["questionnaire"]
+    key = next(
+        q["key"]
+        for s in sections["sections"]
+        for q in s["questions"]
+        if q["kind"] == "YES_PARTIAL_NO" and q["role"] == "DESIGN"
+    )
+    state = {
+        "value": "yes",
+        "version": (await client(VERSION, {"id": assessment}))["assessment"]["version"],
+    }
+
+    async def save() -> None:
+        state["value"] = "no" if state["value"] == "yes" else "yes"
+        answers = [{"questionKey": key, "value": state["value"]}]
+        variables = {
+            "assessmentId": assessment,
+            "expectedVersion": state["version"],
+            "answers": answers,
+        }
+        saved = await client(SAVE, {"input": variables})
+        state["version"] = saved["saveAnswers"]["assessment"]["version"]
+
+    return save
+
+
+async def run(repeat: int = 40) -> dict[str, float]:
+    rng = random.Random(3)
+    async with embedded_database() as uri, in_process_app(uri, "bench_floor") as (_, client):
+        org = (await client(ORG, {"n": "Floor"}))["createOrganization"]["organization"]["id"]
+        ids = [await answered_assessment(client, org, rng) for _ in range(50)]
+
+        async def floor() -> None:
+            await client(FLOOR, {"id": org})
+
+        save = await _saver(client, ids[0])
+        figures: dict[str, float] = {}
+        for name, action in (
+            ("save_one_answer", save),
+            ("full_report", lambda: client(REPORT, {"id": ids[1]})),
+            ("page_of_1", lambda: client(PAGE, {"id": org, "first": 1})),
+            ("page_of_50", lambda: client(PAGE, {"id": org, "first": 50})),
+        ):
+            measured, base = await paired_medians(action, floor, repeat)
+            figures[f"{name}_ms"] = round(measured * 1000, 2)
+            figures[f"{name}_vs_floor_ratio"] = round(measured / base, 2)
+            figures[f"floor_ms_{name}"] = round(base * 1000, 2)
+    return figures
