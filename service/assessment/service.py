@@ -141,6 +141,7 @@ class AssessmentService(AssessmentCreation):
             allowed_statuses=[Status.DRAFT.value, Status.IN_PROGRESS.value],
             organization_id=record.organization_id,
             outbox=[changed_report] if changed_report else [],
+            previous={"answers": record.answers, "report": record.report},
             # Keys and counts only: answer values and notes stay out of the audit log.
             event=audit_event(
                 self.access.principal,
@@ -305,6 +306,7 @@ class AssessmentService(AssessmentCreation):
             allowed_statuses=[s.value for s in allowed],
             event=event,
             outbox=outbox,
+            previous={"report": record.report},
         ):
             await self._conflict(repository, record.id, record.version)
         return await self.view(record.model_copy(update={**fields, "version": record.version + 1}))

@@ -8,6 +8,7 @@ from typing import Any
 from beanie import PydanticObjectId
 from bson import ObjectId
 
+from service.storage.diff import changed_paths
 from service.storage.documents import (
     AnswerRevision,
     AssessmentRecord,
@@ -47,6 +48,8 @@ _SUMMARY = {
 
 
 _TRUSTED = ("answers", "report")
+# Written as the paths that changed when the caller passes what it read (``update``).
+_DIFFED = ("answers", "report")
 _HEADLINE = tuple(key.split(".", 1)[1] for key in _SUMMARY if key.startswith("report."))
 
 
@@ -187,6 +190,7 @@ class AssessmentRepository(Repository):
         event: dict[str, Any] | None = None,
         organization_id: ObjectId | None = None,
         outbox: Sequence[OutboxEvent] = (),
+        previous: dict[str, Any] | None = None,
     ) -> bool:
         """One write guarded by the version, then the replaced answers (``history``, as
         revisions of ``organization_id``'s assessment), the ``outbox`` events for webhooks
@@ -195,7 +199,13 @@ class AssessmentRepository(Repository):
         statuses: dict[str, Any] = (
             {} if allowed_statuses is None else {"status": {"$in": list(allowed_statuses)}}
         )
-        update: dict[str, Any] = {"$set": {**fields, "version": expected_version + 1}}
+        # The answers and the report as read at ``expected_version`` (``previous``): only
+        # the parts that changed are written, the guard making the read what is stored.
+        written = dict(fields)
+        for key in _DIFFED:
+            if previous is not None and key in written and key in previous:
+                written.update(changed_paths(previous[key], written.pop(key), key))
+        update: dict[str, Any] = {"$set": {**written, "version": expected_version + 1}}
         # An archived assessment is read-only, whoever archived it in between.
         guarded = self._guarded_update(
             AssessmentRecord,
