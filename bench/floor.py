@@ -18,7 +18,7 @@ FLOOR = "query($id: ID!) { organization(id: $id) { id name } }"
 VERSION = "query($id: ID!) { assessment(id: $id) { version } }"
 
 
-async def _saver(client: Client, assessment: str) -> Any:
+async def saver(client: Client, assessment: str) -> Any:
     sections = (await client(QUESTIONS, {"id": assessment}))["assessment"]["questionnaire"]
     key = next(
         q["key"]
@@ -54,7 +54,7 @@ async def run(repeat: int = 40) -> dict[str, float]:
         async def floor() -> None:
             await client(FLOOR, {"id": org})
 
-        save = await _saver(client, ids[0])
+        save = await saver(client, ids[0])
         figures: dict[str, float] = {}
         for name, action in (
             ("save_one_answer", save),

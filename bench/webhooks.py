@@ -12,7 +12,6 @@ import asyncio
 import random
 import threading
 import time
-from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
@@ -20,13 +19,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bench.api import ORG, QUESTIONS, SAVE, answered_assessment
-from bench.support import Client, embedded_database, in_process_app, paired_medians
+from bench.api import ORG, answered_assessment
+from bench.floor import saver
+from bench.support import embedded_database, in_process_app, paired_medians
 from service.storage.embedded import free_loopback_port
 
 HOOK = """mutation($o: ID!, $u: String!) { createWebhook(input: {organizationId: $o, url: $u,
   events: [REPORT_CHANGED]}) { webhook { id } errors { code message } } }"""
-VERSION = "query($id: ID!) { assessment(id: $id) { version } }"
 
 
 def receiver() -> tuple[str, list[int], uvicorn.Server]:
@@ -48,26 +47,6 @@ def receiver() -> tuple[str, list[int], uvicorn.Server]:
     return f"http://127.0.0.1:{port}/hook", received, server
 
 
-async def _flipper(client: Client, assessment: str) -> Any:
-    sections = (await client(QUESTIONS, {"id": assessment}))["assessment"]["questionnaire"]
-    key = next(
-        q["key"]
-        for s in sections["sections"]
-        for q in s["questions"]
-        if q["kind"] == "YES_PARTIAL_NO" and q["role"] == "DESIGN"
-    )
-    state = {"value": "yes"}
-
-    async def save() -> None:
-        version = (await client(VERSION, {"id": assessment}))["assessment"]["version"]
-        state["value"] = "no" if state["value"] == "yes" else "yes"
-        answers = [{"questionKey": key, "value": state["value"]}]
-        variables = {"assessmentId": assessment, "expectedVersion": version, "answers": answers}
-        await client(SAVE, {"input": variables})
-
-    return save
-
-
 async def run(repeat: int = 40) -> dict[str, float]:
     rng = random.Random(5)
     url, received, server = receiver()
@@ -77,10 +56,8 @@ async def run(repeat: int = 40) -> dict[str, float]:
             plain = (await client(ORG, {"n": "Plain"}))["createOrganization"]["organization"]
             for _ in range(3):
                 await client(HOOK, {"o": hooked["id"], "u": url})
-            with_hooks = await _flipper(
-                client, await answered_assessment(client, hooked["id"], rng)
-            )
-            without = await _flipper(client, await answered_assessment(client, plain["id"], rng))
+            with_hooks = await saver(client, await answered_assessment(client, hooked["id"], rng))
+            without = await saver(client, await answered_assessment(client, plain["id"], rng))
             hooks_s, plain_s = await paired_medians(with_hooks, without, repeat)
             deadline = time.monotonic() + 30
             expected = 3 * (repeat + 1)

@@ -18,8 +18,9 @@ from service.storage.embedded import free_loopback_port
 
 
 @contextmanager
-def uvicorn_process(settings: dict[str, str]) -> Iterator[str]:
-    """The app with ``settings`` (environment variables) until ready; yields its base URL."""
+def uvicorn_server(settings: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """The app with ``settings`` (environment variables) until ready; yields its base URL
+    and its process (a test may kill it)."""
     port = free_loopback_port()
     command = [sys.executable, "-m", "uvicorn", "service.app:create_app", "--factory"]
     process = subprocess.Popen(
@@ -41,10 +42,18 @@ def uvicorn_process(settings: dict[str, str]) -> Iterator[str]:
             time.sleep(0.2)
         else:
             pytest.fail("the server did not become ready")
-        yield base
+        yield base, process
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=20)
+
+
+@contextmanager
+def uvicorn_process(settings: dict[str, str]) -> Iterator[str]:
+    """The app with ``settings`` (environment variables) until ready; yields its base URL."""
+    with uvicorn_server(settings) as (base, _process):
+        yield base
 
 
 @contextmanager

@@ -6,10 +6,7 @@ Pod A is a real uvicorn process drafting with a slow OpenAI-compatible server on
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,9 +20,9 @@ from starlette.testclient import TestClient
 from service.app import create_app
 from service.settings import Settings
 from service.storage.documents import PolicyDraftRecord
-from service.storage.embedded import free_loopback_port
 from tests.conftest import make_settings, user_key
 from tests.fake_llm import Behaviour
+from tests.servers import uvicorn_server
 from tests.test_drafting import follow, sync_assessment, sync_gql
 
 DRAFT = """mutation($a: ID!) { draftPolicies(input: {assessmentId: $a, stream: true}) {
@@ -38,9 +35,7 @@ LEASE = 2.0
 @contextmanager
 def pod(mongo_uri: str, db_name: str, frameworks: Path, data: Path, llm: str) -> Iterator[Any]:
     """Pod A: the service in its own process; yields (base URL, process)."""
-    port = free_loopback_port()
-    environment = {
-        **os.environ,
+    settings = {
         "ENVIRONMENT": "development",
         "MONGODB_URI": mongo_uri,
         "MONGODB_DB": db_name,
@@ -53,29 +48,8 @@ def pod(mongo_uri: str, db_name: str, frameworks: Path, data: Path, llm: str) ->
         "OPENAI_TIMEOUT_SECONDS": "30",
         "DRAFT_LEASE_SECONDS": str(LEASE),
     }
-    command = [sys.executable, "-m", "uvicorn", "service.app:create_app", "--factory"]
-    process = subprocess.Popen(
-        [*command, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert process.poll() is None, "pod A exited"
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        yield base, process
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            process.wait(timeout=20)
+    with uvicorn_server(settings) as running:
+        yield running
 
 
 @pytest.fixture
