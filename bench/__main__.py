@@ -32,6 +32,10 @@ def main() -> None:
     if "load" in args.parts:
         figures = asyncio.run(load.run(10 if args.quick else 50, 5 if args.quick else 60))
         print("load", json.dumps(figures), flush=True)
+    if "two-pods" in args.parts or "load" in args.parts:
+        # The same load through two service processes on one database.
+        figures = asyncio.run(load.run(10 if args.quick else 50, 5 if args.quick else 60, 2))
+        print("two-pods", json.dumps(figures), flush=True)
     if "floor" in args.parts:
         print("floor", json.dumps(asyncio.run(floor.run(10 if args.quick else 40))), flush=True)
     if "webhooks" in args.parts:

@@ -1,4 +1,5 @@
-"""Load: concurrent clients saving answers and reading reports against one uvicorn worker.
+"""Load: concurrent clients saving answers and reading reports against one uvicorn worker,
+or (``pods=2``) against two service processes on one database, each client on one of them.
 
 Pairs of clients share an assessment, so the version guard is exercised for
 real: a client that loses the race re-reads and retries. Afterwards every
@@ -40,6 +41,7 @@ mutation($input: SaveAnswersInput!) { saveAnswers(input: $input) {
   assessment { version } errors { code message } } }
 """
 VERSION = "query($id: ID!) { assessment(id: $id) { version } }"
+SERVE = [sys.executable, "-m", "service.cli", "serve"]
 REPORT = """
 query($id: ID!) { assessment(id: $id) { version report { readiness
   categories { category score } gaps { kind severity criterion { ref } title } } } }
@@ -162,14 +164,14 @@ def percentile(samples: list[float], q: float) -> float:
     return statistics.quantiles(samples, n=100)[int(q) - 1] if len(samples) > 1 else samples[0]
 
 
-async def run(clients: int = 50, seconds: float = 60.0) -> dict[str, float]:
+async def run(clients: int = 50, seconds: float = 60.0, pods: int = 1) -> dict[str, float]:
     async with embedded_database() as uri:
         database = Database(uri, "bench_load")
         await database.connect()
         _record, token = await ApiKeyRepository().create(
             name="load", subject="user:load", created_by="bench"
         )
-        port = free_loopback_port()
+        ports = [free_loopback_port() for _ in range(pods)]
         env = {
             **os.environ,
             "MONGODB_URI": uri,
@@ -178,85 +180,99 @@ async def run(clients: int = 50, seconds: float = 60.0) -> dict[str, float]:
             "RATE_LIMIT_PER_SECOND": "1000000000",
             "LOG_LEVEL": "WARNING",
         }
-        server = subprocess.Popen(
-            [sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--workers", "1"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        servers = [
+            subprocess.Popen(
+                [*SERVE, "--port", str(port), "--workers", "1"],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for port in ports
+        ]
+        server = servers[0]
+        https: list[httpx.AsyncClient] = []
         try:
             limits = httpx.Limits(max_connections=clients + 5)
-            async with httpx.AsyncClient(
-                base_url=f"http://127.0.0.1:{port}", timeout=60, limits=limits
-            ) as http:
+            for port in ports:
+                https.append(
+                    httpx.AsyncClient(
+                        base_url=f"http://127.0.0.1:{port}", timeout=60, limits=limits
+                    )
+                )
+            http = https[0]
+            for pod in https:
                 for _ in range(300):
                     try:
-                        if (await http.get("/readyz")).status_code == 200:
+                        if (await pod.get("/readyz")).status_code == 200:
                             break
                     except httpx.HTTPError:
                         pass
                     await asyncio.sleep(0.1)
-                org = (await post(http, token, ORG, {"n": "Load"}))["createOrganization"]
-                org_id = org["organization"]["id"]
-                shared = max(clients // 2, 1)
-                ids = [
-                    (await post(http, token, CREATE, {"o": org_id}))["createAssessment"][
-                        "assessment"
-                    ]["id"]
-                    for _ in range(shared)
+            org = (await post(http, token, ORG, {"n": "Load"}))["createOrganization"]
+            org_id = org["organization"]["id"]
+            shared = max(clients // 2, 1)
+            ids = [
+                (await post(http, token, CREATE, {"o": org_id}))["createAssessment"]["assessment"][
+                    "id"
                 ]
-                sections = (await post(http, token, QUESTIONS, {"id": ids[0]}))["assessment"]
-                questions = [
-                    q for s in sections["questionnaire"]["sections"] for q in s["questions"]
-                ]
-                rng = random.Random(3)
-                base: dict[str, dict[str, str]] = {}
-                for assessment_id in ids:
-                    answers = random_answers(questions, rng)
-                    await post(
-                        http,
-                        token,
-                        SAVE,
-                        {
-                            "input": {
-                                "assessmentId": assessment_id,
-                                "expectedVersion": 1,
-                                "answers": answers,
-                            }
-                        },
-                    )
-                    base[assessment_id] = {a["questionKey"]: a["value"] for a in answers}
-                for assessment_id in ids[:3]:  # warm-up
-                    await post(http, token, REPORT, {"id": assessment_id})
-                rss_start = rss_kib(server.pid)
-                stats = Stats()
-                started = time.perf_counter()
-                deadline = started + seconds
-                rss_half = asyncio.create_task(rss_after(server.pid, seconds / 2))
-                await asyncio.gather(
-                    *(
-                        client_loop(
-                            http,
-                            token,
-                            ids[i % shared],
-                            questions,
-                            stats=stats,
-                            deadline=deadline,
-                            seed=i,
-                        )
-                        for i in range(clients)
-                    )
+                for _ in range(shared)
+            ]
+            sections = (await post(http, token, QUESTIONS, {"id": ids[0]}))["assessment"]
+            questions = [q for s in sections["questionnaire"]["sections"] for q in s["questions"]]
+            rng = random.Random(3)
+            base: dict[str, dict[str, str]] = {}
+            for assessment_id in ids:
+                answers = random_answers(questions, rng)
+                await post(
+                    http,
+                    token,
+                    SAVE,
+                    {
+                        "input": {
+                            "assessmentId": assessment_id,
+                            "expectedVersion": 1,
+                            "answers": answers,
+                        }
+                    },
                 )
-                elapsed = time.perf_counter() - started
-                rss_end = rss_kib(server.pid)
-                rss_mid = await rss_half
-                lost = await verify(http, token, base, stats)
+                base[assessment_id] = {a["questionKey"]: a["value"] for a in answers}
+            for assessment_id in ids[:3]:  # warm-up
+                await post(http, token, REPORT, {"id": assessment_id})
+            rss_start = rss_kib(server.pid)
+            stats = Stats()
+            started = time.perf_counter()
+            deadline = started + seconds
+            rss_half = asyncio.create_task(rss_after(server.pid, seconds / 2))
+            # Client i talks to pod i % pods: the two clients of an assessment race
+            # through different pods when there are two.
+            await asyncio.gather(
+                *(
+                    client_loop(
+                        https[i % pods],
+                        token,
+                        ids[i % shared],
+                        questions,
+                        stats=stats,
+                        deadline=deadline,
+                        seed=i,
+                    )
+                    for i in range(clients)
+                )
+            )
+            elapsed = time.perf_counter() - started
+            rss_end = rss_kib(server.pid)
+            rss_mid = await rss_half
+            lost = await verify(http, token, base, stats)
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            for pod in https:
+                await pod.aclose()
+            for process in servers:
+                process.terminate()
+                process.wait(timeout=30)
             await database.close()
     operations = len(stats.save) + len(stats.read)
     return {
+        "pods": pods,
         "clients": clients,
         "seconds": round(elapsed, 1),
         "operations_per_second": round(operations / elapsed, 1),
