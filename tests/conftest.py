@@ -121,9 +121,15 @@ class CommandCounter(monitoring.CommandListener):
     def __init__(self) -> None:
         self.commands: list[str] = []
 
-    # What the webhook worker sends when it looks for work (every WEBHOOK_POLL_SECONDS, on
-    # its own): not part of any request's round trips.
-    POLLS = frozenset({"find webhook_outbox", "findAndModify webhook_deliveries"})
+    # What the background workers send when they look for work on their own (webhook
+    # deliveries, drafts whose pod stopped): not part of any request's round trips.
+    POLLS = frozenset(
+        {
+            "find webhook_outbox",
+            "findAndModify webhook_deliveries",
+            "findAndModify policy_drafts",
+        }
+    )
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         if event.command_name not in self.IGNORED:
