@@ -84,7 +84,7 @@ async def stop_services(services: Services) -> None:
         task.cancel()
     # A delivery cut short keeps its lease until it expires; then any pod sends it again.
     if tasks:
-        await asyncio.wait(tasks, timeout=5)
+        await asyncio.wait(tasks, timeout=1)
     if services.webhook_worker is not None:
         await services.webhook_worker.close()
     if isinstance(services.drafting.llm, OpenAIDrafter):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import tomllib
 from collections.abc import AsyncIterator, Callable
@@ -483,9 +484,16 @@ SHARED_ROLES = {"Policy owner", "Leadership", "Managers", "Everyone in scope"}
 PHYSICAL_SECURITY_FAMILIES = ["information-security", "asset-management", "business-continuity"]
 
 
+@functools.cache
+def soc2_library() -> dict[str, Any]:
+    """The SOC 2 control library, read once (it is large and many tests use it)."""
+    library: dict[str, Any] = yaml.safe_load(SOC2_CONTROLS.read_text())
+    return library
+
+
 def soc2_request(family: str, profile: dict[str, str] | None = None) -> DraftRequest:
     """A request for every SOC 2 control of a family, as if all of them had design gaps."""
-    library = yaml.safe_load(SOC2_CONTROLS.read_text())
+    library = soc2_library()
     meta = next(f for f in library["policy_families"] if f["key"] == family)
     controls = [c for c in library["controls"] if c["policy_family"] == family]
     refs = sorted({ref for c in controls for ref in c["criteria"]})
