@@ -8,8 +8,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from service.auth.authenticator import Authenticator
+from service.settings import Settings
 from tests import factories
-from tests.conftest import GraphQLClient
+from tests.conftest import GraphQLClient, running
 
 ADD = """mutation($org: ID!, $subject: String!, $role: Role!) {
   addMember(input: {organizationId: $org, subject: $subject, role: $role}) { member { subject role } errors { code field message } } }"""
@@ -223,3 +225,20 @@ async def test_every_mutation_writes_an_audit_event_for_owners(
     names = [f["name"] for f in schema]
     assert "simulateAudit" in names
     assert not [n for n in names if "audit" in n.lower() and n != "simulateAudit"]
+
+
+async def test_a_key_revoked_on_one_pod_stops_on_another_within_the_cache_time(
+    settings: Settings, alice: GraphQLClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Pod B caches verified keys for CACHE_SECONDS (10 s in production; short here).
+    monkeypatch.setattr(Authenticator, "CACHE_SECONDS", 0.5)
+    org = await factories.organization(alice, "Acme")
+    created = (await alice(CREATE_KEY, {"org": org, "role": "VIEWER"}))["data"]["createApiKey"]
+    async with running(settings) as pod_b:
+        machine = GraphQLClient(pod_b, created["secret"])
+        listed = "{ organizations { nodes { id } } }"
+        assert (await machine.raw(listed)).status_code == 200  # cached on pod B now
+        revoked = await alice(REVOKE_KEY, {"org": org, "id": created["apiKey"]["id"]})
+        assert revoked["data"]["revokeApiKey"]["errors"] == []
+        await asyncio.sleep(0.6)
+        assert (await machine.raw(listed)).status_code == 401
