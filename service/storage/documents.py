@@ -52,6 +52,9 @@ class Organization(Document):
     # Who prepares its reports (a consultant's name) and their logo (a PNG, base64).
     report_consultant: str | None = None
     report_logo_png: str | None = None
+    # Its webhooks, counted in the same write as each is registered or removed, so racing
+    # registrations cannot pass the limit (``repositories.webhook.MAX_WEBHOOKS``).
+    webhook_count: int = 0
 
     class Settings:
         name = "organizations"
