@@ -166,13 +166,15 @@ class WebhookWorker:
             return
         reason = (error or f"HTTP {code}")[:MAX_ERROR_CHARS]
         if delivery.attempts >= self.settings.webhook_max_attempts:
-            await self.queue.settle(
-                delivery, {"status": "FAILED", "last_status_code": code, "last_error": reason}
-            )
+            # The webhook's count (and pause) first: whoever sees the delivery FAILED sees
+            # the webhook as it stands after it.
             await self.queue.failed(
                 webhook,
                 f"{delivery.attempts} attempts failed; the last: {reason}",
                 self.settings.webhook_pause_after_failures,
+            )
+            await self.queue.settle(
+                delivery, {"status": "FAILED", "last_status_code": code, "last_error": reason}
             )
             return
         await self.queue.settle(
