@@ -69,7 +69,7 @@ async def start_services(services: Services) -> None:
     services.catalog_loaded = True
     log.info("catalog loaded", published=report.published, unchanged=report.unchanged)
     worker = services.webhook_worker = WebhookWorker(settings)
-    recovery = DraftRecovery(
+    recovery = services.draft_recovery = DraftRecovery(
         DraftWriter(services.drafting, services.progress), settings.draft_recovery_poll_seconds
     )
     for name, work in (("webhook-worker", worker.run()), ("draft-recovery", recovery.run())):
@@ -79,6 +79,9 @@ async def start_services(services: Services) -> None:
 
 
 async def stop_services(services: Services) -> None:
+    for loop in (services.webhook_worker, services.draft_recovery):
+        if loop is not None:
+            loop.stop()
     tasks = list(services.background)
     for task in tasks:
         task.cancel()

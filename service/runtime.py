@@ -28,7 +28,7 @@ from service.catalog.imports import CatalogImports
 from service.catalog.repository import CatalogRepository
 from service.drafting.progress import ProgressHub
 from service.drafting.service import DraftingService
-from service.drafting.writer import DraftingConfig
+from service.drafting.writer import DraftingConfig, DraftRecovery
 from service.principal import Principal
 from service.reports.links import ReportLinkService
 from service.reports.service import ReportService
@@ -85,6 +85,8 @@ class Services:
     background: set[asyncio.Task[None]] = field(default_factory=set)
     # Sends webhook deliveries from the outbox (every pod runs one; leases keep them apart).
     webhook_worker: WebhookWorker | None = None
+    # Takes over drafts whose pod stopped writing them (every pod runs one).
+    draft_recovery: DraftRecovery | None = None
     clock: Callable[[], date] = field(default=lambda: datetime.now(UTC).date())
     extras: dict[str, object] = field(default_factory=dict)
 

@@ -327,3 +327,31 @@ async def test_the_signature_example_in_the_docs_verifies_a_real_delivery(
     assert namespace["verified"](secret, delivery.body[:-1], header) is False
     stale = "t=1000," + header.split(",", 1)[1]
     assert namespace["verified"](secret, delivery.body, stale) is False
+
+
+async def test_a_worker_stops_when_asked_and_a_url_it_may_not_call_is_a_failed_attempt(
+    mongo_uri: str, db_name: str, mini_frameworks: Path, hook: Receiver
+) -> None:
+    from service.webhooks.worker import WebhookWorker
+
+    # The app's own worker looks once at start-up, then sleeps past the test.
+    sleepy = make_settings(mongo_uri, db_name, mini_frameworks, webhook_poll_seconds=60)
+    async with running(sleepy) as http:
+        alice = GraphQLClient(http, await user_key("user:alice"))
+        org = await factories.organization(alice, "Acme")
+        await _webhook(alice, org, hook.url)  # http to loopback: a development URL
+        await factories.answered_assessment(alice, org, {"iam.reviews": "yes"})
+        await asyncio.sleep(1.2)  # the change is due
+        # A production worker meets it: refused, recorded as a failed attempt, not stuck.
+        strict = WebhookWorker(sleepy.model_copy(update={"environment": "production"}))
+        assert await strict.turn() is True
+        (delivery,) = await _deliveries(alice, org)
+        assert (delivery["status"], delivery["attempts"]) == ("PENDING", 1)
+        assert "not accepted here" in delivery["lastError"]
+        assert hook.received == []
+        # stop() ends run() at its next turn, without a cancellation.
+        looping = asyncio.create_task(strict.run())
+        await asyncio.sleep(0.1)
+        strict.stop()
+        await asyncio.wait_for(looping, timeout=5)
+        await strict.close()

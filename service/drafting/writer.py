@@ -12,6 +12,7 @@ it writes it from templates, which cannot fail, so no draft stays generating.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -209,9 +210,16 @@ class DraftRecovery:
     def __init__(self, writer: DraftWriter, poll_seconds: float) -> None:
         self.writer = writer
         self.poll = poll_seconds
+        self.stopping = False
+        self._stopped = asyncio.Event()
+
+    def stop(self) -> None:
+        """End ``run`` at its next turn, even if a cancellation is lost in a driver call."""
+        self.stopping = True
+        self._stopped.set()
 
     async def run(self) -> None:
-        while True:
+        while not self.stopping:
             try:
                 took = await self.turn()
             except asyncio.CancelledError:
@@ -220,7 +228,9 @@ class DraftRecovery:
                 log.warning("draft recovery turn failed", error=type(error).__name__)
                 took = False
             if not took:
-                await asyncio.sleep(self.poll)
+                # Asleep until the next look, or until stopped.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopped.wait(), timeout=self.poll)
 
     async def turn(self) -> bool:
         """Take over one lapsed draft and write it; whether there was one."""

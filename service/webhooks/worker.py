@@ -16,6 +16,7 @@ reason, which its OWNER sees.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import random
@@ -26,6 +27,7 @@ from datetime import timedelta
 import httpx
 from bson import ObjectId
 
+from service.errors import InvalidInput
 from service.ids import encode_id
 from service.settings import Settings
 from service.storage.documents import OutboxEvent, Webhook, WebhookDelivery, now
@@ -81,13 +83,22 @@ class WebhookWorker:
         self.http = http or httpx.AsyncClient(follow_redirects=False, trust_env=False)
         self.jitter = jitter
         self.lease = timedelta(seconds=settings.webhook_timeout_seconds) + LEASE_MARGIN
+        self.stopping = False
+        self._stopped = asyncio.Event()
 
     async def close(self) -> None:
+        self.stop()
         await self.http.aclose()
 
+    def stop(self) -> None:
+        """End ``run`` at its next turn, even if a cancellation is lost in a driver call."""
+        self.stopping = True
+        self._stopped.set()
+
     async def run(self) -> None:
-        """Work until cancelled; a failed turn (the database away) is logged and retried."""
-        while True:
+        """Work until stopped or cancelled; a failed turn (the database away) is logged and
+        retried."""
+        while not self.stopping:
             try:
                 busy = await self.turn()
             except asyncio.CancelledError:
@@ -96,7 +107,11 @@ class WebhookWorker:
                 log.warning("webhook worker turn failed", error=type(error).__name__)
                 busy = False
             if not busy:
-                await asyncio.sleep(self.settings.webhook_poll_seconds)
+                # Asleep until the next look, or until stopped.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(
+                        self._stopped.wait(), timeout=self.settings.webhook_poll_seconds
+                    )
 
     async def turn(self) -> bool:
         """One round of fanning out and sending; whether there was anything to do."""
@@ -190,11 +205,13 @@ class WebhookWorker:
         self, webhook: Webhook, delivery: WebhookDelivery
     ) -> tuple[int | None, str | None]:
         """POST the delivery to the address checked just now; the status or why none."""
-        target = parse(webhook.url, self.production)
         try:
+            target = parse(webhook.url, self.production)
             address = await resolve(target, self.production)
         except TargetRefused as refusal:
             return None, str(refusal)
+        except InvalidInput as refusal:  # registered where other URLs were accepted
+            return None, f"the webhook URL is not accepted here: {refusal}"
         body = delivery.body.encode()
         timestamp = int(time.time())
         headers = {
