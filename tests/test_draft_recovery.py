@@ -19,7 +19,7 @@ from starlette.testclient import TestClient
 
 from service.app import create_app
 from service.settings import Settings
-from service.storage.documents import PolicyDraftRecord
+from service.storage.drafting_documents import PolicyDraftRecord
 from tests.conftest import make_settings, user_key
 from tests.fake_llm import Behaviour
 from tests.servers import uvicorn_server

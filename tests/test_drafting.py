@@ -23,7 +23,7 @@ from service.drafting.document import PolicyDocument
 from service.drafting.drafters import TEMPLATES, TemplateDrafter
 from service.drafting.prompt import SYSTEM_PROMPT, ControlFacts, CriterionFacts, DraftRequest
 from service.settings import Settings
-from service.storage.documents import LlmUsage
+from service.storage.drafting_documents import LlmUsage
 from tests import catalog_samples, factories
 from tests.conftest import GraphQLClient, make_settings, user_key
 from tests.fake_llm import Behaviour

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from service.api.ids import decode_id
-from service.storage.documents import Webhook
+from service.storage.embedding_documents import Webhook
 from tests import catalog_samples, factories
 from tests.conftest import GraphQLClient
 

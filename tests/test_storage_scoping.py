@@ -24,7 +24,9 @@ from service.storage.repositories import ApiKeyRepository
 from service.storage.repositories.base import Repository, Scope
 
 SERVICE = Path(__file__).resolve().parent.parent / "service"
-DOCUMENTS = SERVICE / "storage" / "documents.py"
+# Where the Beanie documents are declared (every collection's shape and indexes).
+DOCUMENT_MODULES = ("documents", "drafting_documents", "embedding_documents")
+DOCUMENTS = [SERVICE / "storage" / f"{module}.py" for module in DOCUMENT_MODULES]
 ALLOWED = {
     "storage/repositories/base.py",  # the scoped filter and the query helpers
     "storage/writes.py",  # applies the steps the base builds, with their audit event
@@ -90,11 +92,11 @@ INSTANCE_WRITES = frozenset({"insert", "save", "replace", "delete", "save_change
 
 
 def document_classes() -> frozenset[str]:
-    """Every Beanie document declared in ``storage/documents.py``."""
-    tree = ast.parse(DOCUMENTS.read_text())
+    """Every Beanie document declared in the storage document modules."""
     return frozenset(
         node.name
-        for node in tree.body
+        for path in DOCUMENTS
+        for node in ast.parse(path.read_text()).body
         if isinstance(node, ast.ClassDef)
         and any(isinstance(base, ast.Name) and base.id == "Document" for base in node.bases)
     )
@@ -110,7 +112,9 @@ def violations(source: str, name: str = "<source>") -> list[str]:
     found: list[str] = []
     for node in ast.walk(tree):
         # Documents imported under another name are documents too.
-        if isinstance(node, ast.ImportFrom) and node.module == "service.storage.documents":
+        if isinstance(node, ast.ImportFrom) and node.module in {
+            f"service.storage.{module}" for module in DOCUMENT_MODULES
+        }:
             documents |= {alias.asname for alias in node.names if alias.asname}
         if isinstance(node, ast.Import | ast.ImportFrom):
             modules = (

@@ -16,7 +16,7 @@ from service.api.pagination import Connection, connection, page_size
 from service.api.types.access import ApiKey
 from service.api.types.assessment import TYPE_NAME as ASSESSMENT
 from service.api.types.assessment import AssessmentType
-from service.api.types.catalog import Framework, Questionnaire
+from service.api.types.catalog import Framework
 from service.api.types.ledger import TYPE_NAME as CONTROL_OCCURRENCE
 from service.api.types.ledger import ControlOccurrenceType
 from service.api.types.node import Node
@@ -26,6 +26,7 @@ from service.api.types.organization import (
 from service.api.types.organization import OrganizationType
 from service.api.types.policy import TYPE_NAME as POLICY_DRAFT
 from service.api.types.policy import PolicyDraftType
+from service.api.types.questionnaire import Questionnaire
 from service.errors import InvalidInput
 
 _Found = TypeVar("_Found")

@@ -64,10 +64,11 @@ from service.api.mutations import (
 from service.api.pagination import Connection
 from service.api.types.access import ApiKey
 from service.api.types.assessment import AssessmentType
-from service.api.types.catalog import Framework, Questionnaire
+from service.api.types.catalog import Framework
 from service.api.types.node import Node
 from service.api.types.organization import OrganizationType
 from service.api.types.policy import DraftProgressEvent, PolicyDraftType
+from service.api.types.questionnaire import Questionnaire
 from service.telemetry import Metrics
 
 

@@ -15,7 +15,8 @@ from typing import Any
 
 from bson import ObjectId
 
-from service.storage.documents import OutboxEvent, now
+from service.storage.documents import now
+from service.storage.embedding_documents import OutboxEvent
 
 # How long after a change its event is fanned out: room for the change's own write to
 # finish (or to be withdrawn) before any worker looks.

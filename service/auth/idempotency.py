@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import Enum
 
-from service.storage.documents import IdempotencyRecord, now
+from service.storage.documents import now
+from service.storage.embedding_documents import IdempotencyRecord
 from service.storage.repositories.idempotency import IdempotencyKeys
 
 MAX_KEY_CHARS = 200

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from service.storage.documents import PolicyDraftRecord, PolicyDraftRevision
+from service.storage.drafting_documents import PolicyDraftRecord, PolicyDraftRevision
 
 __all__ = ["PolicyDraftRecord", "PolicyDraftRevision"]

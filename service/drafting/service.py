@@ -37,7 +37,7 @@ from service.errors import (
 )
 from service.principal import Permission
 from service.scoring.model import GapKind
-from service.storage.documents import PolicyDraftRecord, PolicyDraftRevision
+from service.storage.drafting_documents import PolicyDraftRecord, PolicyDraftRevision
 from service.storage.repositories import DraftRepository, Page, now
 from service.storage.tenancy import Access
 from service.storage.writes import Duplicate, audit_event

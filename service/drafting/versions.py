@@ -7,7 +7,7 @@ from typing import Any
 from bson import ObjectId
 
 from service.errors import VersionConflict
-from service.storage.documents import PolicyDraftRecord, PolicyDraftRevision
+from service.storage.drafting_documents import PolicyDraftRecord, PolicyDraftRevision
 from service.storage.repositories import DraftRepository
 
 # What a redraft replaces; the rest (its id, who created it, its history) stays.

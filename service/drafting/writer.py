@@ -33,7 +33,7 @@ from service.drafting.drafters import (
 from service.drafting.progress import ProgressHub
 from service.drafting.prompt import DraftRequest
 from service.ids import encode_id
-from service.storage.documents import PolicyDraftRecord
+from service.storage.drafting_documents import PolicyDraftRecord
 from service.storage.repositories import DraftRepository, now
 from service.storage.tenancy import system_scope
 from service.telemetry import get_logger

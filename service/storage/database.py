@@ -12,7 +12,9 @@ from pymongo.errors import PyMongoError
 
 from service.errors import DatabaseUnavailable
 from service.storage import writes
-from service.storage.documents import DOCUMENT_MODELS, DRAFTING_MODELS
+from service.storage.documents import DOCUMENT_MODELS
+from service.storage.drafting_documents import DRAFTING_MODELS
+from service.storage.embedding_documents import EMBEDDING_MODELS
 from service.storage.failures import unavailable
 
 __all__ = ["Database", "DatabaseUnavailable"]
@@ -47,7 +49,8 @@ class Database:
         try:
             await self.client.admin.command("ping")
             await init_beanie(
-                database=self.db, document_models=[*DOCUMENT_MODELS, *DRAFTING_MODELS]
+                database=self.db,
+                document_models=[*DOCUMENT_MODELS, *DRAFTING_MODELS, *EMBEDDING_MODELS],
             )
             # Whether ``write`` can put a change and its audit event in one transaction.
             self.capabilities = await writes.probe(self.client)

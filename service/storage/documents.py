@@ -30,7 +30,7 @@ def document_of(record: Document) -> dict[str, Any]:
     return document
 
 
-def _tenant_index(*keys: tuple[str, int], **options: Any) -> IndexModel:
+def tenant_index(*keys: tuple[str, int], **options: Any) -> IndexModel:
     """An index on an organisation's documents: the organisation first, as every scoped
     query's filter (``repositories.base.Repository._filter``), then ``keys``."""
     return IndexModel([("organization_id", pymongo.ASCENDING), *keys], **options)
@@ -74,7 +74,7 @@ class Membership(Document):
                 [("subject", pymongo.ASCENDING), ("organization_id", pymongo.ASCENDING)],
                 unique=True,
             ),
-            _tenant_index(("role", pymongo.ASCENDING)),
+            tenant_index(("role", pymongo.ASCENDING)),
         ]
 
 
@@ -99,12 +99,12 @@ class ApiKey(Document):
         name = "api_keys"
         indexes = [
             IndexModel([("lookup", pymongo.ASCENDING)], unique=True),
-            _tenant_index(("_id", pymongo.ASCENDING)),
+            tenant_index(("_id", pymongo.ASCENDING)),
         ]
 
 
 # Catalog versions: one key's versions per owner (global or one organisation), newest first.
-_VERSIONS_OF_A_KEY = _tenant_index(
+_VERSIONS_OF_A_KEY = tenant_index(
     ("key", pymongo.ASCENDING), ("seq", pymongo.DESCENDING), unique=True
 )
 
@@ -199,8 +199,8 @@ class AssessmentRecord(Document):
     class Settings:
         name = "assessments"
         indexes = [
-            _tenant_index(("_id", pymongo.DESCENDING)),
-            _tenant_index(("updated_at", pymongo.DESCENDING)),
+            tenant_index(("_id", pymongo.DESCENDING)),
+            tenant_index(("updated_at", pymongo.DESCENDING)),
         ]
 
 
@@ -217,8 +217,8 @@ class AssessmentSummary(Document):
     class Settings:
         name = "assessment_summaries"
         indexes = [
-            _tenant_index(("_id", pymongo.DESCENDING)),
-            _tenant_index(("updated_at", pymongo.DESCENDING)),
+            tenant_index(("_id", pymongo.DESCENDING)),
+            tenant_index(("updated_at", pymongo.DESCENDING)),
         ]
 
 
@@ -240,7 +240,7 @@ class AnswerRevision(Document):
     class Settings:
         name = "answer_revisions"
         indexes = [
-            _tenant_index(
+            tenant_index(
                 ("assessment_id", pymongo.ASCENDING), ("replaced_in_version", pymongo.DESCENDING)
             ),
         ]
@@ -264,74 +264,7 @@ class AuditEvent(Document):
 
     class Settings:
         name = "audit_events"
-        indexes = [_tenant_index(("_id", pymongo.DESCENDING))]
-
-
-class PolicyDraftRecord(Document):
-    """A drafted policy for one policy family, with its provenance.
-
-    Earlier bodies are ``PolicyDraftRevision`` documents in their own collection, so this
-    document stays the same size however often it is reviewed. ``revisions`` is where
-    drafts written before that kept them (still read, never written).
-    """
-
-    organization_id: PydanticObjectId
-    assessment_id: PydanticObjectId
-    family: str
-    title: str
-    body: str
-    controls: list[str]
-    # The controls with gaps the draft was asked for (the rest of ``controls`` is the
-    # family's baseline); empty on drafts written before whole-family drafting.
-    gap_controls: list[str] = Field(default_factory=list)
-    # The commitments as the draft was given them: key, what, text (the wording or the
-    # placeholder), confirmed (set by an answer), question, answer.
-    commitments: list[dict[str, Any]] = Field(default_factory=list)
-    criteria: list[str]
-    status: str
-    generating: bool = False
-    generator: str
-    model: str | None = None
-    prompt_version: str
-    input_hash: str
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    latency_ms: int = 0
-    fallback_reason: str | None = None
-    revisions: list[dict[str, Any]] = Field(default_factory=list)
-    version: int = 1
-    created_at: datetime
-    created_by: str
-    updated_at: datetime
-    # While generating: what any pod needs to finish the draft (the request and whose
-    # budget it spends), the lease of the pod writing it (renewed while it works; once it
-    # lapses another pod takes the draft over), the attempts so far, and the text so far
-    # (written at a bounded rate, so a subscriber on any pod can follow it).
-    job: dict[str, Any] | None = None
-    lease_until: datetime | None = None
-    attempts: int = 0
-    progress: str = ""
-
-    class Settings:
-        name = "policy_drafts"
-        indexes = [
-            _tenant_index(("assessment_id", pymongo.ASCENDING)),
-            IndexModel([("generating", pymongo.ASCENDING), ("lease_until", pymongo.ASCENDING)]),
-        ]
-
-
-class LlmUsage(Document):
-    """Tokens an organisation spent or holds reserved for drafting, per UTC day (the cost guard).
-
-    One row per organisation and day that drafted with the LLM: about 100 bytes each."""
-
-    organization_id: PydanticObjectId
-    day: str
-    tokens: int = 0
-
-    class Settings:
-        name = "llm_usage"
-        indexes = [_tenant_index(("day", pymongo.ASCENDING), unique=True)]
+        indexes = [tenant_index(("_id", pymongo.DESCENDING))]
 
 
 class ControlOccurrence(Document):
@@ -357,9 +290,9 @@ class ControlOccurrence(Document):
         name = "control_occurrences"
         indexes = [
             # A window of one organisation's ledger; its history up to a day.
-            _tenant_index(("performed_on", pymongo.DESCENDING), ("_id", pymongo.DESCENDING)),
+            tenant_index(("performed_on", pymongo.DESCENDING), ("_id", pymongo.DESCENDING)),
             # One control's occurrences, newest first (``Organization.occurrences``).
-            _tenant_index(
+            tenant_index(
                 ("control_key", pymongo.ASCENDING),
                 ("performed_on", pymongo.DESCENDING),
                 ("_id", pymongo.DESCENDING),
@@ -385,7 +318,7 @@ class RemediationItem(Document):
     class Settings:
         name = "remediation_items"
         indexes = [
-            _tenant_index(
+            tenant_index(
                 ("assessment_id", pymongo.ASCENDING), ("gap_id", pymongo.ASCENDING), unique=True
             )
         ]
@@ -407,99 +340,8 @@ class ReportLink(Document):
         name = "report_links"
         indexes = [
             IndexModel([("digest", pymongo.ASCENDING)], unique=True),
-            _tenant_index(("assessment_id", pymongo.ASCENDING)),
+            tenant_index(("assessment_id", pymongo.ASCENDING)),
         ]
-
-
-class Webhook(Document):
-    """Where an organisation wants to hear of changes, and how that is going.
-
-    The signing secret is kept as is: every delivery is signed with it, so it cannot be
-    stored as a digest the way keys are. It is shown once, at creation."""
-
-    organization_id: PydanticObjectId
-    url: str
-    events: list[str]
-    secret: str
-    active: bool = True
-    # Why deliveries stopped (the last failure), set when the webhook is paused.
-    paused_reason: str | None = None
-    # Deliveries that failed for good since the last one that was delivered.
-    failed_in_a_row: int = 0
-    created_at: datetime
-    created_by: str
-
-    class Settings:
-        name = "webhooks"
-        indexes = [_tenant_index(("_id", pymongo.ASCENDING))]
-
-
-class OutboxEvent(Document):
-    """A change to tell webhooks about, written in the same write as the change.
-
-    The delivery worker fans each one out into a ``WebhookDelivery`` per subscribed webhook
-    of the organisation and then deletes it; an organisation without webhooks just has its
-    rows deleted. ``due_at`` leaves a moment for the change's own write to finish."""
-
-    organization_id: PydanticObjectId
-    event: str
-    assessment_id: PydanticObjectId | None = None
-    occurred_at: datetime
-    due_at: datetime
-    data: dict[str, Any] = Field(default_factory=dict)
-
-    class Settings:
-        name = "webhook_outbox"
-        indexes = [IndexModel([("due_at", pymongo.ASCENDING)])]
-
-
-class WebhookDelivery(Document):
-    """One event on its way to one webhook: the exact body sent on every attempt, and where
-    it stands. Its id derives from (event, webhook), so fanning an event out twice makes one
-    delivery. ``next_attempt_at`` is also the lease: a worker that takes a delivery moves it
-    past the time its attempt can take, so no other worker takes it meanwhile."""
-
-    organization_id: PydanticObjectId
-    webhook_id: PydanticObjectId
-    event: str
-    body: str
-    status: str = "PENDING"
-    attempts: int = 0
-    next_attempt_at: datetime
-    last_status_code: int | None = None
-    last_error: str | None = None
-    created_at: datetime
-    delivered_at: datetime | None = None
-
-    class Settings:
-        name = "webhook_deliveries"
-        indexes = [
-            IndexModel([("status", pymongo.ASCENDING), ("next_attempt_at", pymongo.ASCENDING)]),
-            _tenant_index(("webhook_id", pymongo.ASCENDING), ("created_at", pymongo.DESCENDING)),
-        ]
-
-
-class IdempotencyRecord(Document):
-    """The first response to a mutation sent with an ``Idempotency-Key``, for retries.
-
-    Its id is the SHA-256 of (principal, key); ``request`` is the SHA-256 of the request
-    body. PENDING while the first request runs, under a lease a retry may take over once
-    it lapses (the pod running it died); DONE with the response stored. Expired rows go
-    through the TTL index, and reads treat them as absent whatever the index's timing."""
-
-    id: str | None = None  # type: ignore[assignment]  # a digest, not an ObjectId
-    subject: str
-    request: str
-    state: str = "PENDING"
-    lease_until: datetime
-    status: int | None = None
-    body: bytes | None = None
-    created_at: datetime
-    expires_at: datetime
-
-    class Settings:
-        name = "idempotency_keys"
-        indexes = [IndexModel([("expires_at", pymongo.ASCENDING)], expireAfterSeconds=0)]
 
 
 DOCUMENT_MODELS: list[type[Document]] = [
@@ -512,56 +354,7 @@ DOCUMENT_MODELS: list[type[Document]] = [
     AssessmentSummary,
     AnswerRevision,
     AuditEvent,
-    PolicyDraftRecord,
-    LlmUsage,
     ControlOccurrence,
     RemediationItem,
     ReportLink,
-    Webhook,
-    OutboxEvent,
-    WebhookDelivery,
-    IdempotencyRecord,
 ]
-
-
-class PolicyDraftRevision(Document):
-    """A policy draft's body and status as they were before a review replaced them.
-
-    Append-only. ``number`` is the draft version the review replaced (1 for the first
-    review), unique per draft, so revisions page by ``number``.
-    """
-
-    organization_id: PydanticObjectId
-    draft_id: PydanticObjectId
-    number: int
-    body: str
-    status: str
-    replaced_at: datetime
-    replaced_by: str
-
-    class Settings:
-        name = "policy_draft_revisions"
-        indexes = [
-            _tenant_index(
-                ("draft_id", pymongo.ASCENDING), ("number", pymongo.DESCENDING), unique=True
-            ),
-        ]
-
-
-class PrincipalLlmUsage(Document):
-    """Tokens one principal spent or holds reserved for drafting, per UTC day, across all
-    its organisations (API keys count as the person who created them)."""
-
-    subject: str
-    day: str
-    tokens: int = 0
-
-    class Settings:
-        name = "llm_usage_principals"
-        indexes = [
-            IndexModel([("subject", pymongo.ASCENDING), ("day", pymongo.ASCENDING)], unique=True)
-        ]
-
-
-# Registered with Beanie next to DOCUMENT_MODELS (see ``Database.connect``).
-DRAFTING_MODELS: list[type[Document]] = [PolicyDraftRevision, PrincipalLlmUsage]

@@ -1,5 +1,5 @@
 """The stored webhook records the API renders (it never reaches storage itself)."""
 
-from service.storage.documents import Webhook, WebhookDelivery
+from service.storage.embedding_documents import Webhook, WebhookDelivery
 
 __all__ = ["Webhook", "WebhookDelivery"]

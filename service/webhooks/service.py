@@ -8,7 +8,8 @@ from bson import ObjectId
 
 from service.errors import InvalidInput, InvalidState, LimitExceeded, NotFound
 from service.principal import Permission
-from service.storage.documents import Webhook, WebhookDelivery, now
+from service.storage.documents import now
+from service.storage.embedding_documents import Webhook, WebhookDelivery
 from service.storage.repositories.webhook import MAX_WEBHOOKS, Webhooks
 from service.storage.tenancy import Access
 from service.storage.writes import audit_event

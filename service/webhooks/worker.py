@@ -30,7 +30,8 @@ from bson import ObjectId
 from service.errors import InvalidInput
 from service.ids import encode_id
 from service.settings import Settings
-from service.storage.documents import OutboxEvent, Webhook, WebhookDelivery, now
+from service.storage.documents import now
+from service.storage.embedding_documents import OutboxEvent, Webhook, WebhookDelivery
 from service.storage.repositories.webhook import WebhookQueue
 from service.telemetry import get_logger
 from service.webhooks.signing import signature

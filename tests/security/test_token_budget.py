@@ -19,7 +19,7 @@ from bson import ObjectId
 from starlette.applications import Starlette
 
 from service.principal import Principal, PrincipalKind, Role
-from service.storage.documents import LlmUsage, PrincipalLlmUsage
+from service.storage.drafting_documents import LlmUsage, PrincipalLlmUsage
 from service.storage.repositories import DraftRepository
 from service.storage.tenancy import TenantScope
 from tests import factories

@@ -13,7 +13,7 @@ import pytest
 
 from service.api.ids import decode_id
 from service.assessment import answers as answers_module
-from service.storage.documents import PolicyDraftRecord, PolicyDraftRevision
+from service.storage.drafting_documents import PolicyDraftRecord, PolicyDraftRevision
 from tests import factories
 from tests.conftest import GraphQLClient
 from tests.test_drafting import draft, prepare

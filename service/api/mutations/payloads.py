@@ -17,11 +17,12 @@ import strawberry
 from service.api.errors import UserError
 from service.api.types.access import ApiKey, Member
 from service.api.types.assessment import AssessmentType
-from service.api.types.catalog import Framework, Questionnaire
+from service.api.types.catalog import Framework
 from service.api.types.copying import Copied
 from service.api.types.ledger import AuditSampleType, SampleSize
 from service.api.types.organization import OrganizationType
 from service.api.types.policy import PolicyDraftType
+from service.api.types.questionnaire import Questionnaire
 from service.api.types.remediation import RemediationItem
 from service.api.types.report_link import ReportLink
 from service.api.types.webhook import Webhook

@@ -9,8 +9,8 @@ from __future__ import annotations
 from service.api.context import Info
 from service.api.mutations.base import payload_mutation
 from service.api.mutations.payloads import ImportQuestionnairePayload
-from service.api.types.catalog import Questionnaire
 from service.api.types.catalog_document import ImportCatalogDocumentInput
+from service.api.types.questionnaire import Questionnaire
 
 
 @payload_mutation("Publish a questionnaire for a framework from YAML or JSON.")

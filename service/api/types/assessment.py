@@ -9,29 +9,23 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from bson import ObjectId
 
-from service.api.enums import AssessmentStatus, AuditType, Category, Treatment
+from service.api.enums import AssessmentStatus, AuditType, Category
 from service.api.ids import decode_id, global_id
 from service.api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, page_size
 from service.api.types.answer import Answer, AnswerIndex, AnswerRevision
-from service.api.types.catalog import (
-    CatalogObjects,
-    Criterion,
-    Framework,
-    Question,
-    Questionnaire,
-)
+from service.api.types.catalog import Framework
 from service.api.types.comparison import AssessmentComparison, CategoryDelta, GapChange
 from service.api.types.copying import shown
 from service.api.types.ledger import OperatingEffectiveness
 from service.api.types.node import Node, registered
 from service.api.types.organization import OrganizationType
+from service.api.types.questionnaire import Question, Questionnaire
 from service.api.types.remediation import PlannedGap, RemediationItem
 from service.api.types.report import Progress, ReadinessReport
 from service.api.types.report_link import ReportLink
+from service.api.types.scope import ScopeSuggestion, SubserviceOrganization
 from service.assessment.records import AssessmentRecord
 from service.assessment.service import AssessmentView
-from service.assessment.subservices import Subservice
-from service.catalog.catalog import FrameworkVersion
 from service.errors import LimitExceeded, NotFound
 from service.ids import encode_id
 
@@ -41,81 +35,6 @@ if TYPE_CHECKING:
 TYPE_NAME = "Assessment"
 # The most gaps a plan lists (the report's gap list is priced at 500 too).
 MAX_PLAN = 500
-
-
-@strawberry.type(
-    description="A subservice organisation (a cloud provider, a payment processor) and how "
-    "the report treats it."
-)
-class SubserviceOrganization:
-    model: strawberry.Private[Subservice]
-    report_day: strawberry.Private[date]
-    framework: strawberry.Private[FrameworkVersion]
-
-    name = shown(
-        "model.name",
-        str,
-        'Its name as recorded; the seeded provider is called "Cloud infrastructure provider".',
-    )
-    treatment = shown(
-        "model.treatment",
-        Treatment,
-        "CARVE_OUT: its controls stay out of the description and the auditor relies on its "
-        "own SOC report; INCLUSIVE: its controls are described and tested with yours.",
-    )
-
-    @strawberry.field(description="The criteria it helps meet.")
-    def criteria(self) -> list[Criterion]:
-        objects = CatalogObjects(self.framework)
-        return [objects.criterion(ref) for ref in self.model.criteria]
-
-    report_period_start = shown(
-        "model.report_period_start",
-        date | None,
-        "First day of the period its latest SOC report covers; null until recorded.",
-    )
-    report_period_end = shown(
-        "model.report_period_end",
-        date | None,
-        "Last day of the period its latest SOC report covers; while null, its report does not "
-        "count as current.",
-    )
-    bridge_letter = shown(
-        "model.bridge_letter",
-        bool,
-        "A bridge letter covers the time from its report's end to yours.",
-    )
-    complementary_user_entity_controls = shown(
-        "model.complementary_user_entity_controls",
-        list[str],
-        "The controls its SOC report expects of you (CUECs); your auditor tests them.",
-    )
-    seeded = shown(
-        "model.seeded",
-        bool,
-        "True for the cloud provider suggested from the scoping answers, until the list is "
-        "recorded with setSubserviceOrganizations.",
-    )
-
-    @strawberry.field(
-        description="Whether its SOC report can be relied on for a report on the assessment's "
-        "day: its period ended within 3 months, or within 12 with a bridge letter."
-    )
-    def report_current(self) -> bool:
-        return self.model.report_current(self.report_day)
-
-
-@strawberry.type(
-    description="A category the scoping answers suggest adding to the scope, and why; "
-    "only a suggestion, never applied."
-)
-class ScopeSuggestion:
-    category: Category = strawberry.field(
-        description="The suggested category (never SECURITY, which is always in scope)."
-    )
-    reason: str = strawberry.field(
-        description="The scoping questions that suggest it, and how they were answered."
-    )
 
 
 @registered(TYPE_NAME)

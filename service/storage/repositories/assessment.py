@@ -9,13 +9,8 @@ from beanie import PydanticObjectId
 from bson import ObjectId
 
 from service.storage.diff import changed_paths
-from service.storage.documents import (
-    AnswerRevision,
-    AssessmentRecord,
-    AssessmentSummary,
-    OutboxEvent,
-    now,
-)
+from service.storage.documents import AnswerRevision, AssessmentRecord, AssessmentSummary, now
+from service.storage.embedding_documents import OutboxEvent
 from service.storage.repositories.base import Memberships, Page, Repository, TenantScope
 from service.storage.repositories.webhook import outbox_step
 from service.storage.writes import GuardFailed, UpdateEvery, Write, write

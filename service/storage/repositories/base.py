@@ -39,17 +39,14 @@ from service.storage.documents import (
     AssessmentRecord,
     AssessmentSummary,
     FrameworkRecord,
-    IdempotencyRecord,
     Membership,
     Organization,
-    OutboxEvent,
-    PolicyDraftRecord,
-    PrincipalLlmUsage,
     QuestionnaireRecord,
     ReportLink,
-    WebhookDelivery,
     document_of,
 )
+from service.storage.drafting_documents import PolicyDraftRecord, PrincipalLlmUsage
+from service.storage.embedding_documents import IdempotencyRecord, OutboxEvent, WebhookDelivery
 from service.storage.failures import translated
 from service.storage.writes import GuardedDelete, GuardedUpdate, Insert
 

@@ -10,15 +10,14 @@ from beanie import Document, PydanticObjectId
 from bson import ObjectId
 
 from service.principal import PrincipalKind
-from service.storage.documents import (
-    ApiKey,
+from service.storage.documents import ApiKey, Organization
+from service.storage.drafting_documents import (
     LlmUsage,
-    Organization,
-    OutboxEvent,
     PolicyDraftRecord,
     PolicyDraftRevision,
     PrincipalLlmUsage,
 )
+from service.storage.embedding_documents import OutboxEvent
 from service.storage.repositories.base import (
     Memberships,
     Page,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from service.storage.documents import IdempotencyRecord, document_of
+from service.storage.documents import document_of
+from service.storage.embedding_documents import IdempotencyRecord
 from service.storage.repositories.base import Repository
 
 

@@ -9,14 +9,9 @@ from beanie import PydanticObjectId
 from bson import ObjectId
 
 from service.principal import Role
-from service.storage.documents import (
-    DOCUMENT_MODELS,
-    DRAFTING_MODELS,
-    AuditEvent,
-    Membership,
-    Organization,
-    now,
-)
+from service.storage.documents import DOCUMENT_MODELS, AuditEvent, Membership, Organization, now
+from service.storage.drafting_documents import DRAFTING_MODELS
+from service.storage.embedding_documents import EMBEDDING_MODELS
 from service.storage.repositories.base import (
     Memberships,
     Page,
@@ -138,7 +133,7 @@ class OrganizationRepository(Repository):
             return None
         removed: dict[str, int] = {}
         last = (Organization, Membership, AuditEvent)
-        for document in (*DOCUMENT_MODELS, *DRAFTING_MODELS):
+        for document in (*DOCUMENT_MODELS, *DRAFTING_MODELS, *EMBEDDING_MODELS):
             if document in last or tenant_field(document) != "organization_id":
                 continue
             count = await organization._delete(document)

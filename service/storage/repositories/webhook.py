@@ -14,13 +14,8 @@ from typing import Any
 
 from bson import ObjectId
 
-from service.storage.documents import (
-    Organization,
-    OutboxEvent,
-    Webhook,
-    WebhookDelivery,
-    document_of,
-)
+from service.storage.documents import Organization, document_of
+from service.storage.embedding_documents import OutboxEvent, Webhook, WebhookDelivery
 from service.storage.repositories.base import Repository, Scope, TenantScope
 from service.storage.writes import GuardFailed, Insert, UpdateEvery, write
 
