@@ -88,6 +88,15 @@ def make_settings(mongo_uri: str, db_name: str, frameworks: Path, **extra: Any) 
     )
 
 
+FAKE_LLM_KEY = "sk-test-key-not-real"
+FAKE_LLM_MODEL = "test-model"
+
+
+def fake_llm(url: str) -> dict[str, Any]:
+    """The settings that draft with the fake OpenAI-compatible server at ``url``."""
+    return {"openai_api_key": FAKE_LLM_KEY, "openai_base_url": url, "openai_model": FAKE_LLM_MODEL}
+
+
 @pytest.fixture
 def behaviour() -> Behaviour:
     """How the fake OpenAI-compatible server at ``llm_url`` answers; modules override it."""

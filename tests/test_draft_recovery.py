@@ -20,7 +20,7 @@ from starlette.testclient import TestClient
 from service.app import create_app
 from service.settings import Settings
 from service.storage.drafting_documents import PolicyDraftRecord
-from tests.conftest import make_settings, user_key
+from tests.conftest import fake_llm, make_settings, user_key
 from tests.fake_llm import Behaviour
 from tests.servers import uvicorn_server
 from tests.test_drafting import follow, sync_assessment, sync_gql
@@ -42,9 +42,7 @@ def pod(mongo_uri: str, db_name: str, frameworks: Path, data: Path, llm: str) ->
         "FRAMEWORKS_DIR": str(frameworks),
         "DATA_DIR": str(data),
         "RATE_LIMIT_BURST": "1000000",
-        "OPENAI_API_KEY": "sk-test-key-not-real",
-        "OPENAI_BASE_URL": llm,
-        "OPENAI_MODEL": "test-model",
+        **{name.upper(): value for name, value in fake_llm(llm).items()},
         "OPENAI_TIMEOUT_SECONDS": "30",
         "DRAFT_LEASE_SECONDS": str(LEASE),
     }
@@ -58,9 +56,7 @@ def pod_b(mongo_uri: str, db_name: str, mini_frameworks: Path, llm_url: str) -> 
         mongo_uri,
         db_name,
         mini_frameworks,
-        openai_api_key="sk-test-key-not-real",
-        openai_base_url=llm_url,
-        openai_model="test-model",
+        **fake_llm(llm_url),
         draft_lease_seconds=LEASE,
         draft_recovery_poll_seconds=0.2,
     )

@@ -26,7 +26,7 @@ from service.drafting.prompt import DraftRequest
 from service.settings import Settings
 from service.storage.repositories import DraftRepository
 from tests import factories
-from tests.conftest import GraphQLClient, make_settings, running, user_key
+from tests.conftest import GraphQLClient, fake_llm, make_settings, running, user_key
 from tests.fake_llm import Behaviour
 from tests.test_drafting import soc2_request
 
@@ -281,9 +281,7 @@ def llm_settings(mongo_uri: str, db_name: str, llm_url: str) -> Settings:
         mongo_uri,
         db_name,
         Settings().frameworks_dir,
-        openai_api_key="sk-test-key-not-real",
-        openai_base_url=llm_url,
-        openai_model="test-model",
+        **fake_llm(llm_url),
         openai_timeout_seconds=5.0,
         openai_retries=0,
         openai_backoff_seconds=0.01,
