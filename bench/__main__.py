@@ -12,7 +12,7 @@ import os
 import platform
 from datetime import UTC, datetime
 
-from bench import api, engine, floor, ledger, load, webhooks
+from bench import api, engine, floor, ledger, load, scale, webhooks
 
 
 def main() -> None:
@@ -44,6 +44,9 @@ def main() -> None:
     if "ledger" in args.parts:
         sizes = {"large": 5_000, "batch": 500, "repeat": 2, "rounds": 1} if args.quick else {}
         print("ledger", json.dumps(asyncio.run(ledger.run(**sizes))), flush=True)
+    if "scale" in args.parts:
+        sized = {"organizations": 1_000, "occurrences": 50_000, "repeat": 5} if args.quick else {}
+        print("scale", json.dumps(asyncio.run(scale.run(**sized))), flush=True)
 
 
 if __name__ == "__main__":

@@ -44,6 +44,7 @@ from service.settings import Settings
 from service.storage.database import Database
 from service.storage.embedded import EmbeddedServer
 from service.storage.repositories.assessment import backfill_summaries
+from service.storage.repositories.membership import backfill_membership_names
 from service.telemetry import Metrics, RequestContextMiddleware, configure_logging, get_logger
 from service.webhooks.worker import WebhookWorker
 
@@ -65,6 +66,8 @@ async def start_services(services: Services) -> None:
         await retire_local_admin_keys()
     if written := await backfill_summaries():
         log.info("assessment summaries written", count=written)
+    if written := await backfill_membership_names():
+        log.info("organisation names written into memberships", count=written)
     report = await load_directory(settings.frameworks_dir, CatalogRepository(services.catalog))
     services.catalog_loaded = True
     log.info("catalog loaded", published=report.published, unchanged=report.unchanged)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from tests.conftest import GraphQLClient
+from tests.conftest import CommandCounter, GraphQLClient
 
 CREATE = """
 mutation Create($name: String!) {
@@ -104,3 +106,89 @@ async def test_page_size_is_capped(alice: GraphQLClient) -> None:
     assert body["errors"][0]["extensions"]["code"] == "LIMIT_EXCEEDED"
     body = await alice(LIST, {"first": 2, "after": "bogus"}, expect_errors=True)
     assert body["errors"][0]["extensions"]["code"] == "INVALID"
+
+
+RENAME = """
+mutation($org: ID!, $name: String!) { renameOrganization(input: {organizationId: $org,
+  name: $name}) { errors { code } } }
+"""
+ADD_MEMBER = """
+mutation($org: ID!, $subject: String!) { addMember(input: {organizationId: $org,
+  subject: $subject, role: VIEWER}) { errors { code } } }
+"""
+COUNTED = "{ organizations(first: 2) { totalCount nodes { name } } }"
+
+
+async def listed_names(client: GraphQLClient, first: int = 3) -> list[str]:
+    seen: list[str] = []
+    after = None
+    while True:
+        body = await client(LIST, {"first": first, "after": after})
+        connection = body["data"]["organizations"]
+        seen += [edge["node"]["name"] for edge in connection["edges"]]
+        if not connection["pageInfo"]["hasNextPage"]:
+            return seen
+        after = connection["pageInfo"]["endCursor"]
+
+
+async def test_the_listing_follows_renames_and_new_members(
+    alice: GraphQLClient, bob: GraphQLClient
+) -> None:
+    """A principal's organisations are listed from its memberships, which carry the name:
+    a rename moves the organisation in every member's listing, and a member added later
+    finds it in its place."""
+    ids = {name: (await create(alice, name))["id"] for name in ("Beta", "Delta", "Alpha")}
+    body = await alice(RENAME, {"org": ids["Delta"], "name": "Aardvark"})
+    assert body["data"]["renameOrganization"]["errors"] == []
+    assert await listed_names(alice, 2) == ["Aardvark", "Alpha", "Beta"]
+    for name in ("Beta", "Alpha"):
+        body = await alice(ADD_MEMBER, {"org": ids[name], "subject": "user:bob"})
+        assert body["data"]["addMember"]["errors"] == []
+    await create(bob, "Bob's Own")
+    await alice(RENAME, {"org": ids["Beta"], "name": "Zeta"})
+    assert await listed_names(bob, 1) == ["Alpha", "Bob's Own", "Zeta"]
+    body = await bob(COUNTED)
+    assert body["data"]["organizations"] == {
+        "totalCount": 3,
+        "nodes": [{"name": "Alpha"}, {"name": "Bob's Own"}],
+    }
+
+
+async def test_memberships_stored_without_the_name_are_backfilled(
+    alice: GraphQLClient, mongo_uri: str, db_name: str
+) -> None:
+    """Memberships stored before they carried the organisation's name get it at start."""
+    from pymongo import AsyncMongoClient
+
+    from service.storage.repositories.membership import backfill_membership_names
+
+    for name in ("Gamma", "Alpha", "Beta"):
+        await create(alice, name)
+    raw: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_uri)
+    try:
+        members = raw[db_name]["members"]
+        await members.update_many({}, {"$unset": {"organization_name": ""}})
+        assert await backfill_membership_names() == 3
+        stored = sorted([m["organization_name"] async for m in members.find({})])
+        assert stored == ["Alpha", "Beta", "Gamma"]
+        assert await backfill_membership_names() == 0
+    finally:
+        await raw.close()
+    assert await listed_names(alice, 2) == ["Alpha", "Beta", "Gamma"]
+
+
+async def test_a_page_costs_the_same_with_many_organisations(
+    alice: GraphQLClient, commands: CommandCounter
+) -> None:
+    """The first page reads one range of memberships and that page's organisations,
+    whether the caller belongs to 3 organisations or 40."""
+    costs = []
+    for count in (3, 40):
+        while len(await listed_names(alice, 100)) < count:
+            await create(alice, f"Org {len(costs)}-{count}")
+        await alice(LIST, {"first": 2})  # the caller's roles now cached
+        commands.reset()
+        body = await alice(LIST, {"first": 2})
+        assert len(body["data"]["organizations"]["edges"]) == 2
+        costs.append(sorted(commands.commands))
+    assert costs[0] == costs[1] == ["find members", "find organizations"]

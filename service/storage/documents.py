@@ -66,6 +66,11 @@ class Membership(Document):
     subject: str
     role: Role
     created_at: datetime
+    # The organisation's name, written with the membership and with every rename, so a
+    # principal's organisations are listed by name from its memberships alone: one index
+    # range whether it belongs to 2 organisations or 10,000 (``backfill_membership_names``
+    # fills it in for memberships stored before it existed).
+    organization_name: str | None = None
 
     class Settings:
         name = "members"
@@ -73,6 +78,13 @@ class Membership(Document):
             IndexModel(
                 [("subject", pymongo.ASCENDING), ("organization_id", pymongo.ASCENDING)],
                 unique=True,
+            ),
+            IndexModel(
+                [
+                    ("subject", pymongo.ASCENDING),
+                    ("organization_name", pymongo.ASCENDING),
+                    ("organization_id", pymongo.ASCENDING),
+                ]
             ),
             tenant_index(("role", pymongo.ASCENDING)),
         ]

@@ -127,8 +127,9 @@ ENTRY_KEYS: dict[type[Document], frozenset[str]] = {
     # created by keys (own id); the development admin keys by their flag.
     # Platform admins list and revoke provisioning keys by their flag and id.
     ApiKey: frozenset({"lookup", "_id", "local_admin", "provisioning"}),
-    # The caller's own memberships: what ``tenancy.Access`` derives every scope from.
-    Membership: frozenset({"subject"}),
+    # The caller's own memberships: what ``tenancy.Access`` derives every scope from; and
+    # the start-up backfill of the organisation names memberships carry (by a missing one).
+    Membership: frozenset({"subject", "organization_name"}),
     # A principal's token budget, which spans its organisations.
     PrincipalLlmUsage: frozenset({"subject"}),
     # Drafts whose generating pod stopped (its lease lapsed), before their organisation

@@ -35,6 +35,32 @@ class PrincipalMemberships(Repository):
         members = await self._find(Membership, by=("subject", self.subject))
         return {member.organization_id: member.role for member in members}
 
+    async def by_name(
+        self, first: int, after: tuple[str, ObjectId] | None
+    ) -> tuple[list[ObjectId], bool]:
+        """The ids of up to ``first`` of the principal's organisations ordered by (name,
+        id) after the keyset ``after``, and whether more follow: one range of the
+        (subject, organization_name, organization_id) index, however many it belongs to."""
+        keyset: dict[str, Any] = {}
+        if after is not None:
+            name, last_id = after
+            keyset["$or"] = [
+                {"organization_name": {"$gt": name}},
+                {"organization_name": name, "organization_id": {"$gt": last_id}},
+            ]
+        rows = await self._rows(
+            Membership,
+            by=("subject", self.subject),
+            projection={"_id": 0, "organization_id": 1},
+            sort=[("organization_name", 1), ("organization_id", 1)],
+            limit=first + 1,
+            **keyset,
+        )
+        return [row["organization_id"] for row in rows[:first]], len(rows) > first
+
+    async def count(self) -> int:
+        return await self._count(Membership, by=("subject", self.subject))
+
 
 class MembershipRepository(Repository):
     """Members of one organisation."""
@@ -96,12 +122,20 @@ class MembershipRepository(Repository):
             subject=subject,
             role=role,
             created_at=now(),
+            organization_name=await self._name(),
         )
         try:
             await write([self._insert(Membership, member)], event)
         except Duplicate:
             return None
+        # A rename between reading the name and the insert did not reach this membership.
+        if (name := await self._name()) != member.organization_name:
+            await self._update(Membership, {"$set": {"organization_name": name}}, _id=member.id)
         return member
+
+    async def _name(self) -> str | None:
+        row = await self._row(Organization, projection={"name": 1})
+        return None if row is None else str(row["name"])
 
     async def set_role(self, member: Membership, role: Role, event: dict[str, Any]) -> bool:
         """Change a role read just before; False when it changed or the member was removed
@@ -124,3 +158,20 @@ class MembershipRepository(Repository):
         except GuardFailed:
             return False
         return True
+
+
+async def backfill_membership_names() -> int:
+    """Copy each organisation's name into its memberships stored before they carried it
+    (``Membership.organization_name``); how many memberships were missing it. On a store
+    where none is missing this is one read that finds nothing."""
+    missing = await Repository()._rows(
+        Membership, by=("organization_name", None), projection={"organization_id": 1}
+    )
+    organizations = list({row["organization_id"] for row in missing})
+    if not organizations:
+        return 0
+    for row in await Repository(organizations)._rows(Organization, projection={"name": 1}):
+        await Repository([row["_id"]])._update(
+            Membership, {"$set": {"organization_name": row["name"]}}, many=True
+        )
+    return len(missing)

@@ -8,7 +8,7 @@ from typing import Any
 from beanie import PydanticObjectId
 from bson import ObjectId
 
-from service.principal import Role
+from service.principal import PrincipalKind, Role
 from service.storage.documents import DOCUMENT_MODELS, AuditEvent, Membership, Organization, now
 from service.storage.drafting_documents import DRAFTING_MODELS
 from service.storage.embedding_documents import EMBEDDING_MODELS
@@ -20,7 +20,8 @@ from service.storage.repositories.base import (
     TenantScope,
     tenant_field,
 )
-from service.storage.writes import GuardFailed, audit_event, write
+from service.storage.repositories.membership import PrincipalMemberships
+from service.storage.writes import GuardFailed, UpdateEvery, audit_event, write
 
 
 class OrganizationRepository(Repository):
@@ -46,6 +47,7 @@ class OrganizationRepository(Repository):
             subject=principal.subject,
             role=Role.OWNER,
             created_at=now(),
+            organization_name=name,
         )
         founded = self._one(organization_id)
         # One ordered write: the organisation, its first OWNER, and the audit event.
@@ -74,7 +76,26 @@ class OrganizationRepository(Repository):
         return [found.get(i) for i in ids]
 
     async def page(self, first: int, after: tuple[str, ObjectId] | None) -> Page[Organization]:
-        """A keyset page ordered by (name, _id)."""
+        """A keyset page ordered by (name, _id). A principal listed by its memberships
+        pages through them (they carry the names), then reads that page's organisations:
+        two small reads, whether it belongs to 2 organisations or 10,000."""
+        principal = self.access.principal
+        if principal.kind is PrincipalKind.ANONYMOUS or principal.organization_id is not None:
+            return await self._page_of_reach(first, after)
+        memberships = PrincipalMemberships(principal.subject)
+        ids, has_next = await memberships.by_name(first, after)
+        found = await self.get_many(ids)
+        return Page(
+            # A membership this pod's cached roles do not show yet reads as None.
+            items=[organization for organization in found if organization is not None],
+            has_next=has_next,
+            count=memberships.count,
+        )
+
+    async def _page_of_reach(
+        self, first: int, after: tuple[str, ObjectId] | None
+    ) -> Page[Organization]:
+        """The page for a principal bound to one organisation (an organisation's key)."""
         await self._refresh()
         keyset: dict[str, Any] = {}
         if after is not None:
@@ -98,9 +119,16 @@ class OrganizationRepository(Repository):
             scope.organization_id,
         )
         organization = self._one(scope.organization_id)
+        # The members' copies of the name follow in the same write (so listings by name).
+        members = UpdateEvery(
+            Membership,
+            organization._filter(Membership),
+            {"$set": {"organization_name": name}},
+        )
         try:
             await write(
-                [organization._guarded_update(Organization, {"$set": {"name": name}})], event
+                [organization._guarded_update(Organization, {"$set": {"name": name}}), members],
+                event,
             )
         except GuardFailed:
             return None
