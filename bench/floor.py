@@ -3,7 +3,10 @@
 The floor is ``organization(id) { id name }``: one small document through the whole
 stack (authentication, GraphQL, one MongoDB read). Against it, in the same run and timed
 alternately: saving one answer, reading a full report, and a page of 1 and of 50
-assessments with their headline scores, in an organisation holding 50 assessments.
+assessments with their headline scores, in an organisation holding 50 assessments; then
+the two pages again once the organisation holds 1,000 (the 950 more are copies of the
+first 50, inserted straight into the collections with fresh ids, as the service stores
+them: an assessment and its summary each).
 """
 
 from __future__ import annotations
@@ -11,9 +14,16 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from bson import ObjectId
+from pymongo import AsyncMongoClient
+
 from bench.api import ORG, PAGE, QUESTIONS, REPORT, SAVE, answered_assessment
 from bench.support import Client, embedded_database, in_process_app, paired_medians
+from service.api.ids import decode_id
+from service.storage.documents import AssessmentRecord, AssessmentSummary
 
+DATABASE = "bench_floor"
+LARGE_ORGANIZATION = 1_000
 FLOOR = "query($id: ID!) { organization(id: $id) { id name } }"
 VERSION = "query($id: ID!) { assessment(id: $id) { version } }"
 
@@ -47,7 +57,7 @@ async def saver(client: Client, assessment: str) -> Any:
 
 async def run(repeat: int = 40) -> dict[str, float]:
     rng = random.Random(3)
-    async with embedded_database() as uri, in_process_app(uri, "bench_floor") as (_, client):
+    async with embedded_database() as uri, in_process_app(uri, DATABASE) as (_, client):
         org = (await client(ORG, {"n": "Floor"}))["createOrganization"]["organization"]["id"]
         ids = [await answered_assessment(client, org, rng) for _ in range(50)]
 
@@ -66,4 +76,41 @@ async def run(repeat: int = 40) -> dict[str, float]:
             figures[f"{name}_ms"] = round(measured * 1000, 2)
             figures[f"{name}_vs_floor_ratio"] = round(measured / base, 2)
             figures[f"floor_ms_{name}"] = round(base * 1000, 2)
+        await _grow(uri, org, LARGE_ORGANIZATION)
+        for name, action in (
+            ("page_of_1_at_1000", lambda: client(PAGE, {"id": org, "first": 1})),
+            ("page_of_50_at_1000", lambda: client(PAGE, {"id": org, "first": 50})),
+        ):
+            measured, base = await paired_medians(action, floor, repeat)
+            figures[f"{name}_ms"] = round(measured * 1000, 2)
+            figures[f"{name}_vs_floor_ratio"] = round(measured / base, 2)
+            figures[f"floor_ms_{name}"] = round(base * 1000, 2)
     return figures
+
+
+async def _grow(uri: str, organization: str, total: int) -> None:
+    """Copies of the organisation's assessments (and their summaries) up to ``total``."""
+    raw = decode_id("Organization", organization)
+    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(uri)
+    try:
+        database = mongo[DATABASE]
+        records = database[AssessmentRecord.Settings.name]
+        summaries = database[AssessmentSummary.Settings.name]
+        originals = await records.find({"organization_id": raw}).to_list()
+        headlines = {s["_id"]: s for s in await summaries.find({"organization_id": raw}).to_list()}
+        copies: list[dict[str, Any]] = []
+        short: list[dict[str, Any]] = []
+        for index in range(total - len(originals)):
+            original = originals[index % len(originals)]
+            fresh = ObjectId()
+            copies.append({**original, "_id": fresh})
+            short.append({**headlines[original["_id"]], "_id": fresh})
+            if len(copies) == 50:
+                await records.insert_many(copies)
+                await summaries.insert_many(short)
+                copies, short = [], []
+        if copies:
+            await records.insert_many(copies)
+            await summaries.insert_many(short)
+    finally:
+        await mongo.close()

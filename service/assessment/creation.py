@@ -18,7 +18,7 @@ from service.assessment.reading import AssessmentReads, AssessmentView, Status
 from service.assessment.report_codec import to_document
 from service.errors import InvalidInput, NotFound
 from service.principal import Permission
-from service.scoring import evaluate
+from service.scoring import Report, evaluate
 from service.scoring.model import EngineModel
 from service.storage.documents import AssessmentRecord
 from service.storage.repositories import AssessmentRepository, now
@@ -31,8 +31,8 @@ DEFAULT_QUESTIONNAIRES = {"soc2": "soc2-readiness"}
 class AssessmentCreation(AssessmentReads):
     async def _materialise(
         self, record: AssessmentRecord, model: EngineModel
-    ) -> tuple[list[str], dict[str, object]]:
-        """The scope and the report fields to write with these answers (and the ledger).
+    ) -> tuple[Report, dict[str, object]]:
+        """The report of these answers (and the ledger) and the fields to write with them.
         The scope is the one people chose: scoping answers suggest categories, never
         apply them."""
         scope = record.scope
@@ -47,7 +47,15 @@ class AssessmentCreation(AssessmentReads):
             "readiness": report.readiness,
             "completeness": report.completeness,
         }
-        return scope, fields
+        return report, fields
+
+    async def _viewed(
+        self, record: AssessmentRecord, model: EngineModel, report: Report
+    ) -> AssessmentView:
+        """The view of an assessment just written with ``report`` (computed for it): the
+        stored form reads back as the same report (``report_codec``), so it is not read."""
+        framework, questionnaire = await self._versions(record)
+        return AssessmentView(record, framework, questionnaire, model, report)
 
     async def create(
         self,
@@ -144,7 +152,7 @@ class AssessmentCreation(AssessmentReads):
             if answers:
                 record.status = Status.IN_PROGRESS.value
         model = self.engines.get(framework, questionnaire)
-        _, fields = await self._materialise(record, model)
+        report, fields = await self._materialise(record, model)
         for field_name, value in fields.items():
             setattr(record, field_name, value)
         event = audit_event(
@@ -158,7 +166,7 @@ class AssessmentCreation(AssessmentReads):
             **({"copied_from": str(source.id), "answers": len(record.answers)} if source else {}),
         )
         await AssessmentRepository.of_scope(access_scope).insert(record, event)
-        return await self.view(record)
+        return await self._viewed(record, model, report)
 
     @staticmethod
     async def _reported_before(

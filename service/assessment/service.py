@@ -122,7 +122,7 @@ class AssessmentService(AssessmentCreation):
         check_total_size(answers)
         model = self.engines.get(framework, questionnaire)
         answered = record.model_copy(update={"answers": answers})
-        _, fields = await self._materialise(answered, model)
+        report, fields = await self._materialise(answered, model)
         fields.update(answers=answers, updated_at=moment)
         if record.status == Status.DRAFT:
             fields["status"] = Status.IN_PROGRESS.value
@@ -141,7 +141,6 @@ class AssessmentService(AssessmentCreation):
             allowed_statuses=[Status.DRAFT.value, Status.IN_PROGRESS.value],
             organization_id=record.organization_id,
             outbox=[changed_report] if changed_report else [],
-            previous={"answers": record.answers, "report": record.report},
             # Keys and counts only: answer values and notes stay out of the audit log.
             event=audit_event(
                 self.access.principal,
@@ -156,7 +155,7 @@ class AssessmentService(AssessmentCreation):
         if not written:
             await self._conflict(repository, assessment_id, expected_version)
         updated = record.model_copy(update={**fields, "version": expected_version + 1})
-        return await self.view(updated)
+        return await self._viewed(updated, model, report)
 
     async def _transition(
         self,
@@ -267,7 +266,7 @@ class AssessmentService(AssessmentCreation):
         changed = record.model_copy(update=changes)
         framework, questionnaire = await self._versions(changed)
         model = self.engines.get(framework, questionnaire)
-        _, fields = await self._materialise(changed, model)
+        report, fields = await self._materialise(changed, model)
         fields.update(changes, updated_at=now())
         assert record.id is not None  # noqa: S101 - a stored assessment
         event = audit_event(
@@ -306,10 +305,10 @@ class AssessmentService(AssessmentCreation):
             allowed_statuses=[s.value for s in allowed],
             event=event,
             outbox=outbox,
-            previous={"report": record.report},
         ):
             await self._conflict(repository, record.id, record.version)
-        return await self.view(record.model_copy(update={**fields, "version": record.version + 1}))
+        updated = record.model_copy(update={**fields, "version": record.version + 1})
+        return await self._viewed(updated, model, report)
 
     async def update(
         self,

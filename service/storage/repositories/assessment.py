@@ -8,12 +8,12 @@ from typing import Any
 from beanie import PydanticObjectId
 from bson import ObjectId
 
-from service.storage.diff import changed_paths
 from service.storage.documents import AnswerRevision, AssessmentRecord, AssessmentSummary, now
 from service.storage.embedding_documents import OutboxEvent
+from service.storage.packing import packed, unpacked
 from service.storage.repositories.base import Memberships, Page, Repository, TenantScope
 from service.storage.repositories.webhook import outbox_step
-from service.storage.writes import GuardFailed, UpdateEvery, Write, write
+from service.storage.writes import GuardFailed, Insert, UpdateEvery, Write, write
 
 # Lists of assessments need no answers, no history and only the report's headline.
 # Lists name what they keep (an inclusion projection): a heavy field added later stays out,
@@ -43,8 +43,6 @@ _SUMMARY = {
 
 
 _TRUSTED = ("answers", "report")
-# Written as the paths that changed when the caller passes what it read (``update``).
-_DIFFED = ("answers", "report")
 _HEADLINE = tuple(key.split(".", 1)[1] for key in _SUMMARY if key.startswith("report."))
 
 
@@ -72,7 +70,7 @@ def _record(row: dict[str, Any]) -> AssessmentRecord:
     # take no projection: an exclusion projection cost the embedded server more than
     # the bytes it saved, and new documents carry no history.
     row.pop("answer_history", None)
-    heavy = {key: row.pop(key) for key in _TRUSTED if key in row}
+    heavy = unpacked({key: row.pop(key) for key in _TRUSTED if key in row})
     record: AssessmentRecord = AssessmentRecord.model_validate(row)
     answers = heavy.get("answers", [])
     report = heavy.get("report", {})
@@ -104,7 +102,7 @@ class AssessmentRepository(Repository):
         step = self._insert(AssessmentRecord, record)
         summary = self._insert(AssessmentSummary, summary_of(step.document))
         event["target_id"] = str(record.id)
-        await write([step, summary], event)
+        await write([Insert(AssessmentRecord, packed(step.document)), summary], event)
         return record
 
     async def get(self, assessment_id: ObjectId) -> AssessmentRecord | None:
@@ -185,7 +183,6 @@ class AssessmentRepository(Repository):
         event: dict[str, Any] | None = None,
         organization_id: ObjectId | None = None,
         outbox: Sequence[OutboxEvent] = (),
-        previous: dict[str, Any] | None = None,
     ) -> bool:
         """One write guarded by the version, then the replaced answers (``history``, as
         revisions of ``organization_id``'s assessment), the ``outbox`` events for webhooks
@@ -194,13 +191,7 @@ class AssessmentRepository(Repository):
         statuses: dict[str, Any] = (
             {} if allowed_statuses is None else {"status": {"$in": list(allowed_statuses)}}
         )
-        # The answers and the report as read at ``expected_version`` (``previous``): only
-        # the parts that changed are written, the guard making the read what is stored.
-        written = dict(fields)
-        for key in _DIFFED:
-            if previous is not None and key in written and key in previous:
-                written.update(changed_paths(previous[key], written.pop(key), key))
-        update: dict[str, Any] = {"$set": {**written, "version": expected_version + 1}}
+        update: dict[str, Any] = {"$set": {**packed(fields), "version": expected_version + 1}}
         # An archived assessment is read-only, whoever archived it in between.
         guarded = self._guarded_update(
             AssessmentRecord,
@@ -315,6 +306,13 @@ async def backfill_summaries() -> int:
             AssessmentSummary, by=("_id", {"$exists": True}), projection={"_id": 1}
         )
     ]
-    missing = await reach._rows(AssessmentRecord, by=("_id", {"$nin": have}), projection=_SUMMARY)
+    # The whole report (packed, its headline cannot be projected) with the summary's fields.
+    source = {**{k: 1 for k in _SUMMARY if not k.startswith("report.")}, "report": 1}
+    missing = [
+        unpacked(row)
+        for row in await reach._rows(
+            AssessmentRecord, by=("_id", {"$nin": have}), projection=source
+        )
+    ]
     owners = Repository(list({row["organization_id"] for row in missing}))
     return await owners._insert_new(AssessmentSummary, [summary_of(row) for row in missing])
