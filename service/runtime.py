@@ -20,6 +20,7 @@ from service.assessment.organizations import OrganizationService
 from service.assessment.provisioning import ProvisioningKeys
 from service.assessment.records import Access, MembershipCache
 from service.assessment.remediation import Remediation
+from service.assessment.report_codec import DecodedReports
 from service.assessment.service import AssessmentService
 from service.auth.authenticator import Authenticator
 from service.auth.limits import RateLimiter
@@ -76,6 +77,8 @@ class Services:
     engine_models: EngineModels = field(default_factory=EngineModels)
     # What organisations' evidence ledgers say of each control, by ledger stamp and day.
     ledger_histories: HistoryCache = field(default_factory=HistoryCache)
+    # Stored reports as read back, by assessment version.
+    decoded_reports: DecodedReports = field(default_factory=DecodedReports)
     memberships: MembershipCache = field(default_factory=MembershipCache)
     event_listeners: list[Any] = field(default_factory=list)
     drafting: DraftingConfig = field(
@@ -100,6 +103,7 @@ class Services:
             self.clock,
             self.settings.report_lag_days,
             self.ledger_histories,
+            self.decoded_reports,
         )
         organizations = OrganizationService(access)
         ledger = LedgerService(access, catalog, self.clock, self.ledger_histories)

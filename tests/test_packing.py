@@ -93,3 +93,48 @@ async def test_an_assessment_stored_plain_reads_the_same_and_loses_nothing(
     answers = {a["questionKey"]: a["value"] for a in saved["assessment"]["answers"]}
     assert answers == {"iam.reviews": "yes", "log.central": "3"}
     assert isinstance((await raw_assessment(assessment))["answers"], bytes)
+
+
+def test_decoded_reports_keep_the_most_recently_used() -> None:
+    from service.assessment.report_codec import DecodedReports
+    from service.scoring.model import Report
+
+    cache = DecodedReports()
+    reports = [Report.__new__(Report) for _ in range(DecodedReports.MAX_ENTRIES + 1)]
+    for index, report in enumerate(reports[:-1]):
+        cache.put(("a", index, "basis"), report)
+    assert cache.get(("a", 0, "basis")) is reports[0]  # now the most recently used
+    cache.put(("a", "new", "basis"), reports[-1])
+    assert cache.get(("a", 1, "basis")) is None  # the least recently used went
+    assert cache.get(("a", 0, "basis")) is reports[0]
+    assert cache.get(("a", 0, "other basis")) is None
+
+
+async def test_a_stored_report_is_read_back_once_per_version(
+    alice: GraphQLClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reads of an unchanged assessment share one decoded report; a save's own report is
+    what the next read gets, and after it the new version is what is read."""
+    from service.assessment import reading
+
+    decoded: list[int] = []
+    original = reading.from_document
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        decoded.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(reading, "from_document", counted)
+    assessment = await create(alice, await factories.organization(alice))
+    first = await save(alice, assessment, [{"questionKey": "iam.reviews", "value": "no"}])
+    reads = [(await alice(READ, {"id": assessment["id"]}))["data"]["assessment"] for _ in "ab"]
+    assert reads[0] == reads[1] and reads[0]["version"] == first["assessment"]["version"]
+    assert decoded == []  # the save's report served both reads
+    version = first["assessment"]["version"]
+    saved = await save(
+        alice, assessment, [{"questionKey": "iam.reviews", "value": "yes"}], version=version
+    )
+    after = (await alice(READ, {"id": assessment["id"]}))["data"]["assessment"]
+    assert after["version"] == saved["assessment"]["version"] == version + 1
+    assert after["report"]["readiness"] == saved["assessment"]["report"]["readiness"]
+    assert after["report"]["readiness"] != reads[0]["report"]["readiness"]

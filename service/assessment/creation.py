@@ -55,6 +55,7 @@ class AssessmentCreation(AssessmentReads):
         """The view of an assessment just written with ``report`` (computed for it): the
         stored form reads back as the same report (``report_codec``), so it is not read."""
         framework, questionnaire = await self._versions(record)
+        self.decoded.put(self.decoded_key(record), report)
         return AssessmentView(record, framework, questionnaire, model, report)
 
     async def create(

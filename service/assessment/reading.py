@@ -22,7 +22,7 @@ from service.assessment import subservices
 from service.assessment.answers import engine_answers
 from service.assessment.engine_model import EngineModels
 from service.assessment.ledger import HistoryCache, Subject
-from service.assessment.report_codec import from_document
+from service.assessment.report_codec import DecodedReports, from_document
 from service.assessment.subservices import Subservice
 from service.catalog.catalog import FrameworkVersion, QuestionnaireVersion
 from service.catalog.conditions import evaluate as evaluate_condition
@@ -123,6 +123,12 @@ class AssessmentReads:
     clock: Callable[[], date] = _utc_today
     report_lag_days: tuple[int, int] = (28, 70)
     histories: HistoryCache = field(default_factory=HistoryCache)
+    decoded: DecodedReports = field(default_factory=DecodedReports)
+
+    @staticmethod
+    def decoded_key(record: AssessmentRecord) -> tuple[object, ...]:
+        """The stored report's key in ``decoded``."""
+        return (record.id, record.version, record.report_basis)
 
     def report_day(self, record: AssessmentRecord) -> date:
         """The day a report is computed for by default: a submitted assessment's submission
@@ -207,7 +213,12 @@ class AssessmentReads:
         self, record: AssessmentRecord, model: EngineModel, day: date, ledger: Histories
     ) -> Report:
         if self._current(record, day):
-            return from_document(record.report, model, record.window_months)
+            key = self.decoded_key(record)
+            decoded = self.decoded.get(key)
+            if decoded is None:
+                decoded = from_document(record.report, model, record.window_months)
+                self.decoded.put(key, decoded)
+            return decoded
         return evaluate(
             model,
             engine_answers(record.answers, model.months_keys),

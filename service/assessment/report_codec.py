@@ -9,6 +9,8 @@ which halves the size of an answered assessment.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -213,3 +215,32 @@ def from_document(
         as_of=_date(document.get("as_of")),
         timeline=_timeline(document.get("timeline"), criteria_of),
     )
+
+
+class DecodedReports:
+    """Stored reports as read back, by (assessment id, version, report basis): the same
+    three mean the same stored document, since every write of a report moves the version
+    (so an entry is never stale, only unused). Reading a full SOC 2 report back costs a
+    few milliseconds (its gaps take their words from the catalog); a repeated read of an
+    unchanged assessment, or the first read after this pod wrote it, takes it from here.
+    Least recently used first out past ``MAX_ENTRIES`` (about 150 KB each)."""
+
+    MAX_ENTRIES = 128
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict[tuple[object, ...], scoring.Report] = OrderedDict()
+        self._lock = threading.Lock()  # reports are also read on the worker pool's threads
+
+    def get(self, key: tuple[object, ...]) -> scoring.Report | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[object, ...], report: scoring.Report) -> None:
+        with self._lock:
+            self._entries[key] = report
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.MAX_ENTRIES:
+                self._entries.popitem(last=False)
