@@ -23,6 +23,7 @@ from service.storage.documents import (
     AssessmentSummary,
     ControlOccurrence,
     Organization,
+    now,
 )
 from service.storage.repositories.base import Memberships, Page, Repository, TenantScope
 from service.storage.writes import Duplicate, GuardFailed, InsertMany, UpdateEvery, Write, write
@@ -37,6 +38,9 @@ READ_BATCH = 5_000
 _FACTS = {"control_key": 1, "performed_on": 1, "passed": 1, "evidenced": 1}
 SUBMITTED = "SUBMITTED"
 _DAY = timedelta(days=1)
+# A page of the ledger is read in windows back from its newest day: this many days first,
+# each next window this many times longer, and last the whole range (``page``).
+PAGE_WINDOWS_DAYS = (31, 124, 496, 1984)
 
 
 def _on_or_after(day: datetime) -> dict[str, datetime]:
@@ -44,6 +48,19 @@ def _on_or_after(day: datetime) -> dict[str, datetime]:
     midnights, so the two are the same, and the embedded server's index scan drops the
     equal bound of a ``$gte`` on these indexes (SecantusDB 0.7)."""
     return {"$gt": day - _DAY}
+
+
+def _between(
+    conditions: dict[str, Any], since: datetime | None, until: datetime | None
+) -> dict[str, Any]:
+    """``conditions`` with occurrences performed from ``since`` to ``until`` (both days
+    included; either may be open)."""
+    day: dict[str, Any] = {}
+    if since is not None:
+        day.update(_on_or_after(since))
+    if until is not None:
+        day["$lte"] = until
+    return {**conditions, "performed_on": day} if day else dict(conditions)
 
 
 def occurrence_id(organization_id: ObjectId, external_id: str) -> ObjectId:
@@ -129,34 +146,43 @@ class OccurrenceRepository(Repository):
         since: datetime | None,
         until: datetime | None,
     ) -> Page[ControlOccurrence]:
-        """Occurrences newest first, keyset-paged by (performed_on, _id)."""
-        conditions: dict[str, Any] = {}
-        if control_key is not None:
-            conditions["control_key"] = control_key
-        day: dict[str, Any] = {}
-        if since is not None:
-            day.update(_on_or_after(since))
-        if until is not None:
-            day["$lte"] = until
-        if day:
-            conditions["performed_on"] = day
-        filtered = dict(conditions)
+        """Occurrences newest first, keyset-paged by (performed_on, _id).
+
+        Read in widening windows back from the newest day the page can hold (the cursor's,
+        ``until``, or today): the last ``PAGE_WINDOWS_DAYS[0]`` days first, and only when
+        they hold less than a page, a window ``PAGE_WINDOWS_GROWTH`` times longer, up to
+        the whole range. Everything a window leaves out is older than everything in it, so
+        a window holding more than a page gives exactly the page the whole range would. A
+        ledger adds occurrences daily, so one short window is the usual read, and the
+        work of a page does not grow with the years a ledger holds (on MongoDB it bounds
+        the index range; the embedded server reads every document a query matches before
+        it sorts, so there it is the difference between a month and the whole ledger)."""
+        chosen: dict[str, Any] = {} if control_key is None else {"control_key": control_key}
+        base = dict(chosen)
         if after is not None:
             performed, last_id = after
-            conditions["$or"] = [
+            base["$or"] = [
                 {"performed_on": {"$lt": performed}},
                 {"performed_on": performed, "_id": {"$lt": last_id}},
             ]
-        items = await self._find(
-            ControlOccurrence,
-            sort=[("performed_on", -1), ("_id", -1)],
-            limit=first + 1,
-            **conditions,
-        )
+        newest = after[0] if after is not None else until or now()
+        items: list[ControlOccurrence] = []
+        for days in (*PAGE_WINDOWS_DAYS, None):
+            lower = since
+            if days is not None and (since is None or newest - timedelta(days=days) > since):
+                lower = newest - timedelta(days=days)
+            items = await self._find(
+                ControlOccurrence,
+                sort=[("performed_on", -1), ("_id", -1)],
+                limit=first + 1,
+                **_between(base, lower, until),
+            )
+            if len(items) > first or lower == since:
+                break
         return Page(
             items=items[:first],
             has_next=len(items) > first,
-            count=lambda: self._count(ControlOccurrence, **filtered),
+            count=lambda: self._count(ControlOccurrence, **_between(chosen, since, until)),
         )
 
     async def facts(self, until: datetime, since: datetime | None = None) -> list[dict[str, Any]]:
