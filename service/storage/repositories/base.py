@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
 from beanie import Document
@@ -101,13 +101,18 @@ class Scope:
     """The organisations a repository's queries reach (None: global catalog documents)."""
 
     organizations: tuple[OrganizationId, ...]
+    # The same, for membership tests in constant time (a principal may reach thousands).
+    _members: frozenset[object] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_members", frozenset(self.organizations))
 
     @classmethod
     def of(cls, *organization_ids: OrganizationId) -> Scope:
         return cls(tuple(dict.fromkeys(organization_ids)))
 
     def __contains__(self, organization_id: object) -> bool:
-        return organization_id in self.organizations
+        return organization_id in self._members
 
     def condition(self, within: Within = EVERY) -> Any:
         """The organisation condition: the whole scope, or ``within`` (one organisation or
@@ -116,7 +121,7 @@ class Scope:
             ids = self.organizations
         else:
             ids = tuple(within) if isinstance(within, Sequence) else (within,)
-            if any(i not in self.organizations for i in ids):
+            if any(i not in self._members for i in ids):
                 raise PermissionError("organisation outside the repository's scope")
         return ids[0] if len(ids) == 1 else {"$in": list(ids)}
 

@@ -66,12 +66,13 @@ class OrganizationRepository(Repository):
 
     async def get_many(self, ids: Sequence[ObjectId]) -> list[Organization | None]:
         """Organisations by id, aligned with ``ids``; others' read as None."""
-        await self._refresh()
-        wanted = [i for i in ids if i in self.reach]
+        roles = await self.access.roles()
+        wanted = [i for i in ids if i in roles]
         if not wanted:
             return [None for _ in ids]
+        # Read within the ids asked for, not the whole reach (which may be thousands).
         found: dict[ObjectId | None, Organization] = {
-            org.id: org for org in await self._find(Organization, within=wanted)
+            org.id: org for org in await Repository(wanted)._find(Organization)
         }
         return [found.get(i) for i in ids]
 
