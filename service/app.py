@@ -23,6 +23,7 @@ from starlette.routing import Route, WebSocketRoute
 
 from service.api import graphiql
 from service.api.report_files import report_file, shared_report
+from service.api.report_results import ReportResults
 from service.api.schema import build_schema
 from service.api.view import GraphQLView
 from service.auth.authenticator import Authenticator
@@ -154,7 +155,9 @@ def create_app(
         event_listeners=list(event_listeners or []),
         drafting=drafting_config(settings),
     )
-    schema = build_schema(production=settings.is_production, metrics=metrics)
+    schema = build_schema(
+        production=settings.is_production, metrics=metrics, report_results=ReportResults()
+    )
     graphql = GraphQLView(
         services,
         schema=schema,

@@ -62,6 +62,7 @@ from service.api.mutations import (
     webhook_delete,
 )
 from service.api.pagination import Connection
+from service.api.report_results import ReportResults, caching
 from service.api.types.access import ApiKey
 from service.api.types.assessment import AssessmentType
 from service.api.types.catalog import Framework
@@ -158,7 +159,12 @@ class Subscription:
     )
 
 
-def build_schema(production: bool = False, metrics: Metrics | None = None) -> strawberry.Schema:
+def build_schema(
+    production: bool = False,
+    metrics: Metrics | None = None,
+    report_results: ReportResults | None = None,
+) -> strawberry.Schema:
+    """The schema; with ``report_results``, completed reports are kept there by version."""
     # The rule lists are built once, at import: rules built per request would never hit
     # the validation cache, which is keyed on them (strawberry issue 4635).
     rules = PRODUCTION_VALIDATION_RULES if production else VALIDATION_RULES
@@ -183,6 +189,7 @@ def build_schema(production: bool = False, metrics: Metrics | None = None) -> st
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True),
         scalar_overrides={},
+        execution_context_class=caching(report_results) if report_results else None,
     )
     _index_enum_output(schema._schema)
     return schema

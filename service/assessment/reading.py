@@ -125,6 +125,12 @@ class AssessmentReads:
     histories: HistoryCache = field(default_factory=HistoryCache)
     decoded: DecodedReports = field(default_factory=DecodedReports)
 
+    def result_key(self, record: AssessmentRecord) -> tuple[object, ...]:
+        """What the default day's report of ``record`` is a function of: the assessment,
+        its version and the basis the report is computed on (engine, catalog versions,
+        day, reporting lag, target date, ledger stamp)."""
+        return (record.id, record.version, self._basis(record, self.report_day(record)))
+
     @staticmethod
     def decoded_key(record: AssessmentRecord) -> tuple[object, ...]:
         """The stored report's key in ``decoded``."""

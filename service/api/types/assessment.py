@@ -263,11 +263,13 @@ class AssessmentType(Node):
         def full() -> Awaitable[AssessmentView]:
             return self.view(info)
 
+        key = info.context.assessments.result_key(self.record)
         if self.loaded is None:
             headline = info.context.assessments.headline(self.record)
             if headline is not None:
-                return ReadinessReport(headline=headline, full=full)
-        return ReadinessReport(headline=(await self.view(info)).report, full=full)
+                return ReadinessReport(headline=headline, full=full, result_key=key)
+        view = await self.view(info)
+        return ReadinessReport(headline=view.report, full=full, result_key=key)
 
     @strawberry.field(
         description="The auditor's sample before the auditor: for every in-scope control, the "

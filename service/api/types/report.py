@@ -262,6 +262,9 @@ class ReadinessReport:
 
     headline: strawberry.Private[ReportModel]
     full: strawberry.Private[Callable[[], Awaitable[AssessmentView]]]
+    # What the report is a function of, when it is the default day's: its completed
+    # selections are kept under it (``api.report_results``).
+    result_key: strawberry.Private[tuple[object, ...] | None] = None
 
     readiness = shown(
         "headline.readiness", float, "Readiness over the in-scope categories, 0 to 100."
