@@ -48,6 +48,7 @@ def _row(organization: ObjectId, days_back: int, key: str) -> dict[str, Any]:
 )
 async def test_paging_by_windows_walks_the_whole_range_in_order(
     app: Starlette,
+    *,
     ledger: list[tuple[int, str]],
     first: int,
     key: str | None,
