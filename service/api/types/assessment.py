@@ -263,12 +263,13 @@ class AssessmentType(Node):
         def full() -> Awaitable[AssessmentView]:
             return self.view(info)
 
-        key = info.context.assessments.result_key(self.record)
         if self.loaded is None:
             headline = info.context.assessments.headline(self.record)
             if headline is not None:
-                return ReadinessReport(headline=headline, full=full, result_key=key)
+                # In a list: the headline figures, too few fields to be worth keeping.
+                return ReadinessReport(headline=headline, full=full)
         view = await self.view(info)
+        key = info.context.assessments.result_key(view.record)
         return ReadinessReport(headline=view.report, full=full, result_key=key)
 
     @strawberry.field(
