@@ -85,7 +85,8 @@ async def answered_assessment(client: Client, org_id: str, rng: random.Random) -
 
 
 def plain_route(app: Any) -> None:
-    """The same report, without GraphQL: service call, dict, JSON."""
+    """The same report, without GraphQL: service call (with the app's caches, as a JSON
+    route of the service would have), dict, JSON."""
     services = app.state.services
 
     async def plain(request: Request) -> Response:
@@ -93,7 +94,13 @@ def plain_route(app: Any) -> None:
         principal = await services.authenticator.authenticate(token)
         access = Access(principal, services.memberships)
         assessments = AssessmentService(
-            access, CatalogRepository(services.catalog), services.engine_models, services.clock
+            access,
+            CatalogRepository(services.catalog),
+            services.engine_models,
+            services.clock,
+            services.settings.report_lag_days,
+            services.ledger_histories,
+            services.decoded_reports,
         )
         view = await assessments.get(ObjectId(request.path_params["id"]))
         assert view is not None

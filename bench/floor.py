@@ -12,12 +12,15 @@ them: an assessment and its summary each).
 from __future__ import annotations
 
 import random
+import statistics
+import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bson import ObjectId
 from pymongo import AsyncMongoClient
 
-from bench.api import ORG, PAGE, QUESTIONS, REPORT, SAVE, answered_assessment
+from bench.api import ORG, PAGE, QUESTIONS, REPORT, SAVE, answered_assessment, plain_route
 from bench.support import Client, embedded_database, in_process_app, paired_medians
 from service.api.ids import decode_id
 from service.storage.documents import AssessmentRecord, AssessmentSummary
@@ -57,7 +60,7 @@ async def saver(client: Client, assessment: str) -> Any:
 
 async def run(repeat: int = 40) -> dict[str, float]:
     rng = random.Random(3)
-    async with embedded_database() as uri, in_process_app(uri, DATABASE) as (_, client):
+    async with embedded_database() as uri, in_process_app(uri, DATABASE) as (app, client):
         org = (await client(ORG, {"n": "Floor"}))["createOrganization"]["organization"]["id"]
         ids = [await answered_assessment(client, org, rng) for _ in range(50)]
 
@@ -76,6 +79,7 @@ async def run(repeat: int = 40) -> dict[str, float]:
             figures[f"{name}_ms"] = round(measured * 1000, 2)
             figures[f"{name}_vs_floor_ratio"] = round(measured / base, 2)
             figures[f"floor_ms_{name}"] = round(base * 1000, 2)
+        figures.update(await _first_reads(app, client, ids[2], floor, repeat))
         await _grow(uri, org, LARGE_ORGANIZATION)
         for name, action in (
             ("page_of_1_at_1000", lambda: client(PAGE, {"id": org, "first": 1})),
@@ -86,6 +90,42 @@ async def run(repeat: int = 40) -> dict[str, float]:
             figures[f"{name}_vs_floor_ratio"] = round(measured / base, 2)
             figures[f"floor_ms_{name}"] = round(base * 1000, 2)
     return figures
+
+
+async def _first_reads(
+    app: Any, client: Client, assessment: str, floor: Callable[[], Awaitable[None]], repeat: int
+) -> dict[str, float]:
+    """The full report read right after a save moved the assessment's version (so nothing
+    completed for it is kept yet), through GraphQL and through a plain JSON route, each
+    followed by the floor; the saves are not timed."""
+    plain_route(app)
+    save = await saver(client, assessment)
+    raw = str(decode_id("Assessment", assessment))
+    headers = {"Authorization": f"Bearer {client.token}"}
+
+    async def graphql() -> None:
+        await client(REPORT, {"id": assessment})
+
+    async def plain() -> None:
+        (await client.http.get(f"/plain/{raw}", headers=headers)).raise_for_status()
+
+    samples: dict[str, list[float]] = {"graphql": [], "plain": [], "floor": []}
+    for _ in range(repeat):
+        for name, read in (("graphql", graphql), ("plain", plain)):
+            await save()
+            started = time.perf_counter()
+            await read()
+            samples[name].append(time.perf_counter() - started)
+            started = time.perf_counter()
+            await floor()
+            samples["floor"].append(time.perf_counter() - started)
+    first, json_route, base = (statistics.median(samples[n]) for n in ("graphql", "plain", "floor"))
+    return {
+        "full_report_first_read_ms": round(first * 1000, 2),
+        "full_report_first_read_vs_floor_ratio": round(first / base, 2),
+        "plain_report_first_read_ms": round(json_route * 1000, 2),
+        "graphql_overhead_first_read_ratio": round(first / json_route, 2),
+    }
 
 
 async def _grow(uri: str, organization: str, total: int) -> None:
