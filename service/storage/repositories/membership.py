@@ -32,8 +32,13 @@ class PrincipalMemberships(Repository):
         self.subject = subject
 
     async def roles(self) -> dict[ObjectId, Role]:
-        members = await self._find(Membership, by=("subject", self.subject))
-        return {member.organization_id: member.role for member in members}
+        # Two fields a membership, unvalidated: a principal may belong to thousands.
+        rows = await self._rows(
+            Membership,
+            by=("subject", self.subject),
+            projection={"_id": 0, "organization_id": 1, "role": 1},
+        )
+        return {row["organization_id"]: Role(row["role"]) for row in rows}
 
     async def by_name(
         self, first: int, after: tuple[str, ObjectId] | None
