@@ -24,7 +24,6 @@ least recently used entry goes first past ``MAX_ENTRIES``.
 from __future__ import annotations
 
 import json
-from collections import OrderedDict
 from collections.abc import Awaitable
 from typing import Any
 
@@ -33,32 +32,16 @@ from graphql.execution.collect_fields import FieldDetailsList
 from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from service.recent import Recent
+
 MAX_ENTRIES = 128
 
 
-class ReportResults:
+class ReportResults(Recent[tuple[object, ...], dict[str, Any]]):
     """Completed ``report`` selections by (report key, selection); one per app."""
 
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
-        self.max_entries = max_entries
-        self._entries: OrderedDict[tuple[object, ...], dict[str, Any]] = OrderedDict()
-        self.hits = 0
-        self.misses = 0
-
-    def get(self, key: tuple[object, ...]) -> dict[str, Any] | None:
-        found = self._entries.get(key)
-        if found is None:
-            self.misses += 1
-            return None
-        self.hits += 1
-        self._entries.move_to_end(key)
-        return found
-
-    def put(self, key: tuple[object, ...], result: dict[str, Any]) -> None:
-        self._entries[key] = result
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)
+        super().__init__(max_entries)
 
 
 class ReportCachingExecutionContext(StrawberryGraphQLCoreExecutionContext):

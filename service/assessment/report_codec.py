@@ -9,12 +9,11 @@ which halves the size of an answered assessment.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from service.recent import Recent
 from service.scoring import model as scoring
 from service.scoring import texts
 
@@ -217,7 +216,7 @@ def from_document(
     )
 
 
-class DecodedReports:
+class DecodedReports(Recent[tuple[object, ...], scoring.Report]):
     """Stored reports as read back, by (assessment id, version, report basis): the same
     three mean the same stored document, since every write of a report moves the version
     (so an entry is never stale, only unused). Reading a full SOC 2 report back costs a
@@ -228,19 +227,4 @@ class DecodedReports:
     MAX_ENTRIES = 128
 
     def __init__(self) -> None:
-        self._entries: OrderedDict[tuple[object, ...], scoring.Report] = OrderedDict()
-        self._lock = threading.Lock()  # reports are also read on the worker pool's threads
-
-    def get(self, key: tuple[object, ...]) -> scoring.Report | None:
-        with self._lock:
-            found = self._entries.get(key)
-            if found is not None:
-                self._entries.move_to_end(key)
-            return found
-
-    def put(self, key: tuple[object, ...], report: scoring.Report) -> None:
-        with self._lock:
-            self._entries[key] = report
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.MAX_ENTRIES:
-                self._entries.popitem(last=False)
+        super().__init__(self.MAX_ENTRIES)
