@@ -188,19 +188,18 @@ class OccurrenceRepository(Repository):
     async def facts(self, until: datetime, since: datetime | None = None) -> list[dict[str, Any]]:
         """Control key, day, result and whether evidenced, of the occurrences performed
         up to ``until`` (from ``since``): what the report and the dry run read."""
-        day: dict[str, Any] = {"$lte": until}
-        if since is not None:
-            day.update(_on_or_after(since))
         return await self._rows(
-            ControlOccurrence, projection=_FACTS, batch_size=READ_BATCH, performed_on=day
+            ControlOccurrence,
+            projection=_FACTS,
+            batch_size=READ_BATCH,
+            **_between({}, since, until),
         )
 
     async def window(self, since: datetime | None, until: datetime) -> list[dict[str, Any]]:
         """Whole occurrences performed up to ``until`` (from ``since``): the mock audit's."""
-        day: dict[str, Any] = {"$lte": until}
-        if since is not None:
-            day.update(_on_or_after(since))
-        return await self._rows(ControlOccurrence, batch_size=READ_BATCH, performed_on=day)
+        return await self._rows(
+            ControlOccurrence, batch_size=READ_BATCH, **_between({}, since, until)
+        )
 
     async def sampling_profile(self) -> dict[str, int]:
         row = await self._row(Organization, projection={"sampling_profile": 1})
