@@ -69,26 +69,28 @@ async def run(repeat: int = 40) -> dict[str, float]:
 
         save = await saver(client, ids[0])
         figures: dict[str, float] = {}
-        for name, action in (
-            ("save_one_answer", save),
-            ("full_report", lambda: client(REPORT, {"id": ids[1]})),
-            ("page_of_1", lambda: client(PAGE, {"id": org, "first": 1})),
-            ("page_of_50", lambda: client(PAGE, {"id": org, "first": 50})),
-        ):
-            measured, base = await paired_medians(action, floor, repeat)
-            figures[f"{name}_ms"] = round(measured * 1000, 2)
-            figures[f"{name}_vs_floor_ratio"] = round(measured / base, 2)
-            figures[f"floor_ms_{name}"] = round(base * 1000, 2)
+
+        async def against_floor(actions: dict[str, Callable[[], Awaitable[Any]]]) -> None:
+            for name, action in actions.items():
+                measured, base = await paired_medians(action, floor, repeat)
+                figures[f"{name}_ms"] = round(measured * 1000, 2)
+                figures[f"{name}_vs_floor_ratio"] = round(measured / base, 2)
+                figures[f"floor_ms_{name}"] = round(base * 1000, 2)
+
+        def page(first: int) -> Callable[[], Awaitable[Any]]:
+            return lambda: client(PAGE, {"id": org, "first": first})
+
+        await against_floor(
+            {
+                "save_one_answer": save,
+                "full_report": lambda: client(REPORT, {"id": ids[1]}),
+                "page_of_1": page(1),
+                "page_of_50": page(50),
+            }
+        )
         figures.update(await _first_reads(app, client, ids[2], floor, repeat))
         await _grow(uri, org, LARGE_ORGANIZATION)
-        for name, action in (
-            ("page_of_1_at_1000", lambda: client(PAGE, {"id": org, "first": 1})),
-            ("page_of_50_at_1000", lambda: client(PAGE, {"id": org, "first": 50})),
-        ):
-            measured, base = await paired_medians(action, floor, repeat)
-            figures[f"{name}_ms"] = round(measured * 1000, 2)
-            figures[f"{name}_vs_floor_ratio"] = round(measured / base, 2)
-            figures[f"floor_ms_{name}"] = round(base * 1000, 2)
+        await against_floor({"page_of_1_at_1000": page(1), "page_of_50_at_1000": page(50)})
     return figures
 
 
